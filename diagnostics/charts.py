@@ -1,0 +1,207 @@
+"""Figures of the report, one function per figure type.
+
+Each returns a matplotlib Figure; :func:`figure_html` embeds it as a PNG with its alternative text
+(for screen readers and for the scanning tests) and a caption. Colours follow the profile
+convention: red worse, green better, amber no significant difference, blue shades where higher is
+neither better nor worse, white « non testé », grey hatched « non calculable ».
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from .formatting import fr_number  # noqa: E402
+
+COLOURS = {
+    "pire": "#d7191c",
+    "meilleur": "#1a9641",
+    "similaire": "#fdae61",
+    "supérieur": "#08519c",
+    "inférieur": "#9ecae1",
+    "non testé": "#ffffff",
+    "non calculable": "#bdbdbd",
+}
+LEGEND = {
+    "pire": "Significativement pire que la France",
+    "meilleur": "Significativement meilleur que la France",
+    "similaire": "Pas de différence significative",
+    "supérieur": "Significativement supérieur (ni meilleur ni pire)",
+    "inférieur": "Significativement inférieur (ni meilleur ni pire)",
+    "non testé": "Non testé (données exhaustives)",
+    "non calculable": "Non calculable (effectif trop faible)",
+}
+TERRITORY = "#253494"
+FRANCE = "#000000"
+plt.rcParams.update({"font.size": 9, "axes.spines.top": False, "axes.spines.right": False, "figure.dpi": 100,
+                     "svg.fonttype": "path"})
+
+
+def fr_axis(ax, axis: str = "x", decimals: int = 0):
+    fmt = FuncFormatter(lambda v, _: fr_number(v, decimals))
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
+
+
+def figure_html(fig, alt: str, caption: str = "") -> str:
+    """PNG (2× for sharp screens) embedded in a <figure> with alt text and caption."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150, bbox_inches="tight")
+    plt.close(fig)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+    return f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}"/>{cap}</figure>'
+
+
+def spine_chart(rows: pd.DataFrame):
+    """Fingertips-style spine chart.
+
+    ``rows``: one line per indicator with label, value_text, france_text, judgement, and the
+    positions (already centred on France = 0.5 and scaled to [0, 1]) pos_value, pos_min, pos_max,
+    pos_q1, pos_q3, pos_region, pos_departement (NaN where absent).
+    """
+    n = len(rows)
+    fig, ax = plt.subplots(figsize=(10, 0.42 * n + 1.1))
+    ax.set_xlim(-2.0, 1.4)
+    ax.set_ylim(n - 0.5, -0.9)
+    ax.axis("off")
+    for i, r in enumerate(rows.itertuples()):
+        ax.text(-1.98, i, r.label, va="center", ha="left", fontsize=8.5)
+        ax.text(-0.06, i, r.value_text, va="center", ha="right", fontsize=8.5, fontweight="bold")
+        ax.text(1.39, i, r.france_text, va="center", ha="right", fontsize=8.5)
+        if not np.isnan(r.pos_min):
+            ax.barh(i, r.pos_max - r.pos_min, left=r.pos_min, height=0.55, color="#e0e0e0")
+            ax.barh(i, r.pos_q3 - r.pos_q1, left=r.pos_q1, height=0.55, color="#a6a6a6")
+        if not np.isnan(r.pos_departement):
+            ax.plot(r.pos_departement, i, marker="s", color="#555555", markersize=5, zorder=3)
+        if not np.isnan(r.pos_region):
+            ax.plot(r.pos_region, i, marker="D", color="#000000", markersize=4.5, markerfacecolor="white", zorder=3)
+        if not np.isnan(r.pos_value):
+            colour = COLOURS[r.judgement]
+            ax.plot(r.pos_value, i, marker="o", markersize=9, markerfacecolor=colour, markeredgecolor="#333333", zorder=4)
+        else:
+            ax.text(0.5, i, "non calculable (effectif trop faible)", ha="center", va="center", fontsize=7.5, color="#555555")
+    ax.axvline(0.5, color=FRANCE, linewidth=1, ymin=0.02, ymax=0.93)
+    for x, t, ha in ((-1.98, "Indicateur", "left"), (-0.06, "Territoire", "right"), (0.5, "France", "center"),
+                     (1.39, "France", "right")):
+        ax.text(x, -0.75, t, ha=ha, va="center", fontsize=8.5, color="#333333", fontweight="bold")
+    used = [j for j in LEGEND if j in set(rows["judgement"])]
+    handles = [Line2D([], [], marker="o", linestyle="", markerfacecolor=COLOURS[j], markeredgecolor="#333333",
+                      markersize=8, label=LEGEND[j]) for j in used]
+    handles += [
+        Patch(color="#e0e0e0", label="Étendue des territoires de la région"),
+        Patch(color="#a6a6a6", label="Quart à trois quarts des territoires"),
+        Line2D([], [], marker="D", linestyle="", color="black", markerfacecolor="white", label="Région"),
+        Line2D([], [], marker="s", linestyle="", color="#555555", label="Département"),
+    ]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, frameon=False, fontsize=7.5)
+    return fig
+
+
+def population_pyramid(local: pd.DataFrame, france: pd.DataFrame, name: str):
+    """Age pyramid in % of the population, the territory as bars and France as an outline.
+
+    Both frames: age_band, sex ("M"/"F"), population.
+    """
+    def shares(df):
+        p = df.groupby(["sex", "age_band"])["population"].sum()
+        return p / p.sum() * 100
+
+    s, f = shares(local), shares(france)
+    bands = sorted(local["age_band"].unique(), key=lambda b: int(b[:2]))
+    y = np.arange(len(bands))
+    fig, ax = plt.subplots(figsize=(7.5, 5))
+    men = -s.reindex(pd.MultiIndex.from_product([["M"], bands])).to_numpy()
+    women = s.reindex(pd.MultiIndex.from_product([["F"], bands])).to_numpy()
+    ax.barh(y, men, color="#6baed6", label=f"Hommes – {name}")
+    ax.barh(y, women, color="#fc9272", label=f"Femmes – {name}")
+    fm = -f.reindex(pd.MultiIndex.from_product([["M"], bands])).to_numpy()
+    ff = f.reindex(pd.MultiIndex.from_product([["F"], bands])).to_numpy()
+    ax.step(fm, y, where="mid", color=FRANCE, linewidth=1.2, label="France")
+    ax.step(ff, y, where="mid", color=FRANCE, linewidth=1.2)
+    ax.set_yticks(y, [b.replace("-", "–") for b in bands])
+    lim = max(np.nanmax(np.abs(men)), np.nanmax(women), np.nanmax(np.abs(fm)), np.nanmax(ff)) * 1.1
+    ax.set_xlim(-lim, lim)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fr_number(abs(v), 1) + " %"))
+    ax.set_xlabel("Part de la population (%)")
+    ax.set_ylabel("Âge (ans)")
+    ax.legend(loc="upper right", frameon=False, fontsize=8)
+    return fig
+
+
+def interval_chart(df: pd.DataFrame, xlabel: str, reference: float | None = None, reference_label: str = "France",
+                   highlight: str | None = None, decimals: int = 0):
+    """Horizontal point-and-interval chart: one line per ``label`` with value, ci_low, ci_high and
+    judgement; ``highlight`` (a label) is drawn in bold. Masked rows show « non calculable »."""
+    n = len(df)
+    fig, ax = plt.subplots(figsize=(8, 0.38 * n + 1.2))
+    for i, r in enumerate(df.itertuples()):
+        if np.isnan(r.value):
+            ax.text(reference if reference else 0, i, "non calculable (effectif trop faible)", va="center", fontsize=7.5)
+            continue
+        if not np.isnan(r.ci_low):
+            ax.plot([r.ci_low, r.ci_high], [i, i], color="#555555", linewidth=1.4)
+        ax.plot(r.value, i, "o", markersize=8, markerfacecolor=COLOURS.get(r.judgement, "#ffffff"), markeredgecolor="#333333")
+    ax.set_yticks(range(n), [f"▶ {lbl}" if lbl == highlight else lbl for lbl in df["label"]])
+    for tick, lbl in zip(ax.get_yticklabels(), df["label"]):
+        if lbl == highlight:
+            tick.set_fontweight("bold")
+    ax.invert_yaxis()
+    if reference is not None:
+        ax.axvline(reference, color=FRANCE, linewidth=1, linestyle="--", label=reference_label)
+        ax.legend(loc="lower right", frameon=False, fontsize=8)
+    fr_axis(ax, "x", decimals)
+    ax.set_xlabel(xlabel)
+    return fig
+
+
+def trend_chart(df: pd.DataFrame, ylabel: str, decimals: int = 1):
+    """Lines over years: ``df`` has year, series (area name), value, ci_low, ci_high; the first
+    series (the territory) gets its interval as a band."""
+    fig, ax = plt.subplots(figsize=(7.5, 3.8))
+    styles = ["-", "--", "-.", ":"]
+    colours = [TERRITORY, "#7f7f7f", "#b15928", FRANCE]
+    for k, (name, g) in enumerate(df.groupby("series", sort=False)):
+        g = g.sort_values("year")
+        ax.plot(g["year"], g["value"], styles[k % 4], color=colours[k % 4], marker="o", markersize=4, label=name,
+                linewidth=2 if k == 0 else 1.3)
+        if k == 0:
+            ax.fill_between(g["year"], g["ci_low"], g["ci_high"], color=TERRITORY, alpha=0.15, linewidth=0)
+    ax.set_xticks(sorted(df["year"].unique()))
+    fr_axis(ax, "y", decimals)
+    ax.set_ylabel(ylabel)
+    ax.legend(frameon=False, fontsize=8)
+    return fig
+
+
+def grouped_bars(df: pd.DataFrame, ylabel: str, decimals: int = 0):
+    """Grouped bars: ``df`` has group (x categories), series (areas, the territory first) and value."""
+    groups = list(dict.fromkeys(df["group"]))
+    series = list(dict.fromkeys(df["series"]))
+    x = np.arange(len(groups))
+    width = 0.8 / len(series)
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    palette = [TERRITORY, "#7f7f7f", "#bdbdbd", "#ffffff"]
+    for k, s in enumerate(series):
+        values = df[df["series"] == s].set_index("group")["value"].reindex(groups).to_numpy(float)
+        bars = ax.bar(x + (k - (len(series) - 1) / 2) * width, values, width, label=s, color=palette[k % 4],
+                      edgecolor="#333333", linewidth=0.6)
+        if k == 0:
+            for b, v in zip(bars, values):
+                if not np.isnan(v):
+                    ax.annotate(fr_number(v, decimals), (b.get_x() + b.get_width() / 2, b.get_height()),
+                                ha="center", va="bottom", fontsize=7.5, xytext=(0, 2), textcoords="offset points")
+    ax.set_xticks(x, groups)
+    fr_axis(ax, "y", decimals)
+    ax.set_ylabel(ylabel)
+    ax.legend(frameon=False, fontsize=8, ncol=len(series))
+    return fig

@@ -1,0 +1,185 @@
+"""The report's figures for one territory: data prepared from :class:`Territory`, drawn by
+:mod:`diagnostics.charts`, returned as embeddable HTML with alt text. One function per figure."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import charts
+from .formatting import fr_interval, fr_number, fr_value
+from .indicators.common import ENSEMBLE, TOTAL
+from .indicators.consumption import ITEM_LABELS
+from .indicators.metadata import indicator_metadata
+from .indicators.medico_social import FAMILIES
+from .report import SMALL_COUNT_LABEL, Territory, judgement
+
+SPINE_INDICATORS = [
+    "mortality_icm", "mortality_dsr", "premature_mortality_icm", "premature_mortality_dsr", "css_rate",
+    "share_75_plus", "care_spending_per_capita", "care_spending_index", "equipment_elderly_rate",
+    "equipment_disabled_children_rate", "equipment_disabled_adults_rate",
+]
+
+
+def _peers(t: Territory, indicator: str, sex: str = ENSEMBLE, category: str = TOTAL, period: str | None = None) -> pd.DataFrame:
+    """The rows of every reported territory of the same région (the territory included)."""
+    terr = t.tables["territories"].drop_duplicates("territory_code")
+    codes = terr.loc[terr["reported"] & (terr["region_code"] == t.region_code), "territory_code"]
+    d = t.all_indicators
+    d = d[d.territory_code.isin(codes) & (d.indicator == indicator) & (d.sex == sex) & (d.category == category)]
+    return d[d.period == (period or d.period.max())]
+
+
+def spine_rows(t: Territory) -> pd.DataFrame:
+    meta = indicator_metadata()
+    lines = []
+    for ind in SPINE_INDICATORS:
+        row = t.value_row(ind)
+        if row is None:
+            continue
+        m = meta[ind]
+        fr = row.value_france
+        peers = _peers(t, ind, period=row.period)["value"].dropna().to_numpy()
+        points = np.concatenate([peers, [v for v in (row.value, row.value_region, row.value_departement) if v == v]])
+        spread = np.nanmax(np.abs(points - fr)) if len(points) else 1.0
+        spread = spread if spread > 0 else 1.0
+
+        def pos(v):
+            return np.nan if v is None or v != v else 0.5 + (v - fr) / spread * 0.48
+
+        lines.append({
+            "label": m["label"],
+            "value_text": "–" if row.small_count else fr_value(row.value, m["unit"], m["decimals"]),
+            "france_text": fr_value(fr, m["unit"], m["decimals"]),
+            "judgement": "non calculable" if row.small_count else judgement(row.sig_france, m["higher_is"]),
+            "pos_value": pos(row.value), "pos_region": pos(row.value_region),
+            "pos_departement": pos(row.value_departement),
+            "pos_min": pos(peers.min()) if len(peers) else np.nan, "pos_max": pos(peers.max()) if len(peers) else np.nan,
+            "pos_q1": pos(np.quantile(peers, 0.25)) if len(peers) else np.nan,
+            "pos_q3": pos(np.quantile(peers, 0.75)) if len(peers) else np.nan,
+        })
+    return pd.DataFrame(lines)
+
+
+def spine(t: Territory) -> str:
+    rows = spine_rows(t)
+    alt = "Graphique de synthèse. " + " ; ".join(
+        f"{r.label} : {r.value_text} (France {r.france_text}), {charts.LEGEND[r.judgement].lower()}" for r in rows.itertuples())
+    return charts.figure_html(
+        charts.spine_chart(rows), alt,
+        "Chaque ligne compare le territoire (rond coloré) à la France (trait vertical), à la région (losange), "
+        "au département (carré) et à l'ensemble des territoires de la région (barre grise).")
+
+
+def pyramid(t: Territory) -> str:
+    pop = t.tables["population"]
+    year = pop["year"].max()
+    local = pop[(pop["year"] == year) & pop["commune"].isin(t.communes)]
+    fr = t.tables["france_reference"]
+    fr = fr[fr["year"] == year]
+    old = local[local.age_band.isin(["75-79", "80-84", "85-89", "90-94", "95+"])]["population"].sum() / local["population"].sum()
+    alt = (f"Pyramide des âges {year} de {t.name} comparée à celle de la France ; "
+           f"{fr_value(old * 100, '%', 1)} des habitants ont 75 ans ou plus.")
+    return charts.figure_html(charts.population_pyramid(local, fr, t.name), alt,
+                              f"Pyramide des âges au 1er janvier {year} (barres : {t.name} ; trait : France).")
+
+
+def _interval_rows(t: Territory, indicator: str, codes_labels: list[tuple[str, str, str]]) -> pd.DataFrame:
+    meta = indicator_metadata()[indicator]
+    out = []
+    for code, sex, label in codes_labels:
+        row = t.value_row(indicator, sex=sex, code=code)
+        if row is None:
+            continue
+        out.append({"label": label, "value": row.value, "ci_low": row.ci_low, "ci_high": row.ci_high,
+                    "judgement": "non calculable" if row.small_count else judgement(row.sig_france, meta["higher_is"])})
+    return pd.DataFrame(out)
+
+
+def _alt_intervals(title: str, df: pd.DataFrame, decimals: int) -> str:
+    parts = [f"{r.label} : {SMALL_COUNT_LABEL if r.value != r.value else fr_number(r.value, decimals)} "
+             f"{fr_interval(r.ci_low, r.ci_high, decimals)}".strip() for r in df.itertuples()]
+    return f"{title}. " + " ; ".join(parts)
+
+
+def mortality_by_sex(t: Territory, indicator: str = "mortality_icm") -> str:
+    meta = indicator_metadata()[indicator]
+    lines = []
+    for sex, sex_label in ((ENSEMBLE, "Ensemble"), ("hommes", "Hommes"), ("femmes", "Femmes")):
+        for code, name in ((t.code, t.name), (t.departement_code, t.departement_name), (t.region_code, t.region_name)):
+            if code and (code != t.departement_code or t.departement_code != t.code):
+                lines.append((code, sex, f"{sex_label} – {name}"))
+    df = _interval_rows(t, indicator, lines)
+    ref = 100 if meta["unit"].startswith("indice") else t.value_row(indicator).value_france
+    title = f"{meta['label']} par sexe, {t.name}, département et région, avec intervalles de confiance à 95 %"
+    fig = charts.interval_chart(df, meta["label"], reference=ref, highlight=None, decimals=meta["decimals"])
+    return charts.figure_html(fig, _alt_intervals(title, df, meta["decimals"]), title + " (trait pointillé : France).")
+
+
+def region_ranking(t: Territory, indicator: str = "mortality_icm") -> str:
+    meta = indicator_metadata()[indicator]
+    peers = _peers(t, indicator)
+    names = t.tables["territories"].drop_duplicates("territory_code").set_index("territory_code")["territory_name"]
+    df = pd.DataFrame({
+        "label": peers["territory_code"].map(names), "value": peers["value"], "ci_low": peers["ci_low"],
+        "ci_high": peers["ci_high"],
+        "judgement": [("non calculable" if s else judgement(g, meta["higher_is"])) for s, g in zip(peers.small_count, peers.sig_france)],
+    }).sort_values("value", ascending=False, na_position="last")
+    france = t.value_row(indicator).value_france
+    title = f"{meta['label']} des territoires de la région, avec intervalles de confiance à 95 %"
+    fig = charts.interval_chart(df, meta["label"], reference=france, highlight=t.name, decimals=meta["decimals"])
+    return charts.figure_html(fig, _alt_intervals(title, df, meta["decimals"]), title + f" ; {t.name} en gras.")
+
+
+def _series(t: Territory) -> list[tuple[str, str]]:
+    out = [(t.code, t.name)]
+    if t.departement_code and t.departement_code != t.code:
+        out.append((t.departement_code, t.departement_name))
+    out += [(t.region_code, t.region_name), ("FRANCE", "France")]
+    return out
+
+
+def css_trend(t: Territory) -> str:
+    d = t.all_indicators
+    d = d[(d.indicator == "css_rate") & (d.sex == ENSEMBLE) & (d.category == TOTAL)]
+    frames = [d[d.territory_code == code].assign(series=name) for code, name in _series(t)]
+    df = pd.concat(frames).assign(year=lambda x: x["period"].astype(int))
+    fig = charts.trend_chart(df, "Bénéficiaires (% de la population)")
+    territory = df[df.series == t.name].sort_values("year")
+    alt = "Évolution de la part de bénéficiaires de la CSS (ex CMU-C). " + " ; ".join(
+        f"{y} : {fr_value(v, '%', 1)}" for y, v in zip(territory.year, territory.value))
+    return charts.figure_html(fig, alt, "Part de la population couverte par la CMU-C puis la CSS, au 31 décembre "
+                                        "(bande : intervalle de confiance à 95 % du territoire).")
+
+
+def _by_category(t: Territory, indicator: str, labels: dict | None = None) -> pd.DataFrame:
+    d = t.all_indicators
+    d = d[(d.indicator == indicator) & (d.sex == ENSEMBLE)]
+    frames = [d[d.territory_code == code].assign(series=name) for code, name in _series(t)]
+    df = pd.concat(frames)
+    df["group"] = df["category"].map(labels or {}).fillna(df["category"])
+    return df
+
+
+def spending_by_item(t: Territory) -> str:
+    df = _by_category(t, "care_spending_per_capita", ITEM_LABELS)
+    df = df[df.category != TOTAL]
+    fig = charts.grouped_bars(df, "€ remboursés par habitant")
+    own = df[df.series == t.name]
+    alt = "Dépense remboursée par habitant et par poste. " + " ; ".join(
+        f"{g} : {fr_value(v, '€ par habitant')}" for g, v in zip(own.group, own.value))
+    return charts.figure_html(fig, alt, "Dépense remboursée par habitant, par poste de soins (montants bruts, non ajustés sur l'âge).")
+
+
+def equipment_by_family(t: Territory) -> str:
+    rows = []
+    for indicator, (family, _) in FAMILIES.items():
+        for code, name in _series(t):
+            r = t.value_row(indicator, code=code)
+            if r is not None:
+                rows.append({"group": family.capitalize(), "series": name, "value": r.value})
+    df = pd.DataFrame(rows)
+    fig = charts.grouped_bars(df, "Places pour 1 000 habitants de la population cible", decimals=1)
+    own = df[df.series == t.name]
+    alt = "Taux d'équipement médico-social. " + " ; ".join(f"{g} : {fr_value(v, 'places pour 1 000', 1)}" for g, v in zip(own.group, own.value))
+    return charts.figure_html(fig, alt, "Places installées pour 1 000 habitants : personnes âgées (75 ans et plus), "
+                                        "enfance handicapée (moins de 20 ans), adultes handicapés (20-59 ans).")

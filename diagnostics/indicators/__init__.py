@@ -1,0 +1,37 @@
+"""All indicators for all territories and comparators, in one vectorised pass."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..config import DISCLOSURE_THRESHOLD
+from ..territories import area_list
+from .common import add_comparators
+from .consumption import care_spending_indicators
+from .medico_social import equipment_indicators
+from .metadata import indicator_metadata
+from .mortality import mortality_indicators
+from .population import population_indicators
+from .precarity import css_rate
+
+
+def compute_indicators(tables: dict[str, pd.DataFrame], standard: str = "france",
+                       threshold: int = DISCLOSURE_THRESHOLD) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``indicators.parquet`` rows and the standard population used for direct standardisation."""
+    t = tables
+    mortality, standard_pop = mortality_indicators(t["deaths"], t["population"], t["france_reference"], t["territories"], standard)
+    frames = [
+        population_indicators(t["population"], t["france_reference"], t["territories"]),
+        mortality,
+        css_rate(t["css"], t["population"], t["france_reference"], t["territories"]),
+        care_spending_indicators(t["care_spending"], t["france_spending"], t["population"], t["territories"]),
+        equipment_indicators(t["finess_places"], t["france_places"], t["population"], t["france_reference"], t["territories"]),
+    ]
+    meta = indicator_metadata()
+    indicators = pd.concat(frames, ignore_index=True)
+    unknown = set(indicators["indicator"]) - set(meta)
+    if unknown:
+        raise ValueError(f"indicateur(s) sans métadonnées dans metadata.yaml : {', '.join(sorted(unknown))}")
+    tested = {k: bool(v["tested"]) for k, v in meta.items()}
+    count_based = {k for k, v in meta.items() if v["count_based"]}
+    out = add_comparators(indicators, area_list(t["territories"]), tested, threshold, count_based)
+    return out.sort_values(["territory_code", "indicator", "sex", "category", "period"], ignore_index=True), standard_pop

@@ -1,0 +1,67 @@
+"""What every indicator family shares: aggregation to areas, the output layout, comparators."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import stats
+from ..config import DISCLOSURE_THRESHOLD, FRANCE_CODE
+
+ENSEMBLE = "ensemble"
+SEX_LABEL = {"M": "hommes", "F": "femmes"}
+TOTAL = "total"
+
+COLUMNS = [
+    "territory_code", "indicator", "sex", "category", "period", "value", "ci_low", "ci_high",
+    "numerator", "denominator", "unit", "method", "small_count",
+]
+COMPARATORS = {"departement": "departement_code", "region": "region_code", "france": None}
+
+
+def to_areas(df: pd.DataFrame, territories: pd.DataFrame, by: list[str], values: list[str]) -> pd.DataFrame:
+    """Sum commune-level ``values`` over the communes of every area, by ``by``."""
+    members = territories[["territory_code", "commune"]]
+    merged = df.merge(members, on="commune", how="inner")
+    return merged.groupby(["territory_code"] + by, as_index=False, observed=True)[values].sum()
+
+
+def rows(df: pd.DataFrame, indicator: str, unit: str, **constants) -> pd.DataFrame:
+    """Give a family's result the common layout (missing columns filled with defaults)."""
+    out = df.copy()
+    out["indicator"] = indicator
+    out["unit"] = unit
+    for column, value in constants.items():
+        out[column] = value
+    defaults = {"sex": ENSEMBLE, "category": TOTAL, "ci_low": np.nan, "ci_high": np.nan, "method": "",
+                "numerator": np.nan, "denominator": np.nan}
+    for column, value in defaults.items():
+        if column not in out:
+            out[column] = value
+    out["small_count"] = False
+    return out[[c for c in COLUMNS if c != "small_count"] + ["small_count"]]
+
+
+def add_comparators(indicators: pd.DataFrame, areas: pd.DataFrame, tested: dict[str, bool],
+                    threshold: int = DISCLOSURE_THRESHOLD, count_based: set[str] | None = None) -> pd.DataFrame:
+    """Add each area's comparator codes and values, and the significance of the difference.
+
+    ``tested[indicator]`` says whether a confidence-interval test applies (counts of events) or
+    not (exhaustive figures such as installed places or spending: « non testé »).
+    """
+    out = indicators.merge(areas[["territory_code", "departement_code", "region_code"]], on="territory_code", how="left")
+    out["france_code"] = np.where(out["territory_code"] == FRANCE_CODE, None, FRANCE_CODE)
+    key = ["indicator", "sex", "category", "period"]
+    values = indicators[["territory_code"] + key + ["value"]]
+    for name, column in COMPARATORS.items():
+        column = column or "france_code"
+        ref = values.rename(columns={"territory_code": column, "value": f"value_{name}"})
+        out = out.merge(ref, on=[column] + key, how="left")
+        is_tested = out["indicator"].map(tested).fillna(False).astype(bool).to_numpy()
+        sig = stats.significance(out["ci_low"], out["ci_high"], out[f"value_{name}"], tested=is_tested)
+        sig = np.where(out[column].isna(), "", sig)
+        out[f"sig_{name}"] = sig
+    out = out.drop(columns="france_code")
+    count_based = count_based or set()
+    numerator = out["numerator"].fillna(0)
+    out["small_count"] = out["indicator"].isin(count_based) & (numerator > 0) & (numerator < threshold)
+    return out

@@ -1,0 +1,33 @@
+"""Indicator metadata (labels, definitions, sources, polarity), read from ``metadata.yaml``."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+METADATA_FILE = Path(__file__).with_name("metadata.yaml")
+REQUIRED = ["label", "family", "definition", "numerator", "denominator", "unit", "source", "method",
+            "higher_is", "tested", "count_based", "decimals"]
+FAMILY_LABELS = {
+    "population": "Population",
+    "mortality": "Mortalité",
+    "precarity": "Précarité",
+    "consumption": "Consommation de soins",
+    "medico_social": "Équipement médico-social",
+}
+
+
+@lru_cache(maxsize=None)
+def indicator_metadata(path: Path = METADATA_FILE) -> dict[str, dict]:
+    with open(path, encoding="utf-8") as f:
+        meta = yaml.safe_load(f)
+    for key, entry in meta.items():
+        missing = [field for field in REQUIRED if field not in entry]
+        if missing:
+            raise ValueError(f"{path} : indicateur « {key} » : champ(s) manquant(s) {', '.join(missing)}")
+        if entry["higher_is"] not in ("worse", "better", "neither"):
+            raise ValueError(f"{path} : indicateur « {key} » : higher_is doit valoir worse, better ou neither")
+        if entry["family"] not in FAMILY_LABELS:
+            raise ValueError(f"{path} : indicateur « {key} » : famille inconnue « {entry['family']} »")
+    return meta

@@ -1,0 +1,97 @@
+"""Key messages in plain French, generated from the figures and their significance.
+
+A difference is called significant only when the 95 % interval excludes the French value; indicators
+that are not tested (exhaustive data) are described as above or below France, never as
+« significativement ». Messages on masked figures are not written.
+"""
+from __future__ import annotations
+
+from .formatting import fr_interval, fr_value
+from .indicators.metadata import indicator_metadata
+from .report import Territory, judgement
+
+# Subject of the sentence and its grammatical gender, for agreement (supérieur / supérieure).
+SUBJECTS = {
+    "mortality_icm": ("la mortalité générale", "f"),
+    "premature_mortality_icm": ("la mortalité prématurée (avant 65 ans)", "f"),
+    "css_rate": ("la part de bénéficiaires de la Complémentaire santé solidaire", "f"),
+    "share_75_plus": ("la part des 75 ans et plus", "f"),
+    "care_spending_index": ("la dépense de soins remboursée, à âge égal,", "f"),
+    "equipment_elderly_rate": ("l'équipement pour personnes âgées", "m"),
+    "equipment_disabled_children_rate": ("l'équipement pour enfants handicapés", "m"),
+    "equipment_disabled_adults_rate": ("l'équipement pour adultes handicapés", "m"),
+}
+SHORT = {"mortality_icm": "ICM", "premature_mortality_icm": "ICM", "care_spending_index": "indice"}
+ORDER = {"pire": 0, "meilleur": 1, "supérieur": 2, "inférieur": 2, "non testé": 3, "similaire": 4}
+
+
+def _agree(word: str, gender: str) -> str:
+    return word + ("e" if gender == "f" else "")
+
+
+def _figure(indicator: str, row, meta) -> str:
+    d = meta["decimals"]
+    value = fr_value(row.value, meta["unit"], d)
+    ci = fr_interval(row.ci_low, row.ci_high, d)
+    prefix = f"{SHORT[indicator]} " if indicator in SHORT else ""
+    return f"{prefix}{value}{' ' + ci if ci else ''}"
+
+
+def message(indicator: str, row) -> tuple[str, str] | None:
+    """(kind, sentence) for one indicator row; kind is « Point d'attention », « Point fort » or « Repère »."""
+    meta = indicator_metadata()[indicator]
+    if row is None or row.small_count or row.value != row.value:
+        return None
+    subject, gender = SUBJECTS[indicator]
+    verdict = judgement(row.sig_france, meta["higher_is"])
+    figure = _figure(indicator, row, meta)
+    france = fr_value(row.value_france, meta["unit"], meta["decimals"])
+    if verdict in ("pire", "meilleur", "supérieur", "inférieur"):
+        direction = "supérieur" if row.value > row.value_france else "inférieur"
+        kind = {"pire": "Point d'attention", "meilleur": "Point fort"}.get(verdict, "Repère")
+        text = (f"{subject[0].upper()}{subject[1:]} est significativement {_agree(direction, gender)} "
+                f"à la moyenne nationale ({figure} ; France {france}).")
+    elif verdict == "similaire":
+        kind = "Repère"
+        text = f"{subject[0].upper()}{subject[1:]} ne diffère pas significativement de la moyenne nationale ({figure} ; France {france})."
+    elif verdict == "non testé" and row.value == 0:
+        kind = "Repère"
+        public = subject.removeprefix("l'équipement pour ")
+        text = (f"Aucune place n'est installée dans le territoire pour {public} "
+                f"(France {france}) : ses habitants dépendent de l'offre des territoires voisins.")
+    elif verdict == "non testé":
+        kind = "Repère"
+        gap = (row.value / row.value_france - 1) * 100 if row.value_france else 0
+        if abs(gap) < 5:
+            text = f"{subject[0].upper()}{subject[1:]} est proche du niveau national ({figure} ; France {france})."
+        else:
+            direction = "supérieur" if gap > 0 else "inférieur"
+            text = (f"{subject[0].upper()}{subject[1:]} est {_agree(direction, gender)} de {fr_value(abs(gap), '%', 0)} "
+                    f"au niveau national ({figure} ; France {france}).")
+    else:
+        return None
+    return kind, text.replace(",, ", ", ").replace(", (", " (")
+
+
+def key_messages(t: Territory, limit: int = 8) -> list[tuple[str, str]]:
+    """4–8 messages, points of attention first, then strengths, then landmarks."""
+    meta = indicator_metadata()
+    found = []
+    for indicator in SUBJECTS:
+        row = t.value_row(indicator)
+        m = message(indicator, row)
+        if m:
+            found.append((ORDER.get(judgement(row.sig_france, meta[indicator]["higher_is"]), 5), m))
+    found.sort(key=lambda x: x[0])
+    return [m for _, m in found[:limit]]
+
+
+def messages_html(t: Territory) -> str:
+    import html
+
+    css_class = {"Point d'attention": "attention", "Point fort": "fort"}
+    items = "".join(
+        f'<li class="msg {css_class.get(k, "repere")}"><strong>{html.escape(k)} :</strong> {html.escape(text)}</li>'
+        for k, text in key_messages(t)
+    )
+    return f'<ul class="key-messages">{items}</ul>'

@@ -1,0 +1,280 @@
+"""What a territory's report shows: its data, comparators, tables and CSV, ready for the notebook.
+
+Every figure goes through :func:`diagnostics.disclosure.publishable_indicators` first, so the
+notebook, the HTML and the CSV cannot show a masked count or a rate computed on one.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .config import FRANCE_CODE, PROCESSED_DIR
+from .disclosure import SMALL_COUNT_LABEL, masked_count, publishable_indicators
+from .formatting import fr_interval, fr_number, fr_value
+from .indicators.common import ENSEMBLE, TOTAL
+from .indicators.metadata import FAMILY_LABELS, indicator_metadata
+
+TABLES = ["indicators", "territories", "communes", "population", "france_reference", "finess_places", "standard_population"]
+
+JUDGEMENT_LABELS = {
+    "pire": "significativement pire",
+    "meilleur": "significativement meilleur",
+    "supérieur": "significativement supérieur",
+    "inférieur": "significativement inférieur",
+    "similaire": "pas de différence significative",
+    "non testé": "non testé",
+    "non calculable": "non calculable (effectif trop faible)",
+}
+
+
+def judgement(sig: str, higher_is: str) -> str:
+    """Turn a significance ("supérieur"…) into a reading that takes the polarity into account."""
+    if sig in ("supérieur", "inférieur"):
+        if higher_is == "worse":
+            return "pire" if sig == "supérieur" else "meilleur"
+        if higher_is == "better":
+            return "meilleur" if sig == "supérieur" else "pire"
+        return sig
+    if sig == "pas de différence significative":
+        return "similaire"
+    if sig in ("non testé", "non calculable"):
+        return sig
+    return "non calculable"
+
+
+def load_tables(processed_dir: Path | str | None = None) -> dict[str, pd.DataFrame]:
+    processed_dir = Path(processed_dir or PROCESSED_DIR)
+    missing = [t for t in TABLES if not (processed_dir / f"{t}.parquet").exists()]
+    if missing:
+        raise FileNotFoundError(
+            f"{processed_dir} : table(s) {', '.join(missing)} absente(s) ; lancez d'abord « python run_all.py »"
+        )
+    return {t: pd.read_parquet(processed_dir / f"{t}.parquet") for t in TABLES}
+
+
+@dataclass
+class Territory:
+    """One territory's report data: identity, comparators and publishable indicator rows."""
+
+    code: str
+    name: str
+    kind: str
+    communes: list[str]
+    departement_code: str
+    departement_name: str
+    region_code: str
+    region_name: str
+    indicators: pd.DataFrame = field(repr=False)
+    all_indicators: pd.DataFrame = field(repr=False)
+    tables: dict = field(repr=False)
+
+    @property
+    def comparator_codes(self) -> list[str]:
+        return [c for c in (self.departement_code, self.region_code, FRANCE_CODE) if c]
+
+    def area_name(self, code: str) -> str:
+        return area_names(self.tables)[code]
+
+    def value_row(self, indicator: str, sex: str = ENSEMBLE, category: str = TOTAL, period: str | None = None,
+                  code: str | None = None) -> pd.Series | None:
+        d = self.all_indicators
+        d = d[(d.territory_code == (code or self.code)) & (d.indicator == indicator) & (d.sex == sex) & (d.category == category)]
+        if period is not None:
+            d = d[d.period == period]
+        if d.empty:
+            return None
+        return d.sort_values("period").iloc[-1]
+
+
+def area_names(tables) -> dict[str, str]:
+    t = tables["territories"].drop_duplicates("territory_code")
+    names = dict(zip(t.territory_code, t.territory_name))
+    names[FRANCE_CODE] = "France"
+    return names
+
+
+def load_territory(code: str, processed_dir: Path | str | None = None, tables=None) -> Territory:
+    tables = tables or load_tables(processed_dir)
+    terr = tables["territories"]
+    rows = terr[terr["territory_code"] == code]
+    if rows.empty:
+        known = ", ".join(sorted(terr.loc[terr["reported"], "territory_code"].unique()))
+        raise KeyError(f"territoire « {code} » inconnu ; territoires disponibles : {known}")
+    first = rows.iloc[0]
+    names = area_names(tables)
+    published = publishable_indicators(tables["indicators"])
+    return Territory(
+        code=code, name=first.territory_name, kind=first.kind, communes=sorted(rows["commune"]),
+        departement_code=first.departement_code, departement_name=names.get(first.departement_code, ""),
+        region_code=first.region_code, region_name=names.get(first.region_code, ""),
+        indicators=published[published["territory_code"] == code], all_indicators=published, tables=tables,
+    )
+
+
+def latest_period(rows: pd.DataFrame, indicator: str) -> str:
+    return sorted(rows.loc[rows.indicator == indicator, "period"].unique())[-1]
+
+
+def comparison_table(t: Territory, indicators: list[str], sex: str = ENSEMBLE, category: str = TOTAL) -> pd.DataFrame:
+    """One line per indicator: the territory's value [CI], its count, the comparators, the reading."""
+    meta = indicator_metadata()
+    lines = []
+    for ind in indicators:
+        m = meta[ind]
+        row = t.value_row(ind, sex, category)
+        if row is None:
+            continue
+        d = m["decimals"]
+        value = SMALL_COUNT_LABEL if row.small_count else f"{fr_value(row.value, m['unit'], d)} {fr_interval(row.ci_low, row.ci_high, d)}".strip()
+        count = masked_count(row.numerator if not row.small_count else 1, decimals=0) if m["count_based"] else ""
+        lines.append({
+            "Indicateur": m["label"],
+            "Période": row.period,
+            "Territoire": value,
+            "Effectif": count,
+            t.departement_name or "Département": fr_value(row.value_departement, m["unit"], d),
+            t.region_name or "Région": fr_value(row.value_region, m["unit"], d),
+            "France": fr_value(row.value_france, m["unit"], d),
+            "Écart à la France": JUDGEMENT_LABELS[judgement(row.sig_france, m["higher_is"])],
+        })
+    return pd.DataFrame(lines)
+
+
+def html_table(df: pd.DataFrame, caption: str = "") -> str:
+    """A plain, accessible HTML table (escaped text, header cells with scope)."""
+    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in df.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in r) + "</tr>" for r in df.itertuples(index=False)
+    )
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    return f'<div class="table-wrap"><table class="data">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+def csv_table(t: Territory) -> pd.DataFrame:
+    """The territory's CSV: every indicator row of the report, figures rounded as displayed,
+    masked counts as « < 11 »."""
+    meta = indicator_metadata()
+    r = t.indicators.copy()
+    decimals = r["indicator"].map(lambda i: meta[i]["decimals"])
+    out = pd.DataFrame({
+        "territoire": t.code,
+        "nom": t.name,
+        "indicateur": r["indicator"],
+        "libelle": r["indicator"].map(lambda i: meta[i]["label"]),
+        "sexe": r["sex"],
+        "categorie": r["category"],
+        "periode": r["period"],
+        "unite": r["unit"],
+    })
+    for src, dst in (("value", "valeur"), ("ci_low", "ic95_bas"), ("ci_high", "ic95_haut"),
+                     ("value_departement", "valeur_departement"), ("value_region", "valeur_region"),
+                     ("value_france", "valeur_france")):
+        out[dst] = [np.nan if pd.isna(v) else round(float(v), int(d)) for v, d in zip(r[src], decimals)]
+    out["effectif"] = [_csv_number(n, small) for n, small in zip(r["numerator"], r["small_count"])]
+    out["denominateur"] = [_csv_number(n, False) for n in r["denominator"]]
+    out["methode"] = r["method"]
+    for name in ("departement", "region", "france"):
+        out[f"ecart_{name}"] = r[f"sig_{name}"]
+    out["secret_statistique"] = np.where(r["small_count"], SMALL_COUNT_LABEL, "")
+    return out
+
+
+def _csv_number(value, small: bool) -> str:
+    if small:
+        return masked_count(1)
+    if pd.isna(value):
+        return ""
+    return f"{float(value):.2f}".rstrip("0").rstrip(".").replace(".", ",")
+
+
+def methods_table() -> pd.DataFrame:
+    """The methods annex, from the same metadata that drives the tables."""
+    meta = indicator_metadata()
+    return pd.DataFrame([
+        {"Famille": FAMILY_LABELS[m["family"]], "Indicateur": m["label"], "Définition": m["definition"],
+         "Numérateur": m["numerator"], "Dénominateur": m["denominator"] or "–", "Unité": m["unit"],
+         "Méthode": m["method"], "Source": m["source"]}
+        for m in meta.values()
+    ])
+
+
+def header_html(t: Territory, generated: str | None = None) -> str:
+    """Identity of the report: territory, kind, size, comparators, data years, reading guide."""
+    import datetime as _dt
+
+    pop = t.value_row("population")
+    mortality = t.value_row("mortality_icm")
+    css = t.value_row("css_rate")
+    generated = generated or _dt.date.today().strftime("%d/%m/%Y")
+    comparators = ", ".join(n for n in (t.departement_name, t.region_name) if n and n != t.name) + " et France"
+    esc = html.escape
+    return (
+        f'<header class="report-header"><p class="kind">{esc(t.kind.capitalize())}</p>'
+        f"<h1>{esc(t.name)}</h1>"
+        f'<p class="facts">{fr_number(len(t.communes))} commune{"s" if len(t.communes) > 1 else ""} · '
+        f"{fr_number(pop.value)} habitants au 1er janvier {esc(pop.period)} · comparé à : {esc(comparators)}</p>"
+        f'<p class="facts">Données : mortalité {esc(mortality.period)}, CSS {esc(css.period)}, '
+        f"dépenses et équipement {esc(pop.period)} · document généré le {esc(generated)}</p>"
+        '<p class="guide">Comment lire ce diagnostic : chaque indicateur est comparé à la France ; '
+        "une différence n'est dite « significative » que si l'intervalle de confiance à 95 % du territoire "
+        "exclut la valeur nationale. Les effectifs de moins de 11 ne sont jamais publiés (secret statistique).</p>"
+        "</header>"
+    )
+
+
+def category_table(t: Territory, indicator: str, labels: dict | None = None) -> pd.DataFrame:
+    """One line per category of an indicator (spending item, equipment category) vs comparators."""
+    meta = indicator_metadata()[indicator]
+    d = t.indicators[(t.indicators.indicator == indicator) & (t.indicators.sex == ENSEMBLE)]
+    d = d[d.period == d.period.max()]
+    order = list(labels or {}) or sorted(d.category.unique())
+    d = d.assign(_o=d.category.map({c: i for i, c in enumerate(order)}).fillna(len(order))).sort_values(["_o", "category"])
+    unit, dec = meta["unit"], meta["decimals"]
+    return pd.DataFrame({
+        "Catégorie": d.category.map(labels or {}).fillna(d.category).str.replace("total", "Total", regex=False),
+        "Territoire": [fr_value(v, unit, dec) for v in d.value],
+        t.departement_name or "Département": [fr_value(v, unit, dec) for v in d.value_departement],
+        t.region_name or "Région": [fr_value(v, unit, dec) for v in d.value_region],
+        "France": [fr_value(v, unit, dec) for v in d.value_france],
+    })
+
+
+def establishments_table(t: Territory) -> pd.DataFrame:
+    """The medico-social establishments of the territory with their installed places (FINESS, public)."""
+    from .indicators.medico_social import CATEGORY_FAMILY, CATEGORY_LABEL, FAMILIES
+
+    places = t.tables["finess_places"]
+    names = t.tables["communes"].set_index("commune")["commune_name"]
+    p = places[places.commune.isin(t.communes) & places.category.isin(CATEGORY_FAMILY)].copy()
+    p = p.sort_values(["category", "commune", "name"])
+    return pd.DataFrame({
+        "Établissement": p["name"].str.title(),
+        "Commune": p["commune"].map(names),
+        "Public accueilli": p["category"].map(CATEGORY_FAMILY).map(lambda f: FAMILIES[f][0]),
+        "Catégorie": p["category"].map(CATEGORY_LABEL),
+        "N° FINESS": p["finess_et"],
+        "Places installées": [fr_number(v) for v in p["places"]],
+    })
+
+
+def sources_note(t: Territory) -> str:
+    """Standardisation, threshold and the link to the territory's CSV."""
+    std = t.tables["standard_population"]
+    kind = std["standard"].iloc[0]
+    std_text = ("la population de la France au 1er janvier de la dernière année de la période (deux sexes)"
+                if kind == "france" else "la population standard européenne 2013 (Eurostat)")
+    esc = html.escape
+    return (
+        '<div class="note">'
+        f"<p>Population de référence des taux standardisés : {esc(std_text)}. "
+        "Référence des indices comparatifs : taux de mortalité de la France par sexe et classe d'âge quinquennale "
+        "sur la même période.</p>"
+        "<p>Méthodes statistiques conformes à PHEindicatormethods (Fingertips, Angleterre) : intervalles de Byar "
+        "ou exacts (Poisson), Dobson (taux standardisés), Wilson (proportions).</p>"
+        f'<p>Les chiffres de ce document sont disponibles dans le fichier <a href="{esc(t.code)}.csv">{esc(t.code)}.csv</a> '
+        "(séparateur point-virgule, décimales à virgule).</p></div>"
+    )

@@ -1,0 +1,58 @@
+"""Territory definitions: the plain file an epidemiologist edits (``territoires.csv``).
+
+Layout: ``code;nom;type;communes``. ``communes`` lists INSEE commune codes separated by spaces,
+and may use shorthands: ``DEP:961`` (every commune of a département), ``EPCI:200096001``
+(every member commune of an EPCI). A commune may belong to several territories.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import RawDataError
+from .tables import check_unique, read_delimited
+
+COLUMNS = ["code", "nom", "type", "communes"]
+
+
+def _expand(token: str, communes: pd.DataFrame) -> list[str] | None:
+    kind, _, value = token.partition(":")
+    if not value:
+        return [token] if token in communes.index else None
+    column = {"DEP": "departement_code", "EPCI": "epci_code"}.get(kind.upper())
+    if column is None:
+        return None
+    members = communes.index[communes[column] == value].tolist()
+    return members or None
+
+
+def read_territory_definitions(path: Path, communes: pd.DataFrame) -> pd.DataFrame:
+    """territory_code, territory_name, kind, commune — one row per member commune."""
+    df = read_delimited(path, COLUMNS)
+    check_unique(df, ["code"], path)
+    known = communes.set_index("commune")
+    rows = []
+    for i, r in df.iterrows():
+        line = int(i) + 2
+        if not r["code"] or not r["nom"]:
+            raise RawDataError(path, "code et nom du territoire obligatoires", line=line)
+        members: list[str] = []
+        for token in r["communes"].split():
+            expanded = _expand(token, known)
+            if expanded is None:
+                raise RawDataError(
+                    path,
+                    f"territoire « {r['code']} » : « {token} » n'est ni une commune connue de la table "
+                    "d'appartenance, ni un raccourci DEP:<code> ou EPCI:<siren> valide",
+                    line=line, column="communes",
+                )
+            members += expanded
+        if not members:
+            raise RawDataError(path, f"territoire « {r['code']} » : aucune commune", line=line, column="communes")
+        duplicated = sorted({c for c in members if members.count(c) > 1})
+        if duplicated:
+            raise RawDataError(path, f"territoire « {r['code']} » : commune(s) citée(s) deux fois : {', '.join(duplicated)}",
+                               line=line, column="communes")
+        rows += [(r["code"], r["nom"], r["type"] or "territoire", c) for c in members]
+    return pd.DataFrame(rows, columns=["territory_code", "territory_name", "kind", "commune"])

@@ -1,0 +1,125 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Diagnostic territorial (Python 3)
+#     language: python
+#     name: diagnostic-territorial
+# ---
+
+# %% tags=["parameters"]
+# Paramètres : le territoire à décrire (code du fichier territoires.csv) et le dossier des
+# tables produites par « python run_all.py ». Modifiez « territory » puis relancez tout.
+territory = "TS-NORD"
+processed_dir = None  # None : data/processed du projet
+generated = None  # date affichée dans l'en-tête (None : aujourd'hui)
+
+# %%
+from IPython.display import HTML, display
+
+from diagnostics import figures, narrative, report
+from diagnostics.indicators.consumption import ITEM_LABELS
+
+t = report.load_territory(territory, processed_dir)
+display(HTML(report.header_html(t, generated)))
+
+# %% [markdown]
+# ## Synthèse
+#
+# Les messages clés ci-dessous sont rédigés automatiquement à partir des indicateurs : une différence
+# n'est qualifiée de significative que si l'intervalle de confiance à 95 % exclut la valeur nationale.
+
+# %%
+display(HTML(narrative.messages_html(t)))
+display(HTML(figures.spine(t)))
+
+# %% [markdown]
+# ## Population
+#
+# La structure par âge explique une large part des écarts de mortalité, de dépenses et de besoins
+# d'équipement : un territoire âgé a plus de décès et de dépenses sans être « en moins bonne santé ».
+
+# %%
+display(HTML(figures.pyramid(t)))
+display(HTML(report.html_table(report.comparison_table(t, ["population", "share_75_plus"]), "Population")))
+
+# %% [markdown]
+# ## Mortalité
+#
+# Décès domiciliés, cumulés sur cinq ans pour que les petits territoires aient des effectifs suffisants.
+# L'**indice comparatif de mortalité (ICM)** compare les décès observés à ceux qu'aurait le territoire
+# avec les taux de mortalité de la France à chaque âge : 100 = comme la France ; 120 = 20 % de décès en plus
+# à âge égal. Le **taux standardisé** donne le taux qu'aurait le territoire avec la structure d'âge de la
+# population de référence.
+
+# %%
+mortality = ["mortality_icm", "mortality_dsr", "mortality_crude_rate", "premature_mortality_icm", "premature_mortality_dsr"]
+for sex, title in (("ensemble", "Deux sexes"), ("hommes", "Hommes"), ("femmes", "Femmes")):
+    display(HTML(report.html_table(report.comparison_table(t, mortality, sex=sex), f"Mortalité – {title}")))
+
+# %% [markdown]
+# ### Mortalité par sexe et place du territoire dans la région
+
+# %%
+display(HTML(figures.mortality_by_sex(t, "mortality_icm")))
+display(HTML(figures.mortality_by_sex(t, "premature_mortality_icm")))
+display(HTML(figures.region_ranking(t, "mortality_icm")))
+display(HTML(figures.region_ranking(t, "premature_mortality_icm")))
+
+# %% [markdown]
+# ## Précarité : Complémentaire santé solidaire
+#
+# La Complémentaire santé solidaire (CSS) a remplacé la CMU complémentaire (CMU-C) en novembre 2019.
+# La part de la population qui en bénéficie est un repère de la précarité financière du territoire.
+
+# %%
+display(HTML(report.html_table(report.comparison_table(t, ["css_rate"]), "Bénéficiaires de la CSS (ex CMU-C)")))
+display(HTML(figures.css_trend(t)))
+
+# %% [markdown]
+# ## Consommation de soins
+#
+# Montants remboursés par l'assurance maladie aux habitants du territoire. Les montants bruts dépendent de
+# l'âge de la population ; l'**indice à âge égal** (France = 100) neutralise cet effet.
+
+# %%
+display(HTML(figures.spending_by_item(t)))
+display(HTML(report.html_table(report.category_table(t, "care_spending_per_capita", ITEM_LABELS), "Dépense remboursée par habitant (brute)")))
+display(HTML(report.html_table(report.category_table(t, "care_spending_age_adjusted", ITEM_LABELS), "Dépense remboursée par habitant ajustée sur l'âge")))
+display(HTML(report.html_table(report.comparison_table(t, ["care_spending_index"]), "Indice de dépense à âge égal")))
+
+# %% [markdown]
+# ## Équipement médico-social
+#
+# Places installées (répertoire FINESS) pour 1 000 habitants de la population concernée. Un territoire sans
+# établissement n'est pas forcément mal desservi : ses habitants peuvent être accueillis dans un territoire voisin.
+
+# %%
+display(HTML(figures.equipment_by_family(t)))
+for indicator, title in (("equipment_elderly_rate", "Personnes âgées (pour 1 000 habitants de 75 ans ou plus)"),
+                         ("equipment_disabled_children_rate", "Enfance handicapée (pour 1 000 habitants de moins de 20 ans)"),
+                         ("equipment_disabled_adults_rate", "Adultes handicapés (pour 1 000 habitants de 20 à 59 ans)")):
+    display(HTML(report.html_table(report.category_table(t, indicator), title)))
+
+# %% [markdown]
+# ### Établissements et services du territoire
+
+# %%
+display(HTML(report.html_table(report.establishments_table(t), "Établissements médico-sociaux (FINESS)")))
+
+# %% [markdown]
+# ## Méthodes et sources
+#
+# Les définitions ci-dessous sont produites à partir des mêmes métadonnées que les tableaux.
+# **Intervalles de confiance** à 95 %. **Significativité** : le territoire est dit significativement
+# supérieur (ou inférieur) à un comparateur lorsque son intervalle de confiance est entièrement au-dessus
+# (ou au-dessous) de la valeur du comparateur. **Secret statistique** : aucun effectif de 1 à 10 n'est publié ;
+# les taux calculés sur de tels effectifs ne sont pas affichés (« non calculable »).
+
+# %%
+display(HTML(report.html_table(report.methods_table(), "Définitions des indicateurs")))
+display(HTML(report.sources_note(t)))

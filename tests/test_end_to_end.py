@@ -1,0 +1,155 @@
+"""run_all.py on two territories into a temporary folder: the reports a CTS would receive."""
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+
+import pandas as pd
+import pytest
+
+from diagnostics import config
+from diagnostics.formatting import parse_fr_number
+
+TERRITORIES = ["CLS-BRUMES", "TS-SUD"]
+SECTIONS = ["Synthèse", "Population", "Mortalité", "Précarité : Complémentaire santé solidaire", "Consommation de soins",
+            "Équipement médico-social", "Méthodes et sources"]
+
+
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.text, self.alts, self.refs, self.h2 = [], [], [], []
+        self._in_h2 = self._in_style = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self._in_h2 = tag == "h2"
+        self._in_style = tag == "style"
+        if "alt" in a:
+            self.alts.append(a["alt"])
+        for key in ("src", "href"):
+            if key in a:
+                self.refs.append(a[key])
+
+    def handle_endtag(self, tag):
+        self._in_h2 = False if tag == "h2" else self._in_h2
+        self._in_style = False if tag == "style" else self._in_style
+
+    def handle_data(self, data):
+        if self._in_style:
+            return
+        self.text.append(data)
+        if self._in_h2:
+            self.h2.append(data.strip())
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    processed = tmp_path_factory.mktemp("processed")
+    proc = subprocess.run(
+        [sys.executable, str(config.PROJECT_ROOT / "run_all.py"), *TERRITORIES, "--output", str(out),
+         "--processed", str(processed), "--jobs", "2"],
+        capture_output=True, text=True, timeout=600,
+    )
+    return proc, out, processed
+
+
+def _parse(path):
+    p = _Text()
+    p.feed(path.read_text(encoding="utf-8"))
+    return p
+
+
+def test_batch_succeeds_and_writes_every_file(batch):
+    proc, out, _ = batch
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "2 rapport(s) écrit(s)" in proc.stdout
+    for code in TERRITORIES:
+        assert (out / f"{code}.html").stat().st_size > 50_000
+        assert (out / f"{code}.csv").exists()
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="CLS-BRUMES.html"' in index and 'href="TS-SUD.csv"' in index
+    assert not list(out.glob(".*.tmp")), "temporary files left behind"
+
+
+def test_report_has_every_section_and_no_code(batch):
+    _, out, _ = batch
+    html_text = (out / "CLS-BRUMES.html").read_text(encoding="utf-8")
+    parsed = _parse(out / "CLS-BRUMES.html")
+    assert parsed.h2 == SECTIONS
+    assert "CLS du Pays des Hautes-Brumes" in " ".join(parsed.text)
+    for code_marker in ("import ", "display(HTML", "report.load_territory", "territory = ", "Traceback"):
+        assert code_marker not in html_text
+    assert 'class="input' not in html_text and "jp-InputArea" not in html_text
+
+
+def test_report_loads_nothing_from_the_network(batch):
+    _, out, _ = batch
+    for code in TERRITORIES:
+        parsed = _parse(out / f"{code}.html")
+        external = [r for r in parsed.refs if not (r.startswith(("data:", "#")) or re.match(r"^[\w.-]+\.(html|csv)$", r))]
+        assert external == []
+        text = (out / f"{code}.html").read_text(encoding="utf-8")
+        assert "require.js" not in text and "mathjax" not in text.lower() and "<script" not in text
+
+
+def test_key_figures_in_html_equal_indicators_parquet(batch):
+    _, out, processed = batch
+    ind = pd.read_parquet(processed / "indicators.parquet")
+    text = " ".join(_parse(out / "TS-SUD.html").text)
+    for indicator in ("mortality_icm", "premature_mortality_icm"):
+        row = ind[(ind.territory_code == "TS-SUD") & (ind.indicator == indicator) & (ind.sex == "ensemble")].iloc[0]
+        m = re.search(r"ICM (\d+) \[(\d+)\s–\s(\d+)\]", text[text.index("mortalité générale" if indicator == "mortality_icm" else "mortalité prématurée"):])
+        assert m, indicator
+        assert [int(x) for x in m.groups()] == [round(row.value), round(row.ci_low), round(row.ci_high)]
+    css = ind[(ind.territory_code == "TS-SUD") & (ind.indicator == "css_rate")].sort_values("period").iloc[-1]
+    expected = f"{css.value:.1f}".replace(".", ",") + "\u00a0%"
+    assert expected in text
+
+
+def test_csv_holds_the_report_figures(batch):
+    _, out, processed = batch
+    csv = pd.read_csv(out / "CLS-BRUMES.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype={"effectif": str})
+    ind = pd.read_parquet(processed / "indicators.parquet")
+    row = ind[(ind.territory_code == "CLS-BRUMES") & (ind.indicator == "mortality_icm") & (ind.sex == "ensemble")].iloc[0]
+    got = csv[(csv.indicateur == "mortality_icm") & (csv.sexe == "ensemble")].iloc[0]
+    assert got.valeur == round(row.value)
+    assert got.ic95_bas == round(row.ci_low) and got.ic95_haut == round(row.ci_high)
+    assert got.effectif == str(int(row.numerator))
+    assert set(csv.indicateur) >= {"mortality_dsr", "css_rate", "care_spending_per_capita", "equipment_elderly_rate"}
+
+
+def test_no_small_count_is_published(batch):
+    """Every count of 1–10 in indicators.parquet must be absent from the CSV and masked in HTML."""
+    _, out, processed = batch
+    ind = pd.read_parquet(processed / "indicators.parquet")
+    for code in TERRITORIES:
+        csv = pd.read_csv(out / f"{code}.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype=str)
+        small = ind[(ind.territory_code == code) & ind.small_count]
+        masked = csv[csv.secret_statistique.notna()]
+        assert len(masked) == len(small)
+        assert set(masked.effectif) <= {"<\u00a011"}
+        assert masked.valeur.isna().all() and masked.ic95_bas.isna().all()
+        numbers = pd.to_numeric(csv.effectif.str.replace(",", "."), errors="coerce").dropna()
+        assert not ((numbers > 0) & (numbers < 11)).any()
+
+
+def test_failing_territory_is_reported_and_others_built(tmp_path, demo_processed):
+    from diagnostics.batch import build_report
+
+    bad_nb = tmp_path / "broken.ipynb"
+    src = config.REPORT_NOTEBOOK.read_text(encoding="utf-8")
+    bad_nb.write_text(src.replace("t = report.load_territory(territory, processed_dir)",
+                                  "t = report.load_territory(territory, processed_dir)\\n\",\n    \"1 / 0"), encoding="utf-8")
+    outcome = build_report("TS-SUD", str(demo_processed), str(tmp_path / "out"), False, "01/01/2026", str(bad_nb))
+    assert not outcome.ok
+    assert "ZeroDivisionError" in outcome.error and "cellule" in outcome.error
+    assert outcome.debug_notebook and (tmp_path / "out" / "_notebooks" / "TS-SUD.ipynb").exists()
+    assert not (tmp_path / "out" / "TS-SUD.html").exists()
+
+
+def test_help_documents_the_options():
+    proc = subprocess.run([sys.executable, str(config.PROJECT_ROOT / "run_all.py"), "--help"], capture_output=True, text=True)
+    for option in ("--jobs", "--output", "--raw", "--keep-notebooks", "TERRITOIRE"):
+        assert option in proc.stdout
