@@ -22,7 +22,7 @@ SUBJECTS = {
     "equipment_disabled_adults_rate": ("l'équipement pour adultes handicapés", "m"),
 }
 SHORT = {"mortality_icm": "ICM", "premature_mortality_icm": "ICM", "care_spending_index": "indice"}
-ORDER = {"pire": 0, "meilleur": 1, "supérieur": 2, "inférieur": 2, "non testé": 3, "similaire": 4}
+ORDER = {"pire": 0, "meilleur": 1, "supérieur": 2, "inférieur": 2, "non calculable": 3, "non testé": 4, "similaire": 5}
 
 
 def _agree(word: str, gender: str) -> str:
@@ -40,9 +40,14 @@ def _figure(indicator: str, row, meta) -> str:
 def message(indicator: str, row) -> tuple[str, str] | None:
     """(kind, sentence) for one indicator row; kind is « Point d'attention », « Point fort » or « Repère »."""
     meta = indicator_metadata()[indicator]
-    if row is None or row.small_count or row.value != row.value:
+    if row is None:
         return None
     subject, gender = SUBJECTS[indicator]
+    if row.small_count:
+        return "Repère", (f"{subject[0].upper()}{subject[1:]} ne peut pas être "
+                          f"{_agree('analysé', gender)} : moins de 11 cas sur la période (secret statistique).").replace(",,", ",")
+    if row.value != row.value:
+        return None
     verdict = judgement(row.sig_france, meta["higher_is"])
     figure = _figure(indicator, row, meta)
     france = fr_value(row.value_france, meta["unit"], meta["decimals"])

@@ -18,7 +18,8 @@ from .formatting import fr_interval, fr_number, fr_value
 from .indicators.common import ENSEMBLE, TOTAL
 from .indicators.metadata import FAMILY_LABELS, indicator_metadata
 
-TABLES = ["indicators", "territories", "communes", "population", "france_reference", "finess_places", "standard_population"]
+TABLES = ["indicators", "territories", "communes", "population", "deaths", "france_reference", "finess_places",
+          "standard_population"]
 
 JUDGEMENT_LABELS = {
     "pire": "significativement pire",

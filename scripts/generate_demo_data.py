@@ -252,6 +252,8 @@ def territories(com):
         rows.append((e, name, "EPCI", f"EPCI:{e}"))
     cls = by_dep["961"].sort_values("size").iloc[[0, 1, 2, 5, 8, 13, 21, 34, 55, 70, 90]]
     rows.append(("CLS-BRUMES", "CLS du Pays des Hautes-Brumes", "contrat local de santé", " ".join(sorted(cls.CODGEO))))
+    tiny = by_dep["962"].sort_values("size").iloc[:4]  # a few hundred inhabitants: exercises the secret statistique
+    rows.append(("CLS-VALLONS", "CLS des Hauts-Vallons", "contrat local de santé", " ".join(sorted(tiny.CODGEO))))
     asv = by_dep["963"].sort_values("size", ascending=False).iloc[[0, 2]]
     rows.append(("ASV-NACRE", "ASV de l'agglomération de Nacre", "atelier santé ville", " ".join(sorted(asv.CODGEO))))
     return pd.DataFrame(rows, columns=["code", "nom", "type", "communes"])

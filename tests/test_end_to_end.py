@@ -10,7 +10,7 @@ import pytest
 from diagnostics import config
 from diagnostics.formatting import parse_fr_number
 
-TERRITORIES = ["CLS-BRUMES", "TS-SUD"]
+TERRITORIES = ["CLS-VALLONS", "TS-SUD"]
 SECTIONS = ["Synthèse", "Population", "Mortalité", "Précarité : Complémentaire santé solidaire", "Consommation de soins",
             "Équipement médico-social", "Méthodes et sources"]
 
@@ -69,16 +69,16 @@ def test_batch_succeeds_and_writes_every_file(batch):
         assert (out / f"{code}.html").stat().st_size > 50_000
         assert (out / f"{code}.csv").exists()
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert 'href="CLS-BRUMES.html"' in index and 'href="TS-SUD.csv"' in index
+    assert 'href="CLS-VALLONS.html"' in index and 'href="TS-SUD.csv"' in index
     assert not list(out.glob(".*.tmp")), "temporary files left behind"
 
 
 def test_report_has_every_section_and_no_code(batch):
     _, out, _ = batch
-    html_text = (out / "CLS-BRUMES.html").read_text(encoding="utf-8")
-    parsed = _parse(out / "CLS-BRUMES.html")
+    html_text = (out / "CLS-VALLONS.html").read_text(encoding="utf-8")
+    parsed = _parse(out / "CLS-VALLONS.html")
     assert parsed.h2 == SECTIONS
-    assert "CLS du Pays des Hautes-Brumes" in " ".join(parsed.text)
+    assert "CLS des Hauts-Vallons" in " ".join(parsed.text)
     for code_marker in ("import ", "display(HTML", "report.load_territory", "territory = ", "Traceback"):
         assert code_marker not in html_text
     assert 'class="input' not in html_text and "jp-InputArea" not in html_text
@@ -110,9 +110,9 @@ def test_key_figures_in_html_equal_indicators_parquet(batch):
 
 def test_csv_holds_the_report_figures(batch):
     _, out, processed = batch
-    csv = pd.read_csv(out / "CLS-BRUMES.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype={"effectif": str})
+    csv = pd.read_csv(out / "TS-SUD.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype={"effectif": str})
     ind = pd.read_parquet(processed / "indicators.parquet")
-    row = ind[(ind.territory_code == "CLS-BRUMES") & (ind.indicator == "mortality_icm") & (ind.sex == "ensemble")].iloc[0]
+    row = ind[(ind.territory_code == "TS-SUD") & (ind.indicator == "mortality_icm") & (ind.sex == "ensemble")].iloc[0]
     got = csv[(csv.indicateur == "mortality_icm") & (csv.sexe == "ensemble")].iloc[0]
     assert got.valeur == round(row.value)
     assert got.ic95_bas == round(row.ci_low) and got.ic95_haut == round(row.ci_high)
@@ -129,6 +129,10 @@ def test_no_small_count_is_published(batch):
         small = ind[(ind.territory_code == code) & ind.small_count]
         masked = csv[csv.secret_statistique.notna()]
         assert len(masked) == len(small)
+        if code == "CLS-VALLONS":
+            assert len(small) >= 6, "the tiny CLS must exercise the rule"
+            text = " ".join(_parse(out / f"{code}.html").text)
+            assert "non calculable (effectif trop faible)" in text
         assert set(masked.effectif) <= {"<\u00a011"}
         assert masked.valeur.isna().all() and masked.ic95_bas.isna().all()
         numbers = pd.to_numeric(csv.effectif.str.replace(",", "."), errors="coerce").dropna()

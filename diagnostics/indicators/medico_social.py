@@ -61,8 +61,8 @@ def equipment_indicators(places, france_places, population, france, territories)
         g = grid.merge(counts, on=["territory_code", "category"], how="left").fillna({"places": 0})
         # only list categories that exist somewhere, to keep tables short
         present = g.groupby("category")["places"].sum()
-        g = g[g["category"].map(present) > 0]
-        g["denominator"] = g["territory_code"].map(target)
+        g = g[(g["category"] == TOTAL) | (g["category"].map(present) > 0)].copy()
+        g["denominator"] = g["territory_code"].map(target).astype(float)
         g["numerator"] = g["places"]
         g["value"] = g["places"] / g["denominator"] * 1000
         frames.append(rows(g, indicator, "places pour 1 000", period=period))

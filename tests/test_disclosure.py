@@ -1,0 +1,39 @@
+"""Secret statistique and French number formats."""
+import numpy as np
+import pandas as pd
+
+from diagnostics.disclosure import masked_count, publishable_indicators
+from diagnostics.formatting import fr_interval, fr_number, fr_value, parse_fr_number
+
+
+def test_counts_from_1_to_threshold_minus_1_are_masked():
+    assert [masked_count(n) for n in (0, 1, 10, 11, 1234)] == ["0", "<\u00a011", "<\u00a011", "11", "1\u202f234"]
+    assert masked_count(4, threshold=5) == "<\u00a05"
+    assert masked_count(5, threshold=5) == "5"
+
+
+def test_publishable_rows_lose_value_interval_and_count_and_comparator_echo():
+    ind = pd.DataFrame({
+        "territory_code": ["T", "U"], "indicator": ["x", "x"], "sex": ["ensemble"] * 2, "category": ["total"] * 2,
+        "period": ["p", "p"], "value": [52.0, 80.0], "ci_low": [20.0, 70.0], "ci_high": [90.0, 90.0],
+        "numerator": [7, 300], "denominator": [13.4, 375.0], "small_count": [True, False],
+        "departement_code": [None, "T"], "region_code": [None, None],
+        "value_departement": [np.nan, 52.0], "value_region": [np.nan, np.nan], "value_france": [100.0, 100.0],
+        "sig_departement": ["", "supérieur"], "sig_region": ["", ""], "sig_france": ["inférieur", "inférieur"],
+    })
+    out = publishable_indicators(ind)
+    t = out.iloc[0]
+    assert np.isnan(t.value) and np.isnan(t.ci_low) and np.isnan(t.numerator)
+    assert t.denominator == 13.4
+    assert t.sig_france == "non calculable"
+    assert np.isnan(out.iloc[1].value_departement)  # T's masked value must not reappear as U's comparator
+    assert ind.iloc[0].value == 52.0  # input untouched
+
+
+def test_french_formats():
+    assert fr_number(1911) == "1\u202f911"
+    assert fr_value(1911.4, "€ par habitant") == "1\u202f911\u00a0€"
+    assert fr_value(9.74, "%", 1) == "9,7\u00a0%"
+    assert fr_interval(119.2, 137.4) == "[119\u00a0–\u00a0137]"
+    assert fr_number(float("nan")) == "–"
+    assert parse_fr_number("1\u202f234,5") == 1234.5
