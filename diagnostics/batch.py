@@ -91,6 +91,14 @@ def describe_error(exc: Exception) -> str:
     return f"{type(exc).__name__} : {exc}" + ("" if str(exc) else "\n" + traceback.format_exc(limit=3))
 
 
+def _quiet_worker() -> None:
+    """Worker processes send their stderr (the kernels' start-up chatter) to /dev/null: failures
+    reach the user through :class:`Outcome`, and the progress bar stays readable."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="run_all.py",
@@ -161,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
     kernel = kernel_name()
     outcomes: list[Outcome] = []
     jobs = min(args.jobs, len(wanted))
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_quiet_worker) as pool:
         futures = [pool.submit(build_report, code, str(args.processed), str(args.output), args.keep_notebooks,
                                generated, str(config.REPORT_NOTEBOOK), kernel) for code in wanted]
         for future in progress(as_completed(futures), len(futures)):

@@ -30,7 +30,7 @@ def index_html(tables, built: set[str], generated: str) -> str:
     pop = terr[terr["reported"]].groupby("territory_code")["commune"].count()
     rows = []
     for kind, group in areas.groupby("kind", sort=False):
-        rows.append(f'<tr><th colspan="5" scope="colgroup">{html.escape(kind.capitalize())}</th></tr>')
+        rows.append(f'<tr><th colspan="5" scope="colgroup">{html.escape(kind[:1].upper() + kind[1:])}</th></tr>')
         for r in group.itertuples():
             code = html.escape(r.territory_code)
             name = html.escape(r.territory_name)

@@ -214,7 +214,7 @@ def header_html(t: Territory, generated: str | None = None) -> str:
     comparators = ", ".join(n for n in (t.departement_name, t.region_name) if n and n != t.name) + " et France"
     esc = html.escape
     return (
-        f'<header class="report-header"><p class="kind">{esc(t.kind.capitalize())}</p>'
+        f'<header class="report-header"><p class="kind">{esc(t.kind[:1].upper() + t.kind[1:])}</p>'
         f"<h1>{esc(t.name)}</h1>"
         f'<p class="facts">{fr_number(len(t.communes))} commune{"s" if len(t.communes) > 1 else ""} · '
         f"{fr_number(pop.value)} habitants au 1er janvier {esc(pop.period)} · comparé à : {esc(comparators)}</p>"
