@@ -157,3 +157,52 @@ def test_help_documents_the_options():
     proc = subprocess.run([sys.executable, str(config.PROJECT_ROOT / "run_all.py"), "--help"], capture_output=True, text=True)
     for option in ("--jobs", "--output", "--raw", "--keep-notebooks", "TERRITOIRE"):
         assert option in proc.stdout
+
+
+def _table_columns(html_text: str, header: str) -> list[str]:
+    """Every cell under the column named ``header`` in the report's data tables."""
+    cells = []
+    for table in re.findall(r'<table class="data">(.*?)</table>', html_text, flags=re.S):
+        heads = [re.sub("<.*?>", "", h) for h in re.findall(r"<th scope=\"col\">(.*?)</th>", table)]
+        if header not in heads:
+            continue
+        k = heads.index(header)
+        for row in re.findall(r"<tr>(.*?)</tr>", table, flags=re.S):
+            tds = re.findall(r"<td>(.*?)</td>", row, flags=re.S)
+            if len(tds) == len(heads):
+                cells.append(tds[k])
+    return cells
+
+
+def test_html_count_cells_never_show_a_small_count(batch):
+    _, out, _ = batch
+    cells = _table_columns((out / "CLS-VALLONS.html").read_text(encoding="utf-8"), "Effectif")
+    assert "&lt;\u00a011" in cells  # the masked counts are there, as « < 11 »
+    numbers = [parse_fr_number(c) for c in cells if c and not c.startswith("&lt;")]
+    assert numbers and not any(0 < n < 11 for n in numbers)
+
+
+def test_bad_raw_file_stops_before_writing_anything(tmp_path, raw_copy):
+    deaths = next((raw_copy / "deces").glob("*.csv"))
+    lines = deaths.read_text(encoding="utf-8").splitlines()
+    lines[4] = lines[4].rsplit(";", 1)[0] + ";quatre"
+    deaths.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out, processed = tmp_path / "reports", tmp_path / "processed"
+    out.mkdir()
+    processed.mkdir()
+    (out / "previous.html").write_text("ancien rapport")
+    (processed / "indicators.parquet").write_bytes(b"previous")
+    proc = subprocess.run([sys.executable, str(config.PROJECT_ROOT / "run_all.py"), "--raw", str(raw_copy),
+                           "--output", str(out), "--processed", str(processed)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2
+    assert f"{deaths}, ligne 5, colonne « deces » : valeur « quatre » : un entier positif ou nul attendu" in proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["previous.html"]
+    assert (processed / "indicators.parquet").read_bytes() == b"previous"
+    assert sorted(p.name for p in processed.iterdir()) == ["indicators.parquet"]
+
+
+def test_unknown_territory_is_refused(tmp_path):
+    proc = subprocess.run([sys.executable, str(config.PROJECT_ROOT / "run_all.py"), "NOWHERE", "--output", str(tmp_path / "o"),
+                           "--processed", str(tmp_path / "p")], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2
+    assert "territoire(s) inconnu(s) : NOWHERE" in proc.stderr and "CLS-VALLONS" in proc.stderr
