@@ -169,18 +169,8 @@ def indirectly_standardised_ratio(observed, expected, refvalue: float = 100, con
 
     Limits are the count limits (exact below 10 events, Byar's from 10 on) divided by E.
     """
-    o = np.asarray(observed, dtype=float)
-    e = np.asarray(expected, dtype=float)
-    lo, hi, method = poisson_limits(o, confidence)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return pd.DataFrame(
-            {
-                "value": o / e * refvalue,
-                "ci_low": lo / e * refvalue,
-                "ci_high": hi / e * refvalue,
-                "method": method,
-            }
-        )
+    # O/E × refvalue with the limits of O: a crude rate whose "population" is the expected count.
+    return crude_rate(observed, expected, multiplier=refvalue, confidence=confidence)
 
 
 SIG_HIGHER = "supérieur"
