@@ -27,6 +27,18 @@ def masked_count(count, threshold: int = DISCLOSURE_THRESHOLD, decimals: int = 0
     return fr_number(count, decimals)
 
 
+def complementary_sex_suppression(small: pd.Series, indicators: pd.DataFrame) -> pd.Series:
+    """Secondary suppression: when one sex is masked, the other is masked too (hommes + femmes =
+    ensemble would give the masked count back by subtraction)."""
+    key = ["territory_code", "indicator", "category", "period"]
+    by_sex = indicators["sex"].isin(["hommes", "femmes"])
+    masked_groups = indicators.loc[small & by_sex, key].drop_duplicates()
+    if masked_groups.empty:
+        return small
+    hit = pd.MultiIndex.from_frame(indicators[key]).isin(pd.MultiIndex.from_frame(masked_groups))
+    return small | (by_sex & hit)
+
+
 def publishable_indicators(indicators: pd.DataFrame) -> pd.DataFrame:
     """Indicator rows safe to publish: rows flagged ``small_count`` lose their numerator, value,
     interval and every figure derived from them (denominator kept: populations are public)."""

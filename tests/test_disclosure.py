@@ -37,3 +37,20 @@ def test_french_formats():
     assert fr_interval(119.2, 137.4) == "[119\u00a0–\u00a0137]"
     assert fr_number(float("nan")) == "–"
     assert parse_fr_number("1\u202f234,5") == 1234.5
+
+
+def test_one_masked_sex_masks_the_other():
+    """hommes 5 + femmes 20 = ensemble 25: publishing femmes would give hommes back."""
+    from diagnostics.indicators.common import add_comparators
+    from diagnostics.territories import area_list
+
+    ind = pd.DataFrame({
+        "territory_code": ["T"] * 3, "indicator": ["mortality_icm"] * 3, "sex": ["hommes", "femmes", "ensemble"],
+        "category": ["total"] * 3, "period": ["2019-2023"] * 3, "value": [90.0, 110.0, 104.0],
+        "ci_low": [30.0, 67.0, 67.0], "ci_high": [210.0, 170.0, 153.0], "numerator": [5, 20, 25],
+        "denominator": [5.5, 18.2, 23.7], "unit": ["i"] * 3, "method": ["Exact", "Byars", "Byars"], "small_count": [False] * 3,
+    })
+    areas = area_list(pd.DataFrame({"territory_code": ["T"], "territory_name": ["T"], "kind": ["CLS"], "commune": ["96101"],
+                                    "departement_code": [None], "region_code": [None], "reported": [True]}))
+    out = add_comparators(ind, areas, {"mortality_icm": True}, 11, {"mortality_icm"})
+    assert dict(zip(out.sex, out.small_count)) == {"hommes": True, "femmes": True, "ensemble": False}

@@ -6,6 +6,7 @@ import pandas as pd
 
 from .. import stats
 from ..config import DISCLOSURE_THRESHOLD, FRANCE_CODE
+from ..disclosure import complementary_sex_suppression
 
 ENSEMBLE = "ensemble"
 SEX_LABEL = {"M": "hommes", "F": "femmes"}
@@ -63,5 +64,6 @@ def add_comparators(indicators: pd.DataFrame, areas: pd.DataFrame, tested: dict[
     out = out.drop(columns="france_code")
     count_based = count_based or set()
     numerator = out["numerator"].fillna(0)
-    out["small_count"] = out["indicator"].isin(count_based) & (numerator > 0) & (numerator < threshold)
+    small = out["indicator"].isin(count_based) & (numerator > 0) & (numerator < threshold)
+    out["small_count"] = complementary_sex_suppression(small, out)
     return out
