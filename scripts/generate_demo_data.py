@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from diagnostics.sources.care_spending import spending_band_of
+
 SEED = 20240117
 YEARS = list(range(2018, 2024))
 BANDS = [f"{a:02d}-{a + 4:02d}" for a in range(0, 95, 5)] + ["95+"]
@@ -159,20 +161,15 @@ def css(rng, com, pop, fr):
     return pd.DataFrame(rows, columns=["territoire_type", "territoire_code", "annee", "nb_beneficiaires_css"])
 
 
-def spending_band(band: str) -> str:
-    lo = int(band[:2])
-    return "0-19" if lo < 20 else "80+" if lo >= 80 else f"{lo // 10 * 10}-{lo // 10 * 10 + 9}"
-
-
 def spending(rng, com, pop, fr, year):
-    fr_y = fr[fr.annee == year].assign(b=lambda d: d.classe_age.map(spending_band))
+    fr_y = fr[fr.annee == year].assign(b=lambda d: d.classe_age.map(spending_band_of))
     fr_pop = fr_y.groupby("b")["population"].sum().reindex(SPENDING_BANDS)
     head = np.array(SPENDING_PER_HEAD, float)
     head *= 1850 / ((head * fr_pop.to_numpy()).sum() / fr_pop.sum())  # France mean: 1 850 €
     per_head = dict(zip(SPENDING_BANDS, head))
     nat = [(year, b, item, round(per_head[b] * fr_pop[b] * share), int(fr_pop[b]))
            for b in SPENDING_BANDS for item, share in SPENDING_ITEMS.items()]
-    p = pop[pop.annee == year].assign(b=lambda d: d.AGE5.map(spending_band))
+    p = pop[pop.annee == year].assign(b=lambda d: d.AGE5.map(spending_band_of))
     p = p.groupby(["CODGEO", "b"])["NB"].sum().reset_index().merge(com[["CODGEO", "mort", "prec"]], on="CODGEO")
     rows = []
     for r in p.itertuples():
