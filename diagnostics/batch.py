@@ -174,6 +174,10 @@ def run(args: argparse.Namespace) -> int:
                                generated, str(config.REPORT_NOTEBOOK), kernel) for code in wanted]
         for future in progress(as_completed(futures), len(futures)):
             outcomes.append(future.result())
+    try:  # keep the debugging folder only when it holds something
+        (args.output / "_notebooks").rmdir()
+    except OSError:
+        pass
     built = {o.territory for o in outcomes if o.ok}
     write_text(args.output / "index.html", index_html(load_tables(args.processed), built, generated))
     print_summary(outcomes, time.perf_counter() - started, args.output)

@@ -179,7 +179,7 @@ def trend_chart(df: pd.DataFrame, ylabel: str, decimals: int = 1):
     ax.set_xticks(sorted(df["year"].unique()))
     fr_axis(ax, "y", decimals)
     ax.set_ylabel(ylabel)
-    ax.legend(frameon=False, fontsize=8)
+    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
 
 
@@ -203,5 +203,6 @@ def grouped_bars(df: pd.DataFrame, ylabel: str, decimals: int = 0):
     ax.set_xticks(x, groups)
     fr_axis(ax, "y", decimals)
     ax.set_ylabel(ylabel)
-    ax.legend(frameon=False, fontsize=8, ncol=len(series))
+    # above the axes, so that it never hides a bar
+    ax.legend(frameon=False, fontsize=8, ncol=min(len(series), 4), loc="lower center", bbox_to_anchor=(0.5, 1.02))
     return fig

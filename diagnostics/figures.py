@@ -178,7 +178,7 @@ def equipment_by_family(t: Territory) -> str:
             if r is not None:
                 rows.append({"group": family.capitalize(), "series": name, "value": r.value})
     df = pd.DataFrame(rows)
-    fig = charts.grouped_bars(df, "Places pour 1 000 habitants de la population cible", decimals=1)
+    fig = charts.grouped_bars(df, "Places pour 1 000 habitants concernés", decimals=1)
     own = df[df.series == t.name]
     alt = "Taux d'équipement médico-social. " + " ; ".join(f"{g} : {fr_value(v, 'places pour 1 000', 1)}" for g, v in zip(own.group, own.value))
     return charts.figure_html(fig, alt, "Places installées pour 1 000 habitants : personnes âgées (75 ans et plus), "
