@@ -49,7 +49,7 @@ def batch(tmp_path_factory):
     processed = tmp_path_factory.mktemp("processed")
     proc = subprocess.run(
         [sys.executable, str(config.PROJECT_ROOT / "run_all.py"), *TERRITORIES, "--output", str(out),
-         "--processed", str(processed), "--jobs", "2"],
+         "--processed", str(processed), "--jobs", "2", "--keep-notebooks"],
         capture_output=True, text=True, timeout=600,
     )
     return proc, out, processed
@@ -71,6 +71,8 @@ def test_batch_succeeds_and_writes_every_file(batch):
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="CLS-VALLONS.html"' in index and 'href="TS-SUD.csv"' in index
     assert not list(out.glob(".*.tmp")), "temporary files left behind"
+    kept = sorted(p.name for p in (out / "_notebooks").glob("*.ipynb"))
+    assert kept == sorted(f"{c}.ipynb" for c in TERRITORIES)  # --keep-notebooks
 
 
 def test_report_has_every_section_and_no_code(batch):
