@@ -105,9 +105,8 @@ def mortality_by_sex(t: Territory, indicator: str = "mortality_icm") -> str:
     meta = indicator_metadata()[indicator]
     lines = []
     for sex, sex_label in ((ENSEMBLE, "Ensemble"), ("hommes", "Hommes"), ("femmes", "Femmes")):
-        for code, name in ((t.code, t.name), (t.departement_code, t.departement_name), (t.region_code, t.region_name)):
-            if code and (code != t.departement_code or t.departement_code != t.code):
-                lines.append((code, sex, f"{sex_label} – {name}"))
+        for code, name in _series(t)[:-1]:  # France is the reference line
+            lines.append((code, sex, f"{sex_label} – {name}"))
     df = _interval_rows(t, indicator, lines)
     ref = 100 if meta["unit"].startswith("indice") else t.value_row(indicator).value_france
     title = f"{meta['label']} par sexe, {t.name}, département et région, avec intervalles de confiance à 95 %"

@@ -16,7 +16,7 @@ SUBJECTS = {
     "premature_mortality_icm": ("la mortalité prématurée (avant 65 ans)", "f"),
     "css_rate": ("la part de bénéficiaires de la Complémentaire santé solidaire", "f"),
     "share_75_plus": ("la part des 75 ans et plus", "f"),
-    "care_spending_index": ("la dépense de soins remboursée, à âge égal,", "f"),
+    "care_spending_index": ("la dépense de soins remboursée à âge égal", "f"),
     "equipment_elderly_rate": ("l'équipement pour personnes âgées", "m"),
     "equipment_disabled_children_rate": ("l'équipement pour enfants handicapés", "m"),
     "equipment_disabled_adults_rate": ("l'équipement pour adultes handicapés", "m"),
@@ -45,7 +45,7 @@ def message(indicator: str, row) -> tuple[str, str] | None:
     subject, gender = SUBJECTS[indicator]
     if row.small_count:
         return "Repère", (f"{subject[0].upper()}{subject[1:]} ne peut pas être "
-                          f"{_agree('analysé', gender)} : moins de 11 cas sur la période (secret statistique).").replace(",,", ",")
+                          f"{_agree('analysé', gender)} : moins de 11 cas sur la période (secret statistique).")
     if row.value != row.value:
         return None
     verdict = judgement(row.sig_france, meta["higher_is"])
@@ -75,7 +75,7 @@ def message(indicator: str, row) -> tuple[str, str] | None:
                     f"au niveau national ({figure} ; France {france}).")
     else:
         return None
-    return kind, text.replace(",, ", ", ").replace(", (", " (")
+    return kind, text
 
 
 def key_messages(t: Territory, limit: int = 8) -> list[tuple[str, str]]:

@@ -5,6 +5,7 @@ notebook, the HTML and the CSV cannot show a masked count or a rate computed on 
 """
 from __future__ import annotations
 
+import datetime as dt
 import html
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from .config import FRANCE_CODE, PROCESSED_DIR
 from .disclosure import SMALL_COUNT_LABEL, masked_count, publishable_indicators
 from .formatting import fr_interval, fr_number, fr_value
 from .indicators.common import ENSEMBLE, TOTAL
+from .indicators.medico_social import CATEGORY_FAMILY, CATEGORY_LABEL, FAMILIES
 from .indicators.metadata import FAMILY_LABELS, indicator_metadata
 
 TABLES = ["indicators", "territories", "communes", "population", "deaths", "france_reference", "finess_places",
@@ -205,12 +207,10 @@ def methods_table() -> pd.DataFrame:
 
 def header_html(t: Territory, generated: str | None = None) -> str:
     """Identity of the report: territory, kind, size, comparators, data years, reading guide."""
-    import datetime as _dt
-
     pop = t.value_row("population")
     mortality = t.value_row("mortality_icm")
     css = t.value_row("css_rate")
-    generated = generated or _dt.date.today().strftime("%d/%m/%Y")
+    generated = generated or dt.date.today().strftime("%d/%m/%Y")
     comparators = ", ".join(n for n in (t.departement_name, t.region_name) if n and n != t.name) + " et France"
     esc = html.escape
     return (
@@ -246,8 +246,6 @@ def category_table(t: Territory, indicator: str, labels: dict | None = None) -> 
 
 def establishments_table(t: Territory) -> pd.DataFrame:
     """The medico-social establishments of the territory with their installed places (FINESS, public)."""
-    from .indicators.medico_social import CATEGORY_FAMILY, CATEGORY_LABEL, FAMILIES
-
     places = t.tables["finess_places"]
     names = t.tables["communes"].set_index("commune")["commune_name"]
     p = places[places.commune.isin(t.communes) & places.category.isin(CATEGORY_FAMILY)].copy()
