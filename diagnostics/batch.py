@@ -66,11 +66,7 @@ def build_report(code: str, processed_dir: str, output_dir: str, keep_notebooks:
     debug_dir.mkdir(parents=True, exist_ok=True)
     executed = debug_dir / f"{name}.ipynb"
     try:
-        nb = pm.execute_notebook(
-            notebook, str(executed),
-            parameters={"territory": code, "processed_dir": str(processed_dir), "generated": generated},
-            kernel_name=kernel or kernel_name(), progress_bar=False, log_output=False, report_mode=True,
-        )
+        nb = _execute(pm, notebook, executed, code, processed_dir, generated, kernel or kernel_name())
         t = report.load_territory(code, processed_dir)
         body, _ = html_exporter().from_notebook_node(nb, resources={"report_title": f"Diagnostic de santé – {t.name}"})
         csv_text = report.csv_table(t).to_csv(sep=";", decimal=",", index=False, lineterminator="\n")
@@ -81,6 +77,25 @@ def build_report(code: str, processed_dir: str, output_dir: str, keep_notebooks:
     if not keep_notebooks:
         executed.unlink(missing_ok=True)
     return Outcome(code, True, time.perf_counter() - start)
+
+
+def _execute(pm, notebook, executed, code, processed_dir, generated, kernel):
+    """Run the notebook; retry once when the kernel itself failed to start or died (two workers
+    can race for the same free port), never when a cell raised."""
+    from papermill.exceptions import PapermillExecutionError
+
+    for attempt in (1, 2):
+        try:
+            return pm.execute_notebook(
+                notebook, str(executed),
+                parameters={"territory": code, "processed_dir": str(processed_dir), "generated": generated},
+                kernel_name=kernel, progress_bar=False, log_output=False, report_mode=True,
+            )
+        except PapermillExecutionError:
+            raise
+        except Exception:
+            if attempt == 2:
+                raise
 
 
 def describe_error(exc: Exception) -> str:

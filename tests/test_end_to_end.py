@@ -63,7 +63,7 @@ def _parse(path):
 
 def test_batch_succeeds_and_writes_every_file(batch):
     proc, out, _ = batch
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "2 rapport(s) écrit(s)" in proc.stdout
     for code in TERRITORIES:
         assert (out / f"{code}.html").stat().st_size > 50_000
