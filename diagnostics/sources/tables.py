@@ -33,8 +33,10 @@ def read_text(path: Path) -> str:
     raise RawDataError(path, "encodage illisible (attendu UTF-8 ou ISO-8859-1)")  # pragma: no cover
 
 
-def read_delimited(path: Path, required: list[str], sep: str = ";") -> pd.DataFrame:
-    """Read a ';'-separated file with a header, every value as text, and check its columns."""
+def read_delimited(path: Path, required: list[str], sep: str = ";", optional: list[str] = ()) -> pd.DataFrame:
+    """Read a ';'-separated file with a header, every value as text, and check its columns.
+
+    Returns the ``required`` columns and those of ``optional`` that the file has."""
     text = read_text(path)
     header = text.splitlines()[0]
     if sep not in header:
@@ -52,7 +54,7 @@ def read_delimited(path: Path, required: list[str], sep: str = ";") -> pd.DataFr
         raise RawDataError(
             path, f"colonne(s) manquante(s) : {', '.join(missing)} ; colonnes attendues : {', '.join(required)}", line=1
         )
-    return df[required].apply(lambda s: s.str.strip())
+    return df[required + [c for c in optional if c in df.columns]].apply(lambda s: s.str.strip())
 
 
 def first_bad(mask: pd.Series) -> int | None:

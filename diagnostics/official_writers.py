@@ -1,0 +1,104 @@
+"""Writers of the official file layouts, for the official-format demo, the tests and the benchmarks.
+
+They produce files byte-compatible with what INSEE, FINESS and CNAM publish, so that the readers of
+``diagnostics.sources`` are exercised on the real layouts without shipping real (personal) data.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def death_record(name: str, sex: int, birth: str, birth_place: str, death: str, death_place: str, act: str,
+                 birth_commune: str = "", birth_country: str = "") -> str:
+    """One line of the INSEE fichier des personnes décédées (176 characters, no newline)."""
+    return (f"{name:<80.80}{sex:1d}{birth:8.8}{birth_place:<5.5}{birth_commune:<30.30}{birth_country:<30.30}"
+            f"{death:8.8}{death_place:<5.5}{act:<9.9}")
+
+
+def death_records(rng: np.random.Generator, communes, years, sexes, ages, first_act: int = 0) -> list[str]:
+    """Fictional records (names ``NOMn*PRENOM``) of deaths at exactly the given ages, places and years."""
+    n = len(ages)
+    dm = rng.integers(1, 13, n)
+    dd = rng.integers(1, 29, n)
+    bm = 1 + rng.integers(0, 12, n) % dm  # birthday on or before the day of death: age is exact
+    bd = np.where(bm == dm, 1, rng.integers(1, 29, n))
+    return [
+        death_record(f"NOM{first_act + i}*PRENOM{sex}/", int(sex), f"{int(y) - int(a):04d}{bm[i]:02d}{bd[i]:02d}", "99999",
+                     f"{int(y):04d}{dm[i]:02d}{dd[i]:02d}", str(c), f"{(first_act + i) % 10**9:09d}")
+        for i, (c, y, sex, a) in enumerate(zip(communes, years, sexes, ages))
+    ]
+
+
+def _bands_by_code(population, level_code, year, sex) -> list[float]:
+    from .config import AGE_BANDS
+
+    sub = population[(population["code"] == level_code) & (population["year"] == year) & (population["sex"] == sex)]
+    values = sub.set_index("age_band")["population"].reindex(AGE_BANDS).fillna(0)
+    return [int(round(v)) for v in values]
+
+
+def estimated_population_workbook(path, population, names: dict[str, str]) -> None:
+    """INSEE ``estim-pop-dep-sexe-aq`` workbook from ``level, code, year, sex, age_band, population``
+    (``DEP`` rows and one ``FRANCE`` row per year): sheet « À savoir », then one sheet per year,
+    most recent first, with INSEE's title rows, headers, total rows and footnote."""
+    import openpyxl
+
+    from .config import AGE_BANDS
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "À savoir"
+    wb.active["A1"] = "Estimations de population : à savoir"
+    labels = [f"{b[:2].lstrip('0') or '0'} à {int(b[3:]):d} ans" if "-" in b else "95 ans et plus" for b in AGE_BANDS]
+    deps = population[population["level"] == "DEP"]
+    for year in sorted(population["year"].unique(), reverse=True):
+        ws = wb.create_sheet(str(year))
+        ws.append(["Estimation de population au 1er janvier, par département, sexe et âge quinquennal"])
+        ws.append([f"Année {year}"])
+        ws.append([])
+        ws.append(["Départements", None, "Ensemble"] + [None] * 20 + ["Hommes"] + [None] * 20 + ["Femmes"])
+        ws.append([None, None] + (labels + ["Total"]) * 3)
+
+        def row(first, second, code):
+            men, women = _bands_by_code(population, code, year, "M"), _bands_by_code(population, code, year, "F")
+            both = [m + w for m, w in zip(men, women)]
+            ws.append([first, second] + both + [sum(both)] + men + [sum(men)] + women + [sum(women)])
+
+        for code in sorted(deps["code"].unique()):
+            row(int(code) if code.startswith("97") else code, names.get(code, code) + " ", code)
+        row("France métropolitaine et DOM", None, "FRANCE")
+        ws.append([])
+        ws.append(["Source : Insee - Estimations de population (résultats provisoires arrêtés fin 2023)."])
+    wb.save(path)
+
+
+def appartenance_workbook(path, communes, arrondissements=None) -> None:
+    """INSEE ``table-appartenance-geo-communes-AAAA.xlsx``: sheets COM (and ARM), header on row 6."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "COM"
+    for line in ["Table d'appartenance géographique des communes au 1er janvier", "", "Source : Insee, COG", "", ""]:
+        ws.append([line])
+    columns = ["CODGEO", "LIBGEO", "DEP", "REG", "EPCI", "NATURE_EPCI", "ARR", "CV", "ZE2020", "UU2020", "BV2022"]
+    ws.append(columns)
+    for r in communes.itertuples():
+        ws.append([r.commune, r.commune_name, r.departement_code, r.region_code, r.epci_code or "ZZZZZZZZZ", "CC",
+                   r.departement_code + "1", r.departement_code + "01", "0001", r.commune[:2] + "000", r.commune])
+    if arrondissements is not None:
+        arm = wb.create_sheet("ARM")
+        for line in ["Arrondissements municipaux", "", "", "", ""]:
+            arm.append([line])
+        arm.append(["CODGEO", "LIBGEO", "COM", "DEP", "REG", "EPCI"])
+        for r in arrondissements.itertuples():
+            arm.append([r.alias, r.name, r.commune, r.commune[:2], "", ""])
+    wb.save(path)
+
+
+def census_long_csv(path, census) -> None:
+    """INSEE ``BTT_TD_POP1B_AAAA.csv`` from ``commune, sex, age, population`` (single years of age)."""
+    lines = ["NIVGEO;CODGEO;LIBGEO;SEXE;AGED100;NB"]
+    for r in census.itertuples():
+        lines.append(f"COM;{r.commune};Commune {r.commune};{1 if r.sex == 'M' else 2};{int(r.age):03d};{r.population:.5f}")
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write("\n".join(lines) + "\n")

@@ -1,0 +1,257 @@
+"""INSEE « Fichier des personnes décédées » (``deces-AAAA.txt``, ``deces-AAAA-mMM.txt``, ``deces-AAAA-tT.txt``).
+
+Fixed width, no header, no separator, UTF-8 (recent files) or ISO-8859-1 (older ones). Positions
+(1-based): name 1–80, sex 81 (1 man, 2 woman), birth date 82–89 (AAAAMMJJ), birth place 90–94,
+… death date 155–162, place of death 163–167 (COG code), death certificate number 168–176; some
+lines carry trailing characters after 176, which are ignored.
+
+The file places a death where it happened, not where the person lived: counts by commune built from
+it are « décès survenus dans la commune ». Records are aggregated on the fly to commune × year × sex ×
+five-year age band; no individual record (they hold names) is kept. The same death may appear in
+several files (a later file corrects an earlier one): the latest file wins, matched on date and
+place of death and certificate number.
+
+Speed matters (≈ 650 000 records per yearly file): lines are sliced as a byte matrix with numpy,
+after non-ASCII characters (only in names and place labels) are replaced one-for-one so that byte
+positions are character positions.
+"""
+from __future__ import annotations
+
+import re
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..config import AGE_BANDS
+from .errors import RawDataError
+
+FILE_NAME = re.compile(r"^deces-(\d{4})(?:-([mt])(\d{1,2}))?\.txt$", re.IGNORECASE)
+MIN_LENGTH = 167  # up to the place of death; the certificate number may be short or absent
+SEX_BIRTH, DEATH_PLACE, ACT = (80, 89), (154, 167), (167, 176)  # sex 80, birth 81–88; death 154–161, place 162–166
+ABROAD = b"99"
+MAX_AGE = 120
+
+
+@dataclass
+class DeathFileSummary:
+    """What was read, for ``--check`` and for the methods note."""
+    files: list[str] = field(default_factory=list)
+    records: int = 0
+    duplicates: int = 0
+    kept: int = 0
+    unknown_age: int = 0
+    abroad: int = 0
+    outside_years: int = 0
+    encodings: set[str] = field(default_factory=set)
+
+
+def file_order_key(path: Path) -> tuple[int, int]:
+    """(year, sub-period): the yearly file after its monthly or quarterly ones."""
+    m = FILE_NAME.match(path.name)
+    if not m:
+        raise RawDataError(path, "nom de fichier inattendu (attendu deces-AAAA.txt, deces-AAAA-mMM.txt ou deces-AAAA-tT.txt)")
+    sub = 99 if m.group(2) is None else int(m.group(3)) + (0 if m.group(2).lower() == "m" else 50)
+    return int(m.group(1)), sub
+
+
+def _one_byte_per_character(raw: bytes) -> tuple[np.ndarray, str]:
+    """The file as bytes where byte positions are character positions, and its encoding.
+
+    In UTF-8 a character is a lead byte and continuation bytes (10xxxxxx): dropping the
+    continuation bytes keeps one byte per character. ISO-8859-1 text has no such byte after a
+    letter's byte and is one byte per character already.
+    """
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    if raw.isascii():
+        return buf, "ascii"
+    continuation = (buf & 0xC0) == 0x80
+    if not continuation.any():
+        return buf, "latin-1"
+    return buf[~continuation], "utf-8"
+
+
+def _lines(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ends = np.flatnonzero(buf == 10)
+    if len(buf) and buf[-1] != 10:
+        ends = np.append(ends, len(buf))
+    starts = np.concatenate(([0], ends[:-1] + 1)) if len(ends) else np.zeros(0, np.int64)
+    crlf = (ends > starts) & (buf[np.maximum(ends - 1, 0)] == 13)
+    return starts, ends - crlf
+
+
+def _field(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, bounds: tuple[int, int]) -> np.ndarray:
+    """The (n, width) byte matrix of one field; positions past a line's end read as spaces."""
+    pos = starts[:, None] + np.arange(bounds[0], bounds[1])
+    if bounds[1] <= MIN_LENGTH:  # every line is at least that long (checked)
+        return buf[pos]
+    return np.where(pos < ends[:, None], buf[np.minimum(pos, len(buf) - 1)], np.uint8(32))
+
+
+def _digits(mat: np.ndarray, path: Path, lines: np.ndarray, column: str) -> np.ndarray:
+    d = mat.astype(np.int64) - 48
+    bad = ((d < 0) | (d > 9)).any(axis=1)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise RawDataError(path, f"« {mat[i].tobytes().decode('ascii', 'replace')} » : date AAAAMMJJ attendue",
+                           line=int(lines[i]), column=column)
+    return d @ (10 ** np.arange(d.shape[1] - 1, -1, -1))
+
+
+def _dates(value: np.ndarray, path: Path, lines: np.ndarray, column: str, invalid: np.ndarray, skip: bool):
+    year, month, day = value // 10000, value // 100 % 100, value % 100
+    bad = (month > 12) | (day > 31)
+    if bad.any() and not skip:
+        i = int(np.flatnonzero(bad)[0])
+        raise RawDataError(path, f"date impossible « {value[i]:08d} » (mois 01–12, jour 01–31, 00 si inconnu) ; "
+                                 "pour écarter ces enregistrements : records_invalides = \"ignorer\" dans sources.toml",
+                           line=int(lines[i]), column=column)
+    invalid |= bad
+    # unknown day → 15, unknown month → 1 July (convention of data.gouv's consolidated file)
+    day = np.where(month == 0, 1, np.where(day == 0, 15, day))
+    month = np.where(month == 0, 7, month)
+    return year, month, day
+
+
+def _hash(*mats: np.ndarray) -> np.ndarray:
+    """64-bit FNV-1a of the concatenated byte fields of each record."""
+    h = np.full(mats[0].shape[0], 0xCBF29CE484222325, dtype=np.uint64)
+    prime = np.uint64(0x100000001B3)
+    with np.errstate(over="ignore"):
+        for mat in mats:
+            for j in range(mat.shape[1]):
+                h = (h ^ mat[:, j].astype(np.uint64)) * prime
+    return h
+
+
+def _parse(path: Path, raw: bytes, skip_invalid: bool) -> dict[str, np.ndarray]:
+    buf, encoding = _one_byte_per_character(raw)
+    starts, ends = _lines(buf)
+    keep = ends > starts  # blank lines
+    lines = np.flatnonzero(keep) + 1
+    starts, ends = starts[keep], ends[keep]
+    short = (ends - starts) < MIN_LENGTH
+    if short.any():
+        i = int(np.flatnonzero(short)[0])
+        raise RawDataError(path, f"ligne tronquée : {int(ends[i] - starts[i])} caractères, au moins {MIN_LENGTH} attendus "
+                                 "(format à largeur fixe de l'Insee)", line=int(lines[i]))
+    sex_birth = _field(buf, starts, ends, SEX_BIRTH)
+    death_place = _field(buf, starts, ends, DEATH_PLACE)
+    sex, birth, death, place = sex_birth[:, 0], sex_birth[:, 1:], death_place[:, :8], death_place[:, 8:]
+    bad_sex = (sex != ord("1")) & (sex != ord("2"))
+    if bad_sex.any() and not skip_invalid:
+        i = int(np.flatnonzero(bad_sex)[0])
+        raise RawDataError(path, f"sexe « {chr(sex[i])} » : 1 (masculin) ou 2 (féminin) attendu", line=int(lines[i]),
+                           column="81 (sexe)")
+    invalid = bad_sex.copy()
+    by, bm, bd = _dates(_digits(birth, path, lines, "82-89 (date de naissance)"),
+                        path, lines, "82-89 (date de naissance)", invalid, skip_invalid)
+    dy, dm, dd = _dates(_digits(death, path, lines, "155-162 (date de décès)"), path, lines, "155-162 (date de décès)",
+                        invalid, skip_invalid)
+    age = dy - by - ((dm * 100 + dd) < (bm * 100 + bd))
+    known = (by > 0) & (dy > 0)
+    negative = known & (age < 0)
+    if negative.any() and not skip_invalid:
+        i = int(np.flatnonzero(negative)[0])
+        raise RawDataError(path, "date de décès antérieure à la date de naissance", line=int(lines[i]), column="155-162 (date de décès)")
+    invalid |= negative
+    return {
+        "key": _hash(death_place, _field(buf, starts, ends, ACT)),
+        "place": np.pad(place, ((0, 0), (0, 3))).view(np.uint64).ravel(),  # 5 bytes as one integer
+        "year": dy, "sex": np.where(sex == ord("1"), 0, 1), "age": np.where(known & ~invalid, age, -1),
+        "invalid": invalid, "encoding": encoding,
+    }
+
+
+def _place_codes(packed: np.ndarray) -> np.ndarray:
+    return np.char.strip(np.ascontiguousarray(packed, dtype=np.uint64).view("S8").astype(str))
+
+
+def _count(place: np.ndarray, year: np.ndarray, sex: np.ndarray, band: np.ndarray) -> pd.DataFrame:
+    """Counts by (place, year, sex, band) as integers, without sorting the records."""
+    place_i, codes = pd.factorize(place)
+    year_i, year_values = pd.factorize(year)
+    n_bands = len(AGE_BANDS)
+    key = ((place_i.astype(np.int64) * len(year_values) + year_i) * 2 + sex) * n_bands + band
+    counts = np.bincount(key, minlength=len(codes) * len(year_values) * 2 * n_bands)
+    combo = np.flatnonzero(counts)
+    band_i, rest = combo % n_bands, combo // n_bands
+    sex_i, rest = rest % 2, rest // 2
+    return pd.DataFrame({"place": np.asarray(codes)[rest // len(year_values)],
+                         "year": np.asarray(year_values)[rest % len(year_values)].astype(np.int64),
+                         "sex": sex_i, "band": band_i, "deaths": counts[combo].astype(np.int64)})
+
+
+def _readable(counts: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"commune": _place_codes(counts["place"].to_numpy()), "year": counts["year"].to_numpy(),
+                         "sex": np.where(counts["sex"].to_numpy() == 0, "M", "F"),
+                         "age_band": np.asarray(AGE_BANDS)[counts["band"].to_numpy()], "deaths": counts["deaths"].to_numpy()})
+
+
+def _read_and_parse(path: Path, skip_invalid: bool) -> dict[str, np.ndarray]:
+    if not path.exists():
+        raise RawDataError(path, "fichier introuvable")
+    raw = path.read_bytes()
+    if not raw or raw.isspace():
+        raise RawDataError(path, "le fichier est vide")
+    return _parse(path, raw, skip_invalid)
+
+
+def _parsed_in_order(paths: list[Path], skip_invalid: bool):
+    """(path, parsed records) in order, the next file parsed while this one is aggregated (numpy
+    releases the GIL); the caller drops each result before asking for the next, so at most two
+    files are in memory."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(_read_and_parse, paths[0], skip_invalid) if paths else None
+        for i, path in enumerate(paths):
+            parsed = future.result()
+            if i + 1 < len(paths):
+                future = pool.submit(_read_and_parse, paths[i + 1], skip_invalid)
+            yield path, parsed
+            del parsed
+
+
+def aggregate_death_files(paths: list[Path], years: set[int] | None = None, skip_invalid: bool = False,
+                          ) -> tuple[pd.DataFrame, DeathFileSummary]:
+    """commune, year, sex, age_band, deaths — deaths by place of death, every file deduplicated.
+
+    ``years`` limits the years of death kept, and so the memory used for deduplication, which holds
+    one 8-byte key per death kept.
+    """
+    summary = DeathFileSummary()
+    seen = pd.Index(np.zeros(0, dtype=np.uint64))
+    parts = []
+    for path, r in _parsed_in_order(sorted(paths, key=file_order_key, reverse=True), skip_invalid):
+        summary.files.append(path.name)
+        summary.encodings.add(r["encoding"])
+        summary.records += len(r["key"])
+        wanted = (r["year"] > 0) & ~r["invalid"]
+        if years is not None:
+            inside = np.isin(r["year"], list(years))
+            summary.outside_years += int((wanted & ~inside).sum())
+            wanted &= inside
+        idx = np.flatnonzero(wanted)
+        keys = pd.Index(r["key"][idx])
+        fresh = ~(keys.duplicated() | keys.isin(seen))
+        summary.duplicates += len(idx) - int(fresh.sum())
+        idx, keys = idx[fresh], keys[fresh]
+        seen = seen.append(keys)
+        place, age = r["place"][idx], r["age"][idx]
+        abroad = (place & 0xFFFF) == int.from_bytes(ABROAD, "little")
+        unknown = (age < 0) | (age > MAX_AGE)
+        summary.abroad += int(abroad.sum())
+        summary.unknown_age += int((unknown & ~abroad).sum())
+        ok = idx[~abroad & ~unknown]
+        summary.kept += len(ok)
+        band = np.minimum(r["age"][ok] // 5, len(AGE_BANDS) - 1)
+        parts.append(_count(r["place"][ok], r["year"][ok], r["sex"][ok], band))
+        del r
+    if not parts:
+        raise RawDataError(Path("."), "aucun fichier deces-AAAA.txt")
+    out = pd.concat(parts, ignore_index=True)
+    if len(parts) > 1:
+        out = out.groupby(["place", "year", "sex", "band"], as_index=False)["deaths"].sum()
+    return _readable(out), summary
