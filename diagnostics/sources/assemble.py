@@ -1,0 +1,297 @@
+"""From the files of a raw folder, whatever their publication, to the project's tidy tables.
+
+Each file is read and validated by its own reader (:func:`read_file_group`) and described for
+``--check`` (:class:`FileCheck`); then :func:`assemble` chooses among the sources (a residence-based
+deaths table is preferred to INSEE's place-of-death file; a tidy population table to the census
+calibrated on INSEE's estimates), brings commune codes to the current COG and restricts everything
+to the région of the reports.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..population_model import commune_population_by_year
+from .care_spending import read_commune_spending
+from .catalog import BY_KEY, accepted_formats, scan
+from .census_population import read_census_population
+from .commune_changes import read_cog_movements, read_user_commune_mapping, resolve_aliases, to_current_communes
+from .css import read_css_beneficiaries
+from .deaths import read_residence_deaths
+from .errors import RawDataError
+from .estimated_population import read_estimated_population
+from .finess import finess_places_by_establishment, read_finess_establishments, read_finess_installed_places
+from .france import read_france_places, read_france_reference, read_france_spending
+from .geography import read_epci_names, read_geography
+from .insee_deaths import aggregate_death_files
+from .manifest import Manifest, read_manifest
+from .population import read_commune_population
+from .territory_definitions import read_territory_definitions
+
+DEATHS_BY_RESIDENCE = "domicile"
+DEATHS_BY_PLACE = "lieu de décès"
+SINGLE_FILE = {"communes", "epci_names", "france_reference", "css", "care_spending", "france_spending",
+               "finess_establishments", "finess_equipment", "france_places", "territory_definitions", "deaths"}
+
+
+@dataclass
+class FileCheck:
+    """What ``--check`` says of one file."""
+    path: Path
+    source: str
+    rows: int = 0
+    details: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: str = ""
+
+
+def _concat(frames):
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+def read_file_group(key: str, paths: list[Path], options: dict) -> pd.DataFrame | tuple:
+    """Read the files of one source (latest file when a single one is used)."""
+    paths = sorted(paths)
+    if key in SINGLE_FILE:
+        paths = paths[-1:]
+    years = options.get("years")
+    if key == "communes":
+        return read_geography(paths[0])
+    if key == "epci_names":
+        return read_epci_names(paths[0])
+    if key == "commune_changes":
+        return _concat([read_cog_movements(p) for p in paths])
+    if key == "commune_mapping":
+        return _concat([read_user_commune_mapping(p) for p in paths])
+    if key == "estimated_population":
+        wanted = list(range(years[0], years[1] + 1)) if years else None
+        return _concat([read_estimated_population(p, wanted) for p in paths])
+    if key == "census_population":
+        return _concat([read_census_population(p) for p in paths])
+    if key == "population":
+        return read_commune_population(paths)
+    if key == "insee_deaths":
+        wanted = set(range(years[0], years[1] + 1)) if years else None
+        return aggregate_death_files(paths, wanted, skip_invalid=options.get("invalid_death_records") == "ignorer")
+    if key == "territory_definitions":
+        return paths[0]  # read once the communes are known (see read_all)
+    readers = {
+        "deaths": read_residence_deaths, "france_reference": read_france_reference, "css": read_css_beneficiaries,
+        "care_spending": read_commune_spending, "france_spending": read_france_spending,
+        "finess_establishments": read_finess_establishments, "finess_equipment": read_finess_installed_places,
+        "france_places": read_france_places,
+    }
+    return readers[key](paths[0])
+
+
+def describe(key: str, result) -> tuple[int, list[str], list[str]]:
+    """Rows, details (years, coverage, totals) and warnings of a source's table, in French."""
+    warnings = []
+    if key == "territory_definitions":
+        return 0, [], []  # described once read, in read_all
+    if key == "epci_names":
+        return len(result), [f"{len(result)} EPCI nommés"], []
+    if key == "communes":
+        communes, aliases = result
+        return len(communes), [f"{communes['departement_code'].nunique()} département(s), {communes['region_code'].nunique()} "
+                               f"région(s), {len(aliases)} arrondissement(s) municipal(aux)"], []
+    if key == "insee_deaths":
+        table, s = result
+        details = [f"{s.records:,} enregistrements lus ({', '.join(sorted(s.encodings))}), {s.duplicates:,} doublons écartés, "
+                   f"{s.abroad:,} décès à l'étranger, {s.unknown_age:,} d'âge inconnu".replace(",", "\u202f")]
+        result = table
+        warnings.append("décès localisés au lieu de décès, non au domicile : préférez un fichier de décès domiciliés (CépiDc)")
+    df = result
+    warnings += list(df.attrs.get("warnings", [])) if hasattr(df, "attrs") else []
+    details = details if key == "insee_deaths" else []
+    for col in ("year", "census_year"):
+        if col in df and len(df):
+            details.append(f"années {df[col].min()}–{df[col].max()}" if df[col].nunique() > 1 else f"année {df[col].min()}")
+    if "commune" in df:
+        details.append(f"{df['commune'].nunique():,} commune(s)".replace(",", "\u202f"))
+    if "level" in df and "code" in df:
+        details.append(f"{df.loc[df['level'] == 'DEP', 'code'].nunique()} département(s)")
+    for col, label in (("population", "population"), ("deaths", "décès"), ("places", "places"),
+                       ("beneficiaries", "bénéficiaires"), ("amount", "montant (€)")):
+        if col in df and len(df):
+            sub = df
+            if "year" in df and col in ("population", "beneficiaries", "amount"):
+                sub = df[df["year"] == df["year"].max()]
+                if "level" in sub:
+                    sub = sub[sub["level"] == sub["level"].iloc[0]]
+            details.append(f"{label} : {sub[col].sum():,.0f}".replace(",", "\u202f"))
+    return len(df), details, warnings
+
+
+def read_all(raw_dir: Path, options: dict | None = None, check: bool = False) -> tuple[dict, list[FileCheck], list[Path], Manifest]:
+    """Every recognised file read; with ``check`` the errors are collected instead of raised."""
+    manifest = read_manifest(raw_dir)
+    options = {**manifest.options, **(options or {})}
+    found, unknown = scan(raw_dir, manifest.files)
+    results, checks = {}, []
+    for key in sorted(found, key=lambda k: list(BY_KEY).index(k)):
+        paths = found[key]
+        used = sorted(paths)[-1:] if key in SINGLE_FILE else sorted(paths)
+        try:
+            results[key] = read_file_group(key, used, options)
+            rows, details, warnings = describe(key, results[key])
+            checks.append(FileCheck(used[0] if len(used) == 1 else Path(raw_dir), key, rows, details, warnings))
+            if len(used) > 1:
+                checks[-1].details.insert(0, f"{len(used)} fichiers : {', '.join(p.name for p in used)}")
+            for ignored in sorted(set(paths) - set(used)):
+                checks.append(FileCheck(ignored, key, warnings=[f"ignoré : une version plus récente est utilisée ({used[0].name})"]))
+        except RawDataError as exc:
+            if not check:
+                raise
+            checks.append(FileCheck(exc.path, key, error=str(exc)))
+    if "territory_definitions" in results and "communes" in results:
+        path = results["territory_definitions"]
+        check_entry = next(c for c in checks if c.source == "territory_definitions")
+        try:
+            results["territory_definitions"] = read_territory_definitions(path, results["communes"][0])
+            defs = results["territory_definitions"]
+            check_entry.rows = defs["territory_code"].nunique()
+            check_entry.details = [f"{check_entry.rows} territoire(s), {defs['commune'].nunique()} commune(s)"]
+        except RawDataError as exc:
+            if not check:
+                raise
+            check_entry.error = str(exc)
+            del results["territory_definitions"]
+    return results, checks, unknown, Manifest({**options}, manifest.files)
+
+
+def _scope(communes: pd.DataFrame, definitions_communes: set[str], region: str | None) -> pd.DataFrame:
+    """The communes of the région(s) of the reports."""
+    if region:
+        regions = {region}
+    elif definitions_communes:
+        regions = set(communes.loc[communes["commune"].isin(definitions_communes), "region_code"])
+    else:
+        regions = set(communes["region_code"])
+    if len(regions) > 1 and not definitions_communes:
+        raise RawDataError(Path("sources.toml"), "la table des communes couvre plusieurs régions : précisez celle des rapports "
+                                                 "(region = \"32\" dans [options] de sources.toml, ou --region 32)")
+    unknown = regions - set(communes["region_code"])
+    if unknown:
+        raise RawDataError(Path("sources.toml"), f"région « {', '.join(sorted(unknown))} » absente de la table des communes")
+    return communes[communes["region_code"].isin(regions)].reset_index(drop=True)
+
+
+def default_territories(communes: pd.DataFrame) -> pd.DataFrame:
+    """Without a definitions file: the départements and the EPCI of the région."""
+    deps = communes.assign(territory_code="DEP-" + communes["departement_code"], territory_name=communes["departement_name"],
+                           kind="département")
+    epci = communes.dropna(subset=["epci_code"])
+    epci = epci.assign(territory_code=epci["epci_code"], territory_name=epci["epci_name"], kind="EPCI")
+    return pd.concat([deps, epci])[["territory_code", "territory_name", "kind", "commune"]].reset_index(drop=True)
+
+
+def _current(df: pd.DataFrame, mapping: dict[str, str], keys: list[str], values: list[str]) -> pd.DataFrame:
+    if not mapping or df.empty:
+        return df
+    return to_current_communes(df, mapping).groupby(keys, as_index=False)[values].sum()
+
+
+def _required(results: dict, key: str, why: str) -> None:
+    if key not in results:
+        raise RawDataError(Path("."), f"fichier manquant : {BY_KEY[key].label} ({', '.join(BY_KEY[key].patterns)}), "
+                                      f"nécessaire pour {why}")
+
+
+def assemble(results: dict, options: dict) -> dict[str, pd.DataFrame]:
+    """The tidy tables of ``data/processed`` (before indicators) from the sources read."""
+    _required(results, "communes", "rattacher les communes")
+    all_communes, arm = results["communes"]
+    if "epci_names" in results:
+        names = results["epci_names"]
+        all_communes = all_communes.assign(epci_name=all_communes["epci_code"].map(names).fillna(all_communes["epci_name"]))
+    aliases = pd.concat([arm] + [results[k] for k in ("commune_changes", "commune_mapping") if k in results], ignore_index=True)
+    mapping = resolve_aliases(aliases, set(all_communes["commune"]))
+
+    definitions_file = "territory_definitions" in results
+    listed = set()
+    if definitions_file:
+        definitions = results["territory_definitions"]
+        listed = set(definitions["commune"])
+    communes = _scope(all_communes, listed, options.get("region"))
+    if not definitions_file:
+        definitions = default_territories(communes)
+    in_scope = set(communes["commune"])
+
+    population, population_source = _population(results, communes, mapping)
+    deaths, basis = _deaths(results, mapping)
+    france = _france_reference(results, deaths if basis == DEATHS_BY_PLACE else None)
+    places = finess_places_by_establishment(results["finess_establishments"], results["finess_equipment"]) \
+        if "finess_establishments" in results and "finess_equipment" in results else None
+    for key, why in (("css", "le taux de bénéficiaires de la CSS"), ("care_spending", "les dépenses de soins"),
+                     ("france_spending", "la référence nationale des dépenses"),
+                     ("finess_establishments", "l'équipement médico-social"), ("finess_equipment", "l'équipement médico-social")):
+        _required(results, key, why)
+    france_places = results.get("france_places")
+    if france_places is None:
+        france_places = _france_places_from_finess(places, options)
+    care = _current(results["care_spending"], mapping, ["year", "commune", "spending_band", "item"], ["amount"])
+    return {
+        "communes": communes,
+        "population": population[population["commune"].isin(in_scope)].reset_index(drop=True),
+        "deaths": deaths[deaths["commune"].isin(in_scope)].reset_index(drop=True),
+        "france_reference": france,
+        "css": results["css"],
+        "care_spending": care[care["commune"].isin(in_scope)].reset_index(drop=True),
+        "france_spending": results["france_spending"],
+        "finess_places": places.assign(commune=places["commune"].map(lambda c: mapping.get(c, c))),
+        "france_places": france_places,
+        "territory_definitions": definitions[definitions["commune"].isin(in_scope)].reset_index(drop=True),
+        "sources": pd.DataFrame([{"deaths_basis": basis, "population_source": population_source}]),
+    }
+
+
+def _population(results: dict, communes: pd.DataFrame, mapping: dict) -> tuple[pd.DataFrame, str]:
+    if "population" in results:
+        return _current(results["population"], mapping, ["commune", "year", "sex", "age_band"], ["population"]), "communes"
+    if "census_population" in results and "estimated_population" in results:
+        census = _current(results["census_population"], mapping, ["commune", "census_year", "sex", "age_band"], ["population"])
+        return commune_population_by_year(census, results["estimated_population"], communes), "recensement + estimations"
+    raise RawDataError(Path("."), "population communale manquante : fournissez le tableau POP1B du recensement "
+                                  "(BTT_TD_POP1B_AAAA.csv) et les estimations départementales (estim-pop-dep-sexe-aq-…xlsx), "
+                                  "ou des fichiers population_communes_sexe_age5_AAAA.csv")
+
+
+def _deaths(results: dict, mapping: dict) -> tuple[pd.DataFrame, str]:
+    keys, values = ["commune", "year", "sex", "age_band"], ["deaths"]
+    if "deaths" in results:
+        return _current(results["deaths"], mapping, keys, values), DEATHS_BY_RESIDENCE
+    if "insee_deaths" in results:
+        return _current(results["insee_deaths"][0], mapping, keys, values), DEATHS_BY_PLACE
+    raise RawDataError(Path("."), "décès manquants : fournissez un fichier de décès domiciliés (deces_domicile_….csv) "
+                                  "ou les fichiers des personnes décédées de l'Insee (deces-AAAA.txt)")
+
+
+def _france_reference(results: dict, national_deaths: pd.DataFrame | None) -> pd.DataFrame:
+    if "france_reference" in results:
+        return results["france_reference"]
+    est = results.get("estimated_population")
+    if est is not None and national_deaths is not None:
+        pop = est[est["level"] == "FRANCE"][["year", "sex", "age_band", "population"]]
+        dth = national_deaths.groupby(["year", "sex", "age_band"], as_index=False)["deaths"].sum()
+        out = pop.merge(dth, on=["year", "sex", "age_band"], how="inner")
+        if not out.empty:
+            return out
+    raise RawDataError(Path("."), "référence nationale manquante : fournissez france_population_deces.csv, ou les "
+                                  "estimations de population de l'Insee avec les fichiers des personnes décédées de toute la France")
+
+
+def _france_places_from_finess(places: pd.DataFrame | None, options: dict) -> pd.DataFrame:
+    """Places of France by category, from the national FINESS extraction (the file covers France)."""
+    if places is None:
+        raise RawDataError(Path("."), "FINESS manquant : extractions des établissements (cs1100507) et des équipements (cs1100505)")
+    year = int(options.get("years", [0, 0])[1]) or None
+    totals = places.groupby("category", as_index=False)["places"].sum()
+    return totals.assign(year=year or 0)[["year", "category", "places"]]
+
+
+def unknown_files_message(unknown: list[Path]) -> str:
+    return ("fichier(s) non reconnu(s) : " + ", ".join(p.name for p in unknown) +
+            "\nFichiers acceptés :\n" + accepted_formats())
