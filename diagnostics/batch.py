@@ -128,19 +128,25 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="dossier des rapports (par défaut : %(default)s)")
     p.add_argument("--raw", type=Path, default=config.DEMO_RAW_DIR,
                    help="dossier des fichiers bruts (par défaut : la région de démonstration, %(default)s)")
+    p.add_argument("--check", action="store_true",
+                   help="reconnaître et vérifier chaque fichier brut (lignes, années, couverture, totaux, problèmes) "
+                        "sans rien construire")
+    p.add_argument("--region", help="code Insee de la région des rapports quand les fichiers couvrent toute la France "
+                                    "(sinon : option region de sources.toml, ou région des territoires définis)")
     p.add_argument("--processed", type=Path, default=config.PROCESSED_DIR,
                    help="dossier des tables produites (par défaut : %(default)s)")
     p.add_argument("--keep-notebooks", action="store_true",
                    help="conserver les notebooks exécutés (dans <sortie>/_notebooks) pour le débogage ; "
                         "ceux des territoires en échec sont toujours conservés")
-    p.add_argument("--standard", choices=["france", "esp2013"], default="france",
-                   help="population standard des taux standardisés (par défaut : %(default)s)")
-    p.add_argument("--threshold", type=int, default=config.DISCLOSURE_THRESHOLD,
-                   help="seuil du secret statistique : effectifs de 1 à seuil − 1 masqués (par défaut : %(default)s)")
+    p.add_argument("--standard", choices=["france", "esp2013"], default=None,
+                   help="population standard des taux standardisés (par défaut : option standard de sources.toml, sinon france)")
+    p.add_argument("--threshold", type=int, default=None,
+                   help="seuil du secret statistique : effectifs de 1 à seuil − 1 masqués "
+                        f"(par défaut : option threshold de sources.toml, sinon {config.DISCLOSURE_THRESHOLD})")
     args = p.parse_args(argv)
     if args.jobs < 1:
         p.error("--jobs doit être au moins 1")
-    if args.threshold < 1:
+    if args.threshold is not None and args.threshold < 1:
         p.error("--threshold doit être au moins 1")
     return args
 
@@ -156,10 +162,16 @@ def run(args: argparse.Namespace) -> int:
     from .processing import build_processed
     from .report import load_tables
 
+    from .check import check_raw_folder
+
+    options = {k: v for k, v in {"region": args.region, "standard": args.standard, "threshold": args.threshold}.items()
+               if v is not None}
+    if args.check:
+        return check_raw_folder(args.raw, options)
     started = time.perf_counter()
     print(f"Lecture et validation des fichiers bruts : {args.raw}", file=sys.stderr)
     try:
-        tables = build_processed(args.raw, args.processed, standard=args.standard, threshold=args.threshold)
+        tables = build_processed(args.raw, args.processed, options)
     except RawDataError as exc:
         print(f"Erreur dans les données brutes : {exc}", file=sys.stderr)
         return 2

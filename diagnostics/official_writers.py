@@ -71,8 +71,10 @@ def estimated_population_workbook(path, population, names: dict[str, str]) -> No
     wb.save(path)
 
 
-def appartenance_workbook(path, communes, arrondissements=None) -> None:
-    """INSEE ``table-appartenance-geo-communes-AAAA.xlsx``: sheets COM (and ARM), header on row 6."""
+def appartenance_workbook(path, communes, arrondissements=None, with_labels: bool = False) -> None:
+    """INSEE ``table-appartenance-geo-communes-AAAA.xlsx``: sheets COM (and ARM), header on row 6.
+
+    ``with_labels`` adds LIBDEP, LIBREG and LIBEPCI (names the COG cannot give for a fictional région)."""
     import openpyxl
 
     wb = openpyxl.Workbook()
@@ -81,10 +83,11 @@ def appartenance_workbook(path, communes, arrondissements=None) -> None:
     for line in ["Table d'appartenance géographique des communes au 1er janvier", "", "Source : Insee, COG", "", ""]:
         ws.append([line])
     columns = ["CODGEO", "LIBGEO", "DEP", "REG", "EPCI", "NATURE_EPCI", "ARR", "CV", "ZE2020", "UU2020", "BV2022"]
-    ws.append(columns)
+    ws.append(columns + (["LIBDEP", "LIBREG", "LIBEPCI"] if with_labels else []))
     for r in communes.itertuples():
+        labels = [r.departement_name, r.region_name, r.epci_name] if with_labels else []
         ws.append([r.commune, r.commune_name, r.departement_code, r.region_code, r.epci_code or "ZZZZZZZZZ", "CC",
-                   r.departement_code + "1", r.departement_code + "01", "0001", r.commune[:2] + "000", r.commune])
+                   r.departement_code + "1", r.departement_code + "01", "0001", r.commune[:2] + "000", r.commune] + labels)
     if arrondissements is not None:
         arm = wb.create_sheet("ARM")
         for line in ["Arrondissements municipaux", "", "", "", ""]:

@@ -5,26 +5,31 @@ from pathlib import Path
 
 import pandas as pd
 
-from .config import DISCLOSURE_THRESHOLD
+from .config import DISCLOSURE_THRESHOLD, MORTALITY_PERIOD_YEARS
 from .indicators import compute_indicators
 from .io import write_parquet
-from .sources import read_raw_tables
 from .territories import build_territories
 
-PUBLISHED_TABLES = ["communes", "population", "deaths", "france_reference", "territories", "css", "care_spending",
+PUBLISHED_TABLES = ["sources", "communes", "population", "deaths", "france_reference", "territories", "css", "care_spending",
                     "france_spending", "finess_places", "france_places"]
 
 
-def build_processed(raw_dir: Path, processed_dir: Path, standard: str = "france",
-                    threshold: int = DISCLOSURE_THRESHOLD) -> dict[str, pd.DataFrame]:
+def build_processed(raw_dir: Path, processed_dir: Path, options: dict | None = None) -> dict[str, pd.DataFrame]:
     """Read and validate the raw folder, compute every indicator, and write the Parquet tables.
 
+    ``options`` (region, standard, threshold, years…) override those of the folder's ``sources.toml``.
     Everything is computed before anything is written, so a bad input leaves the previous
     ``data/processed`` untouched; each file is then replaced atomically.
     """
-    tables = read_raw_tables(Path(raw_dir))
+    from .sources.assemble import read_all, assemble
+
+    results, _, _, manifest = read_all(Path(raw_dir), options)
+    options = manifest.options
+    tables = assemble(results, options)
     tables["territories"] = build_territories(tables["territory_definitions"], tables["communes"], tables["population"])
-    indicators, standard_pop = compute_indicators(tables, standard=standard, threshold=threshold)
+    indicators, standard_pop = compute_indicators(tables, standard=options.get("standard", "france"),
+                                                  threshold=options.get("threshold", DISCLOSURE_THRESHOLD),
+                                                  period_years=options.get("mortality_period", MORTALITY_PERIOD_YEARS))
     tables["indicators"] = indicators
     tables["standard_population"] = standard_pop
     processed_dir = Path(processed_dir)

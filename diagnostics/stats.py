@@ -127,15 +127,18 @@ def directly_standardised_rate(
     ``data`` has one row per group × age band. The limits of the weighted sum are scaled from
     Byar's limits of the total count (Dobson et al. 1991), as PHEindicatormethods does. Groups
     with fewer than ``min_count`` events get NaN value and limits (PHE: "dsr NA for total
-    count < 10"). Age-band counts that are NaN count as 0; a zero population is an error.
+    count < 10"). Age-band counts that are NaN count as 0. A group with events in an age band
+    without population (deaths counted where they happened, a population estimated from an older
+    census) gets NaN too, with the method saying why; a missing or negative population is an error.
     """
     d = data[by + [count, population, weight]].copy()
     d[count] = d[count].fillna(0)
     # An empty age band (no one, no event: a small area with nobody aged 95+) adds nothing;
     # events without population are an error, as in PHEindicatormethods.
-    bad = d[population].isna() | (d[population] < 0) | ((d[population] == 0) & (d[count] > 0))
+    bad = d[population].isna() | (d[population] < 0)
     if bad.any():
-        raise ValueError(f"directly standardised rate: population must be > 0 in every age band:\n{d[bad].head(3)}")
+        raise ValueError(f"directly standardised rate: population must be >= 0 in every age band:\n{d[bad].head(3)}")
+    d["_orphan"] = (d[population] == 0) & (d[count] > 0)
     inv = np.where(d[population] > 0, 1 / d[population].where(d[population] > 0, 1), 0.0)
     d["_w_rate"] = d[count] * d[weight] * inv
     d["_w_var"] = d[count] * (d[weight] * inv) ** 2
@@ -145,6 +148,7 @@ def directly_standardised_rate(
         _w_rate=("_w_rate", "sum"),
         _w_var=("_w_var", "sum"),
         _w=(weight, "sum"),
+        _orphan=("_orphan", "any"),
     )
     o = g["numerator"].to_numpy(float)
     value = g["_w_rate"].to_numpy() / g["_w"].to_numpy()
@@ -155,12 +159,14 @@ def directly_standardised_rate(
         ci_low = (value + scale * (lo - o)) * multiplier
         ci_high = (value + scale * (hi - o)) * multiplier
     value = value * multiplier
-    too_few = o < min_count
+    orphan = g["_orphan"].to_numpy()
+    too_few = (o < min_count) | orphan
     out = g[["numerator", "denominator"]].reset_index()
     out["value"] = np.where(too_few, np.nan, value)
     out["ci_low"] = np.where(too_few, np.nan, ci_low)
     out["ci_high"] = np.where(too_few, np.nan, ci_high)
-    out["method"] = METHOD_DOBSON
+    out["method"] = np.where(orphan, METHOD_DOBSON + " ; non calculable : décès dans une tranche d'âge sans population",
+                             METHOD_DOBSON)
     return out
 
 

@@ -59,10 +59,17 @@ def test_dsr_998_and_per_10000():
     )
 
 
-def test_dsr_rejects_zero_population():
+def test_dsr_with_deaths_but_no_population_in_a_band_is_not_computable():
     d = _dsr_input()
     d.loc[0, "population"] = 0
-    with pytest.raises(ValueError, match="population must be > 0"):
+    out = stats.directly_standardised_rate(d, by=["area"]).set_index("area")
+    area = d.loc[0, "area"]
+    assert np.isnan(out.loc[area, "value"]) and "tranche d'âge sans population" in out.loc[area, "method"]
+    others = out.drop(index=area)
+    assert not others["method"].str.contains("sans population").any()
+    assert others.loc[others["numerator"] >= 10, "value"].notna().all()
+    d.loc[0, "population"] = -1
+    with pytest.raises(ValueError, match="population must be >= 0"):
         stats.directly_standardised_rate(d, by=["area"])
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..config import DISCLOSURE_THRESHOLD
+from ..config import DISCLOSURE_THRESHOLD, MORTALITY_PERIOD_YEARS
 from ..territories import area_list
 from .common import add_comparators
 from .consumption import care_spending_indicators
@@ -14,11 +14,12 @@ from .population import population_indicators
 from .precarity import css_rate
 
 
-def compute_indicators(tables: dict[str, pd.DataFrame], standard: str = "france",
-                       threshold: int = DISCLOSURE_THRESHOLD) -> tuple[pd.DataFrame, pd.DataFrame]:
+def compute_indicators(tables: dict[str, pd.DataFrame], standard: str = "france", threshold: int = DISCLOSURE_THRESHOLD,
+                       period_years: int = MORTALITY_PERIOD_YEARS) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``indicators.parquet`` rows and the standard population used for direct standardisation."""
     t = tables
-    mortality, standard_pop = mortality_indicators(t["deaths"], t["population"], t["france_reference"], t["territories"], standard)
+    mortality, standard_pop = mortality_indicators(t["deaths"], t["population"], t["france_reference"], t["territories"], standard,
+                                                   period_years)
     frames = [
         population_indicators(t["population"], t["france_reference"], t["territories"]),
         mortality,

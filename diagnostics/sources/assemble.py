@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..formatting import fr_number
 from ..population_model import commune_population_by_year
 from .care_spending import read_commune_spending
 from .catalog import BY_KEY, accepted_formats, scan
@@ -99,8 +100,9 @@ def describe(key: str, result) -> tuple[int, list[str], list[str]]:
                                f"région(s), {len(aliases)} arrondissement(s) municipal(aux)"], []
     if key == "insee_deaths":
         table, s = result
-        details = [f"{s.records:,} enregistrements lus ({', '.join(sorted(s.encodings))}), {s.duplicates:,} doublons écartés, "
-                   f"{s.abroad:,} décès à l'étranger, {s.unknown_age:,} d'âge inconnu".replace(",", "\u202f")]
+        n = fr_number
+        details = [f"{n(s.records)} enregistrements lus ({', '.join(sorted(s.encodings))}), {n(s.duplicates)} doublons écartés, "
+                   f"{n(s.abroad)} décès à l'étranger, {n(s.unknown_age)} d'âge inconnu, {n(s.outside_years)} hors des années retenues"]
         result = table
         warnings.append("décès localisés au lieu de décès, non au domicile : préférez un fichier de décès domiciliés (CépiDc)")
     df = result
@@ -110,18 +112,22 @@ def describe(key: str, result) -> tuple[int, list[str], list[str]]:
         if col in df and len(df):
             details.append(f"années {df[col].min()}–{df[col].max()}" if df[col].nunique() > 1 else f"année {df[col].min()}")
     if "commune" in df:
-        details.append(f"{df['commune'].nunique():,} commune(s)".replace(",", "\u202f"))
+        details.append(f"{fr_number(df['commune'].nunique())} commune(s)")
     if "level" in df and "code" in df:
-        details.append(f"{df.loc[df['level'] == 'DEP', 'code'].nunique()} département(s)")
-    for col, label in (("population", "population"), ("deaths", "décès"), ("places", "places"),
-                       ("beneficiaries", "bénéficiaires"), ("amount", "montant (€)")):
+        levels = sorted(df["level"].unique())
+        details.append(f"niveaux : {', '.join(levels)}" + (f", {df.loc[df['level'] == 'DEP', 'code'].nunique()} département(s)"
+                                                          if "DEP" in levels else ""))
+    totals = (("population", "population"), ("deaths", "décès"), ("places", "places"), ("beneficiaries", "bénéficiaires"),
+              ("amount", "montant (€)"))
+    for col, label in totals[1:] if key == "france_spending" else totals:
         if col in df and len(df):
             sub = df
             if "year" in df and col in ("population", "beneficiaries", "amount"):
                 sub = df[df["year"] == df["year"].max()]
                 if "level" in sub:
                     sub = sub[sub["level"] == sub["level"].iloc[0]]
-            details.append(f"{label} : {sub[col].sum():,.0f}".replace(",", "\u202f"))
+            year = f" ({sub['year'].max()})" if "year" in sub and sub["year"].nunique() == 1 and df["year"].nunique() > 1 else ""
+            details.append(f"{label}{year} : {fr_number(sub[col].sum())}")
     return len(df), details, warnings
 
 

@@ -23,7 +23,8 @@ FIRST_DATA_ROW = 6
 BLOCK = len(AGE_BANDS) + 1  # 20 bands and a total
 SEX_BLOCKS = {"M": 2 + BLOCK, "F": 2 + 2 * BLOCK}
 FIRST_YEAR = 1999
-DEPARTEMENT = re.compile(r"^(?:\d{2}|2[AB]|97\d)$")
+# three-digit codes: overseas (971…976), and the fictional demo région (961…963)
+DEPARTEMENT = re.compile(r"^(?:\d{2}|2[AB]|9\d\d)$")
 FRANCE_ROW = "france métropolitaine et dom"
 TOTAL_ROWS = {"france métropolitaine", "dom", FRANCE_ROW}
 

@@ -1,0 +1,54 @@
+"""``run_all.py --check``: every raw file recognised, validated and described; nothing is built."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .formatting import fr_number
+from .sources.assemble import assemble, read_all, unknown_files_message
+from .sources.catalog import BY_KEY
+from .sources.errors import RawDataError
+
+
+def check_raw_folder(raw_dir: Path, options: dict, out=sys.stdout) -> int:
+    """Print the check of ``raw_dir``; 0 when the folder can be built, 2 otherwise."""
+    try:
+        results, checks, unknown, manifest = read_all(raw_dir, options, check=True)
+    except RawDataError as exc:
+        print(f"ERREUR {exc}", file=out)
+        return 2
+    problems = 0
+    print(f"Vérification de {raw_dir}", file=out)
+    for c in checks:
+        label = BY_KEY[c.source].label
+        status = "ERREUR" if c.error else "ok"
+        print(f"\n[{status}] {c.path.name if c.path.is_file() else c.path} — {label}", file=out)
+        if c.rows:
+            print(f"    {fr_number(c.rows)} lignes", file=out)
+        for d in c.details:
+            print(f"    {d}", file=out)
+        for w in c.warnings:
+            print(f"    attention : {w}", file=out)
+        if c.error:
+            problems += 1
+            print(f"    {c.error}", file=out)
+    if unknown:
+        problems += 1
+        print("\n[ERREUR] " + unknown_files_message(unknown), file=out)
+    if not problems:
+        try:
+            tables = assemble(results, manifest.options)
+        except RawDataError as exc:
+            print(f"\n[ERREUR] ensemble des fichiers : {exc.problem}", file=out)
+            return 2
+        terr = tables["territory_definitions"]
+        sources = tables["sources"].iloc[0]
+        print(f"\nEnsemble : {terr['territory_code'].nunique()} territoire(s) à produire, "
+              f"{tables['communes']['commune'].nunique()} communes de la région, "
+              f"population {tables['population']['year'].min()}–{tables['population']['year'].max()} "
+              f"({sources['population_source']}), décès {tables['deaths']['year'].min()}–{tables['deaths']['year'].max()} "
+              f"(au {sources['deaths_basis']}).", file=out)
+        print("Aucun problème : la construction peut être lancée (sans --check).", file=out)
+        return 0
+    print(f"\n{problems} problème(s) : corrigez-les puis relancez avec --check.", file=out)
+    return 2
