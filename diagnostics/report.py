@@ -21,7 +21,16 @@ from .indicators.medico_social import CATEGORY_FAMILY, CATEGORY_LABEL, FAMILIES
 from .indicators.metadata import FAMILY_LABELS, indicator_metadata
 
 TABLES = ["indicators", "territories", "communes", "population", "deaths", "france_reference", "finess_places",
-          "standard_population"]
+          "standard_population", "sources"]
+DEATHS_BASIS_TEXT = {
+    "domicile": "Les décès sont comptés au domicile des personnes décédées (commune de résidence).",
+    "lieu de décès": (
+        "Attention : les décès sont comptés là où ils ont eu lieu (fichier des personnes décédées de l'Insee), "
+        "non au domicile des personnes. Les communes qui accueillent un hôpital, une clinique ou un EHPAD "
+        "comptent aussi des décès d'habitants d'autres communes : la mortalité y est surestimée, et sous-estimée "
+        "ailleurs. Un fichier de décès domiciliés (Inserm-CépiDc) corrige ce biais."
+    ),
+}
 
 JUDGEMENT_LABELS = {
     "pire": "significativement pire",
@@ -260,6 +269,13 @@ def establishments_table(t: Territory) -> pd.DataFrame:
     })
 
 
+def deaths_basis_note(t: Territory) -> str:
+    """Where deaths are counted (residence or place of death), as a note for the reader."""
+    basis = t.tables["sources"]["deaths_basis"].iloc[0]
+    css_class = "note warning" if basis != "domicile" else "note"
+    return f'<div class="{css_class}"><p>{html.escape(DEATHS_BASIS_TEXT[basis])}</p></div>'
+
+
 def sources_note(t: Territory) -> str:
     """Standardisation, threshold and the link to the territory's CSV."""
     std = t.tables["standard_population"]
@@ -272,6 +288,7 @@ def sources_note(t: Territory) -> str:
         f"<p>Population de référence des taux standardisés : {esc(std_text)}. "
         "Référence des indices comparatifs : taux de mortalité de la France par sexe et classe d'âge quinquennale "
         "sur la même période.</p>"
+        f"<p>{esc(DEATHS_BASIS_TEXT[t.tables['sources']['deaths_basis'].iloc[0]])}</p>"
         "<p>Méthodes statistiques conformes à PHEindicatormethods (Fingertips, Angleterre) : intervalles de Byar "
         "ou exacts (Poisson), Dobson (taux standardisés), Wilson (proportions).</p>"
         f'<p>Les chiffres de ce document sont disponibles dans le fichier <a href="{esc(t.code)}.csv">{esc(t.code)}.csv</a> '

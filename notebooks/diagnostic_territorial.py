@@ -50,13 +50,14 @@ display(HTML(report.html_table(report.comparison_table(t, ["population", "share_
 # %% [markdown]
 # ## Mortalité
 #
-# Décès domiciliés, cumulés sur cinq ans pour que les petits territoires aient des effectifs suffisants.
+# Décès cumulés sur cinq ans pour que les petits territoires aient des effectifs suffisants.
 # L'**indice comparatif de mortalité (ICM)** compare les décès observés à ceux qu'aurait le territoire
 # avec les taux de mortalité de la France à chaque âge : 100 = comme la France ; 120 = 20 % de décès en plus
 # à âge égal. Le **taux standardisé** donne le taux qu'aurait le territoire avec la structure d'âge de la
 # population de référence.
 
 # %%
+display(HTML(report.deaths_basis_note(t)))
 mortality = ["mortality_icm", "mortality_dsr", "mortality_crude_rate", "premature_mortality_icm", "premature_mortality_dsr"]
 for sex, title in (("ensemble", "Deux sexes"), ("hommes", "Hommes"), ("femmes", "Femmes")):
     display(HTML(report.html_table(report.comparison_table(t, mortality, sex=sex), f"Mortalité – {title}")))

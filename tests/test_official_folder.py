@@ -1,0 +1,101 @@
+"""A région's folder of official-format files: recognised, checked, built; broken copies named."""
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def official_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("officiel") / "val-brumeux"
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "generate_official_demo.py"), str(out)], check=True)
+    return out
+
+
+def run_all(*args):
+    return subprocess.run([sys.executable, str(ROOT / "run_all.py"), *map(str, args)], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_check_recognises_every_official_file_and_builds_nothing(official_dir, tmp_path):
+    r = run_all("--raw", official_dir, "--check", "--processed", tmp_path / "processed")
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = r.stdout
+    for fragment in [
+        "[ok] table-appartenance-geo-communes-2024.xlsx — Table d'appartenance géographique des communes",
+        "[ok] estim-pop-dep-sexe-aq-1975-2024.xlsx — Estimations de population par département",
+        "[ok] BTT_TD_POP1B_2021.csv — Recensement : population par commune",
+        "6 fichiers : deces-2018.txt, deces-2019.txt",
+        "35\u202f553 enregistrements lus",
+        "attention : décès localisés au lieu de décès",
+        "[ok] etalab-cs1100507-stock-20240110-0336.csv — FINESS : établissements",
+        "population (2023) : 566\u202f162",
+        "13 territoire(s) à produire, 284 communes de la région, population 2018–2023 (recensement + estimations)",
+        "Aucun problème",
+    ]:
+        assert fragment in out, fragment
+    assert not (tmp_path / "processed").exists()
+
+
+def test_official_folder_builds_reports_saying_where_deaths_are_counted(official_dir, tmp_path):
+    r = run_all("--raw", official_dir, "--processed", tmp_path / "processed", "--output", tmp_path / "reports", "--jobs", "1", "TS-SUD")
+    assert r.returncode == 0, r.stdout + r.stderr
+    html = (tmp_path / "reports" / "TS-SUD.html").read_text(encoding="utf-8")
+    # said in the mortality section and in the methods
+    assert html.count("comptés là où ils ont eu lieu (fichier des personnes décédées de l'Insee)") == 2
+    pop = pd.read_parquet(tmp_path / "processed" / "population.parquet")
+    communes = pd.read_parquet(tmp_path / "processed" / "communes.parquet")
+    by_dep = pop.merge(communes[["commune", "departement_code"]], on="commune").groupby(["departement_code", "year"])["population"].sum()
+    # calibrated on INSEE's estimates: each département's total is the estimate, every year
+    from diagnostics.sources.estimated_population import read_estimated_population
+
+    est = read_estimated_population(official_dir / "estim-pop-dep-sexe-aq-1975-2024.xlsx")
+    expected = est[est.level == "DEP"].groupby(["code", "year"])["population"].sum()
+    assert by_dep.round(6).to_dict() == expected.rename_axis(["departement_code", "year"]).round(6).to_dict()
+    deaths = pd.read_parquet(tmp_path / "processed" / "deaths.parquet")
+    assert deaths["deaths"].sum() == 35_553
+
+
+@pytest.mark.parametrize("breakage, fragments", [
+    ("truncate_deaths", ["[ERREUR] deces-2020.txt", "deces-2020.txt, ligne 3 : ligne tronquée"]),
+    ("estimates_text", ["[ERREUR] estim-pop-dep-sexe-aq-1975-2024.xlsx", "ligne 7, colonne « Z » : feuille « 2021 » : effectif « n.d. »"]),
+    ("census_code", ["[ERREUR] BTT_TD_POP1B_2021.csv", "ligne 2, colonne « CODGEO » : code commune INSEE invalide « 9610 »"]),
+    ("finess_short", ["[ERREUR] etalab-cs1100505-stock-20240110-0344.csv", "ligne 2 : 3 champs au lieu de 28"]),
+    ("unknown_file", ["[ERREUR] fichier(s) non reconnu(s) : notes_reunion.csv", "Fichiers acceptés :",
+                      "Fichier des personnes décédées : deces-[0-9][0-9][0-9][0-9].txt"]),
+    ("bad_manifest", ["sources.toml : option inconnue « regoin »"]),
+])
+def test_check_on_a_broken_copy_names_the_problem(official_dir, tmp_path, breakage, fragments):
+    raw = tmp_path / "raw"
+    shutil.copytree(official_dir, raw)
+    if breakage == "truncate_deaths":
+        lines = (raw / "deces-2020.txt").read_text().splitlines()
+        lines[2] = lines[2][:120]
+        (raw / "deces-2020.txt").write_text("\n".join(lines) + "\n")
+    elif breakage == "estimates_text":
+        import openpyxl
+
+        wb = openpyxl.load_workbook(raw / "estim-pop-dep-sexe-aq-1975-2024.xlsx")
+        wb["2021"]["Z7"] = "n.d."
+        wb.save(raw / "estim-pop-dep-sexe-aq-1975-2024.xlsx")
+    elif breakage == "census_code":
+        text = (raw / "BTT_TD_POP1B_2021.csv").read_text().splitlines()
+        text[1] = text[1].replace(";96101;", ";9610;", 1)
+        (raw / "BTT_TD_POP1B_2021.csv").write_text("\n".join(text) + "\n")
+    elif breakage == "finess_short":
+        path = next(raw.rglob("etalab-cs1100505-*.csv"))
+        lines = path.read_text(encoding="latin-1").splitlines()
+        lines.insert(1, "equipementsocial;960000001;924")
+        path.write_text("\n".join(lines) + "\n", encoding="latin-1")
+    elif breakage == "unknown_file":
+        (raw / "notes_reunion.csv").write_text("sujet;date\nCTS;2024-01-01\n")
+    elif breakage == "bad_manifest":
+        (raw / "sources.toml").write_text('[options]\nregoin = "96"\n')
+    r = run_all("--raw", raw, "--check")
+    assert r.returncode == 2
+    for fragment in fragments:
+        assert fragment in r.stdout, (fragment, r.stdout[-3000:])
