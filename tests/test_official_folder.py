@@ -99,3 +99,20 @@ def test_check_on_a_broken_copy_names_the_problem(official_dir, tmp_path, breaka
     assert r.returncode == 2
     for fragment in fragments:
         assert fragment in r.stdout, (fragment, r.stdout[-3000:])
+
+
+def test_territories_from_an_ars_mapping_or_by_default_departements_and_epci(official_dir, tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(official_dir, raw)
+    (raw / "territoires.csv").unlink()
+    r = run_all("--raw", raw, "--check")
+    assert r.returncode == 0, r.stdout
+    communes = pd.read_csv(ROOT / "data" / "raw" / "demo" / "table-appartenance-geo-communes-2024.csv", sep=";", dtype=str)
+    expected = communes["DEP"].nunique() + communes["EPCI"].nunique()
+    assert f"Ensemble : {expected} territoire(s) à produire" in r.stdout
+    mapping = communes.assign(code_territoire="TS-" + communes["DEP"], nom_territoire="Territoire " + communes["DEP"])
+    mapping[["CODGEO", "code_territoire", "nom_territoire"]].rename(columns={"CODGEO": "commune"}).to_csv(
+        raw / "territoires_de_sante.csv", sep=";", index=False)
+    r = run_all("--raw", raw, "--check")
+    assert r.returncode == 0, r.stdout
+    assert "Correspondance commune → territoire (ARS)" in r.stdout and "Ensemble : 3 territoire(s) à produire" in r.stdout

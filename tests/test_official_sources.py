@@ -212,3 +212,20 @@ def test_census_long_file_summed_to_five_year_bands(tmp_path):
     assert got == {("01001", "M", "00-04"): 3.75, ("01001", "M", "05-09"): 3.0, ("01001", "F", "95+"): 0.4,
                    ("2A004", "F", "95+"): 7.0}
     assert set(df["census_year"]) == {2021}
+
+
+def test_ars_commune_to_territory_mapping(tmp_path):
+    from diagnostics.sources.territory_definitions import read_commune_territory_mapping
+
+    communes = pd.DataFrame({"commune": ["01001", "01002", "2A004"]})
+    p = tmp_path / "territoires_de_sante.csv"
+    p.write_text("commune;code_territoire;nom_territoire\n1001;TS1;Bresse\n01002;TS1;Bresse\n2A004;TS2;Corse\n")
+    df = read_commune_territory_mapping(p, communes)
+    assert df.groupby("territory_code")["commune"].apply(list).to_dict() == {"TS1": ["01001", "01002"], "TS2": ["2A004"]}
+    assert set(df["kind"]) == {"territoire de santé"}
+    p.write_text("commune;code_territoire;nom_territoire\n01001;TS1;Bresse\n01003;TS1;Bresse\n")
+    with pytest.raises(RawDataError, match=r"ligne 3, colonne « commune » : commune « 01003 » absente de la table"):
+        read_commune_territory_mapping(p, communes)
+    p.write_text("commune;code_territoire;nom_territoire\n01001;TS1;Bresse\n01002;TS1;Dombes\n")
+    with pytest.raises(RawDataError, match=r"ligne 2, colonne « nom_territoire » : territoire « TS1 » : plusieurs noms"):
+        read_commune_territory_mapping(p, communes)

@@ -54,3 +54,12 @@ def test_templates_load_nothing_from_the_network():
         if path.is_file():
             assert not re.search(r"(src|href)=[\"']?(https?:)?//", path.read_text()), path
             assert "@import" not in path.read_text()
+
+
+def test_readme_lists_every_accepted_file():
+    from diagnostics.sources.catalog import KINDS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8").lower()
+    for kind in KINDS:
+        stem = re.split(r"[*\[]", kind.patterns[0])[0]
+        assert stem in readme, f"README « Utiliser vos propres données » : {kind.label} ({stem}) absent"

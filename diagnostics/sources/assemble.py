@@ -29,11 +29,11 @@ from .geography import read_epci_names, read_geography
 from .insee_deaths import aggregate_death_files
 from .manifest import Manifest, read_manifest
 from .population import read_commune_population
-from .territory_definitions import read_territory_definitions
+from .territory_definitions import read_commune_territory_mapping, read_territory_definitions
 
 DEATHS_BY_RESIDENCE = "domicile"
 DEATHS_BY_PLACE = "lieu de décès"
-SINGLE_FILE = {"communes", "epci_names", "france_reference", "css", "care_spending", "france_spending",
+SINGLE_FILE = {"territory_mapping", "communes", "epci_names", "france_reference", "css", "care_spending", "france_spending",
                "finess_establishments", "finess_equipment", "france_places", "territory_definitions", "deaths"}
 
 
@@ -76,7 +76,7 @@ def read_file_group(key: str, paths: list[Path], options: dict) -> pd.DataFrame 
     if key == "insee_deaths":
         wanted = set(range(years[0], years[1] + 1)) if years else None
         return aggregate_death_files(paths, wanted, skip_invalid=options.get("invalid_death_records") == "ignorer")
-    if key == "territory_definitions":
+    if key in ("territory_definitions", "territory_mapping"):
         return paths[0]  # read once the communes are known (see read_all)
     readers = {
         "deaths": read_residence_deaths, "france_reference": read_france_reference, "css": read_css_beneficiaries,
@@ -90,7 +90,7 @@ def read_file_group(key: str, paths: list[Path], options: dict) -> pd.DataFrame 
 def describe(key: str, result) -> tuple[int, list[str], list[str]]:
     """Rows, details (years, coverage, totals) and warnings of a source's table, in French."""
     warnings = []
-    if key == "territory_definitions":
+    if key in ("territory_definitions", "territory_mapping"):
         return 0, [], []  # described once read, in read_all
     if key == "epci_names":
         return len(result), [f"{len(result)} EPCI nommés"], []
@@ -152,19 +152,20 @@ def read_all(raw_dir: Path, options: dict | None = None, check: bool = False) ->
             if not check:
                 raise
             checks.append(FileCheck(exc.path, key, error=str(exc)))
-    if "territory_definitions" in results and "communes" in results:
-        path = results["territory_definitions"]
-        check_entry = next(c for c in checks if c.source == "territory_definitions")
+    readers = {"territory_definitions": read_territory_definitions, "territory_mapping": read_commune_territory_mapping}
+    for key, reader in readers.items():
+        if key not in results or "communes" not in results:
+            continue
+        entry = next(c for c in checks if c.source == key and not c.warnings)
         try:
-            results["territory_definitions"] = read_territory_definitions(path, results["communes"][0])
-            defs = results["territory_definitions"]
-            check_entry.rows = defs["territory_code"].nunique()
-            check_entry.details = [f"{check_entry.rows} territoire(s), {defs['commune'].nunique()} commune(s)"]
+            defs = results[key] = reader(results[key], results["communes"][0])
+            entry.rows = defs["territory_code"].nunique()
+            entry.details = [f"{entry.rows} territoire(s), {defs['commune'].nunique()} commune(s)"]
         except RawDataError as exc:
             if not check:
                 raise
-            check_entry.error = str(exc)
-            del results["territory_definitions"]
+            entry.error = str(exc)
+            del results[key]
     return results, checks, unknown, Manifest({**options}, manifest.files)
 
 
@@ -216,10 +217,15 @@ def assemble(results: dict, options: dict) -> dict[str, pd.DataFrame]:
     aliases = pd.concat([arm] + [results[k] for k in ("commune_changes", "commune_mapping") if k in results], ignore_index=True)
     mapping = resolve_aliases(aliases, set(all_communes["commune"]))
 
-    definitions_file = "territory_definitions" in results
+    given = [results[k] for k in ("territory_definitions", "territory_mapping") if k in results]
+    definitions_file = bool(given)
     listed = set()
     if definitions_file:
-        definitions = results["territory_definitions"]
+        definitions = pd.concat(given, ignore_index=True)
+        clash = definitions.drop_duplicates(["territory_code", "territory_name"])["territory_code"].duplicated()
+        if clash.any():
+            raise RawDataError(Path("territoires"), "un même code de territoire est défini dans territoires.csv et dans la "
+                                                    "correspondance commune → territoire")
         listed = set(definitions["commune"])
     communes = _scope(all_communes, listed, options.get("region"))
     if not definitions_file:

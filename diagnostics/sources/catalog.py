@@ -66,11 +66,14 @@ KINDS = [
                "places installées par établissement", ("etalab-cs1100505-stock-*.csv",)),
     SourceKind("france_places", "Places médico-sociales de la France par catégorie", "DREES, STATISS (format tidy)",
                "référence nationale des taux d'équipement", ("places_medico_sociales_france_*.csv",), ("annee", "categorie", "places")),
+    SourceKind("territory_mapping", "Correspondance commune → territoire (ARS)", "ARS (à écrire : commune;code_territoire;nom_territoire)",
+               "territoires de santé, de démocratie sanitaire ou de proximité", ("territoires_de_sante*.csv", "correspondance_communes_territoires*.csv"),
+               ("commune", "code_territoire", "nom_territoire")),
     SourceKind("territory_definitions", "Définition des territoires", "à écrire : code;nom;type;communes",
                "territoires infra-départementaux (CLS, ASV, territoires de santé…)", ("territoires*.csv",),
                ("code", "nom", "type", "communes")),
 ]
-BY_KEY = {k.key: k for k in KINDS}
+BY_KEY = {k.key: k for k in KINDS}  # order matters: the first matching pattern wins
 IGNORED = ("sources.toml", "readme*", "*.md", ".*", "*.pdf", "*.zip")
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import RawDataError
-from .tables import check_unique, read_delimited
+from .tables import check_commune_codes, check_unique, first_bad, read_delimited
 
 COLUMNS = ["code", "nom", "type", "communes"]
 
@@ -56,3 +56,29 @@ def read_territory_definitions(path: Path, communes: pd.DataFrame) -> pd.DataFra
                                line=line, column="communes")
         rows += [(r["code"], r["nom"], r["type"] or "territoire", c) for c in members]
     return pd.DataFrame(rows, columns=["territory_code", "territory_name", "kind", "commune"])
+
+
+MAPPING_COLUMNS = ["commune", "code_territoire", "nom_territoire"]
+
+
+def read_commune_territory_mapping(path: Path, communes: pd.DataFrame) -> pd.DataFrame:
+    """An ARS mapping commune → territoire (de santé, de démocratie sanitaire, de proximité):
+    ``commune;code_territoire;nom_territoire[;type]``, one row per commune. Same output as
+    :func:`read_territory_definitions`."""
+    df = read_delimited(path, MAPPING_COLUMNS, optional=["type"])
+    df["commune"] = df["commune"].where(~df["commune"].str.fullmatch(r"\d{4}"), df["commune"].str.zfill(5))
+    check_commune_codes(df, "commune", path)
+    check_unique(df, ["commune", "code_territoire"], path)
+    unknown = ~df["commune"].isin(set(communes["commune"]))
+    if unknown.any():
+        line = first_bad(unknown)
+        raise RawDataError(path, f"commune « {df['commune'].iloc[line - 2]} » absente de la table d'appartenance",
+                           line=line, column="commune")
+    names = df.groupby("code_territoire")["nom_territoire"].nunique()
+    if (names > 1).any():
+        code = names[names > 1].index[0]
+        line = first_bad(df["code_territoire"] == code)
+        raise RawDataError(path, f"territoire « {code} » : plusieurs noms différents", line=line, column="nom_territoire")
+    kind = df["type"].replace("", "territoire de santé") if "type" in df else "territoire de santé"
+    return pd.DataFrame({"territory_code": df["code_territoire"], "territory_name": df["nom_territoire"],
+                         "kind": kind, "commune": df["commune"]})
