@@ -8,6 +8,7 @@ import pandas as pd
 from .config import DISCLOSURE_THRESHOLD, MORTALITY_PERIOD_YEARS
 from .indicators import compute_indicators
 from .io import write_parquet
+from .sources.assemble import assemble, read_all
 from .territories import build_territories
 
 PUBLISHED_TABLES = ["sources", "communes", "population", "deaths", "france_reference", "territories", "css", "care_spending",
@@ -21,8 +22,6 @@ def build_processed(raw_dir: Path, processed_dir: Path, options: dict | None = N
     Everything is computed before anything is written, so a bad input leaves the previous
     ``data/processed`` untouched; each file is then replaced atomically.
     """
-    from .sources.assemble import read_all, assemble
-
     results, _, _, manifest = read_all(Path(raw_dir), options)
     options = manifest.options
     tables = assemble(results, options)

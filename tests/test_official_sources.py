@@ -144,6 +144,11 @@ def test_deaths_file_errors_name_the_line(tmp_path, line, column, fragment):
 def test_deaths_file_invalid_records_can_be_set_aside(tmp_path):
     bad = death_record("X*Y/", 1, "19501301", "01004", "20200101", "01004", "1")
     ok = death_record("A*B/", 2, "19500101", "01004", "20200101", "01004", "2")
+    from diagnostics.sources.manifest import OPTIONS
+
+    with pytest.raises(RawDataError) as err:  # the message names the manifest option that exists
+        aggregate_death_files(_deaths_dir(tmp_path, {"deces-2020.txt": [bad, ok]}))
+    assert 'invalid_death_records = "ignorer"' in str(err.value) and "invalid_death_records" in OPTIONS
     df, summary = aggregate_death_files(_deaths_dir(tmp_path, {"deces-2020.txt": [bad, ok]}), skip_invalid=True)
     assert df["deaths"].sum() == 1 and summary.kept == 1
 

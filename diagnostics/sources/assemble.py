@@ -53,10 +53,7 @@ def _concat(frames):
 
 
 def read_file_group(key: str, paths: list[Path], options: dict) -> pd.DataFrame | tuple:
-    """Read the files of one source (latest file when a single one is used)."""
-    paths = sorted(paths)
-    if key in SINGLE_FILE:
-        paths = paths[-1:]
+    """Read the files of one source (``read_all`` passes only the latest of a single-file source)."""
     years = options.get("years")
     if key == "communes":
         return read_geography(paths[0])
@@ -89,7 +86,7 @@ def read_file_group(key: str, paths: list[Path], options: dict) -> pd.DataFrame 
 
 def describe(key: str, result) -> tuple[int, list[str], list[str]]:
     """Rows, details (years, coverage, totals) and warnings of a source's table, in French."""
-    warnings = []
+    details, warnings = [], []
     if key in ("territory_definitions", "territory_mapping"):
         return 0, [], []  # described once read, in read_all
     if key == "epci_names":
@@ -101,13 +98,12 @@ def describe(key: str, result) -> tuple[int, list[str], list[str]]:
     if key == "insee_deaths":
         table, s = result
         n = fr_number
-        details = [f"{n(s.records)} enregistrements lus ({', '.join(sorted(s.encodings))}), {n(s.duplicates)} doublons écartés, "
-                   f"{n(s.abroad)} décès à l'étranger, {n(s.unknown_age)} d'âge inconnu, {n(s.outside_years)} hors des années retenues"]
+        details.append(f"{n(s.records)} enregistrements lus ({', '.join(sorted(s.encodings))}), {n(s.duplicates)} doublons écartés, "
+                   f"{n(s.abroad)} décès à l'étranger, {n(s.unknown_age)} d'âge inconnu, {n(s.outside_years)} hors des années retenues")
         result = table
         warnings.append("décès localisés au lieu de décès, non au domicile : préférez un fichier de décès domiciliés (CépiDc)")
     df = result
-    warnings += list(df.attrs.get("warnings", [])) if hasattr(df, "attrs") else []
-    details = details if key == "insee_deaths" else []
+    warnings += df.attrs.get("warnings", [])
     for col in ("year", "census_year"):
         if col in df and len(df):
             details.append(f"années {df[col].min()}–{df[col].max()}" if df[col].nunique() > 1 else f"année {df[col].min()}")
@@ -156,7 +152,7 @@ def read_all(raw_dir: Path, options: dict | None = None, check: bool = False) ->
     for key, reader in readers.items():
         if key not in results or "communes" not in results:
             continue
-        entry = next(c for c in checks if c.source == key and not c.warnings)
+        entry = next(c for c in checks if c.path == results[key])
         try:
             defs = results[key] = reader(results[key], results["communes"][0])
             entry.rows = defs["territory_code"].nunique()
@@ -253,7 +249,7 @@ def assemble(results: dict, options: dict) -> dict[str, pd.DataFrame]:
         "css": results["css"],
         "care_spending": care[care["commune"].isin(in_scope)].reset_index(drop=True),
         "france_spending": results["france_spending"],
-        "finess_places": places.assign(commune=places["commune"].map(lambda c: mapping.get(c, c))),
+        "finess_places": to_current_communes(places, mapping),
         "france_places": france_places,
         "territory_definitions": definitions[definitions["commune"].isin(in_scope)].reset_index(drop=True),
         "sources": pd.DataFrame([{"deaths_basis": basis, "population_source": population_source}]),
@@ -299,9 +295,9 @@ def _france_places_from_finess(places: pd.DataFrame | None, options: dict) -> pd
     """Places of France by category, from the national FINESS extraction (the file covers France)."""
     if places is None:
         raise RawDataError(Path("."), "FINESS manquant : extractions des établissements (cs1100507) et des équipements (cs1100505)")
-    year = int(options.get("years", [0, 0])[1]) or None
+    year = options["years"][1] if "years" in options else 0
     totals = places.groupby("category", as_index=False)["places"].sum()
-    return totals.assign(year=year or 0)[["year", "category", "places"]]
+    return totals.assign(year=year)[["year", "category", "places"]]
 
 
 def unknown_files_message(unknown: list[Path]) -> str:

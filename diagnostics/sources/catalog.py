@@ -93,7 +93,7 @@ def _by_content(path: Path) -> SourceKind | None:
         wb.close()
         if "COM" in names:
             return BY_KEY["communes"]
-        if sum(n.strip().isdigit() for n in names) >= 1 and any("savoir" in n.lower() for n in names):
+        if any(n.strip().isdigit() for n in names) and any("savoir" in n.lower() for n in names):
             return BY_KEY["estimated_population"]
         return None
     if suffix not in (".csv", ".txt"):

@@ -23,7 +23,7 @@ import pandas as pd
 from ..config import AGE_BANDS
 from .errors import RawDataError
 from .population import year_from_name
-from .tables import check_allowed, check_commune_codes, counts, first_bad, read_delimited
+from .tables import check_allowed, check_commune_codes, counts, first_bad, read_delimited, restore_leading_zeros
 from .workbooks import open_workbook, sheet_table
 
 LONG_COLUMNS = ["CODGEO", "SEXE", "AGED100", "NB"]
@@ -60,7 +60,7 @@ def _wide(path: Path) -> pd.DataFrame:
     if not age_columns:
         raise RawDataError(path, "aucune colonne SEXE1_AGED100000 … : est-ce bien le tableau POP1B du recensement ?")
     df = df[df["CODGEO"] != ""]
-    codes = df["CODGEO"].where(~df["CODGEO"].str.fullmatch(r"\d{1,4}"), df["CODGEO"].str.zfill(5))
+    codes = restore_leading_zeros(df["CODGEO"], 5)
     check_commune_codes(pd.DataFrame({"CODGEO": codes.to_numpy()}), "CODGEO", path)
     long = df.assign(CODGEO=codes).melt(id_vars="CODGEO", value_vars=age_columns, var_name="column", value_name="NB")
     long["NB"] = long["NB"].replace("", "0")

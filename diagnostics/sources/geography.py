@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import RawDataError
-from .tables import check_commune_codes, check_unique, read_delimited
+from .tables import check_commune_codes, check_unique, read_delimited, restore_leading_zeros
 from .workbooks import open_workbook, sheet_table
 
 REQUIRED = ["CODGEO", "LIBGEO", "DEP", "REG", "EPCI"]
@@ -34,17 +34,11 @@ def cog_names() -> dict[tuple[str, str], str]:
     return {(r.niveau, r.code): r.libelle for r in ref.itertuples()}
 
 
-def _pad(series: pd.Series, width: int) -> pd.Series:
-    """Restore leading zeros lost by a spreadsheet on numeric codes (``1001`` → ``01001``)."""
-    numeric = series.str.fullmatch(r"\d+")
-    return series.where(~numeric, series.str.zfill(width))
-
-
 def _normalise(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     df = df.copy()
-    df["CODGEO"] = _pad(df["CODGEO"], 5)
-    df["DEP"] = _pad(df["DEP"], 2)
-    df["REG"] = _pad(df["REG"], 2)
+    df["CODGEO"] = restore_leading_zeros(df["CODGEO"], 5)
+    df["DEP"] = restore_leading_zeros(df["DEP"], 2)
+    df["REG"] = restore_leading_zeros(df["REG"], 2)
     check_commune_codes(df.reset_index(drop=True), "CODGEO", path)
     check_unique(df.reset_index(drop=True), ["CODGEO"], path)
     names = cog_names()
@@ -73,7 +67,7 @@ def read_geography(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
             communes = _normalise(sheet_table(path, wb, "COM", REQUIRED), path)
             if "ARM" in wb.sheetnames:
                 arm = sheet_table(path, wb, "ARM", ["CODGEO", "COM"])
-                aliases = pd.DataFrame({"alias": _pad(arm["CODGEO"], 5).to_numpy(), "commune": _pad(arm["COM"], 5).to_numpy(),
+                aliases = pd.DataFrame({"alias": restore_leading_zeros(arm["CODGEO"], 5).to_numpy(), "commune": restore_leading_zeros(arm["COM"], 5).to_numpy(),
                                         "reason": "arrondissement municipal"})
             else:
                 aliases = pd.DataFrame(columns=["alias", "commune", "reason"])

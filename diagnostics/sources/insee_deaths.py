@@ -107,7 +107,7 @@ def _dates(value: np.ndarray, path: Path, lines: np.ndarray, column: str, invali
     if bad.any() and not skip:
         i = int(np.flatnonzero(bad)[0])
         raise RawDataError(path, f"date impossible « {value[i]:08d} » (mois 01–12, jour 01–31, 00 si inconnu) ; "
-                                 "pour écarter ces enregistrements : records_invalides = \"ignorer\" dans sources.toml",
+                                 "pour écarter ces enregistrements : invalid_death_records = \"ignorer\" dans [options] de sources.toml",
                            line=int(lines[i]), column=column)
     invalid |= bad
     # unknown day → 15, unknown month → 1 July (convention of data.gouv's consolidated file)

@@ -57,6 +57,12 @@ def read_delimited(path: Path, required: list[str], sep: str = ";", optional: li
     return df[required + [c for c in optional if c in df.columns]].apply(lambda s: s.str.strip())
 
 
+def restore_leading_zeros(series: pd.Series, width: int) -> pd.Series:
+    """Leading zeros a spreadsheet dropped from numeric codes, put back (``1001`` → ``01001``)."""
+    numeric = series.str.fullmatch(r"\d+")
+    return series.where(~numeric, series.str.zfill(width))
+
+
 def first_bad(mask: pd.Series) -> int | None:
     """File line number of the first True in ``mask`` (header is line 1)."""
     idx = np.flatnonzero(mask.to_numpy())
