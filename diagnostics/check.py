@@ -47,7 +47,9 @@ def check_raw_folder(raw_dir: Path, options: dict, out=sys.stdout) -> int:
               f"{tables['communes']['commune'].nunique()} communes de la région, "
               f"population {tables['population']['year'].min()}–{tables['population']['year'].max()} "
               f"({sources['population_source']}), décès {tables['deaths']['year'].min()}–{tables['deaths']['year'].max()} "
-              f"(au {sources['deaths_basis']}).", file=out)
+              f"(au {sources['deaths_basis']}), dépenses de soins par {sources['spending_level']}"
+              f"{' (valeur départementale pour les territoires infra-départementaux)' if sources['spending_level'] == 'département' else ''}.",
+              file=out)
         print("Aucun problème : la construction peut être lancée (sans --check).", file=out)
         return 0
     print(f"\n{problems} problème(s) : corrigez-les puis relancez avec --check.", file=out)

@@ -7,7 +7,7 @@ import pandas as pd
 
 from . import charts
 from .formatting import fr_interval, fr_number, fr_value
-from .indicators.common import ENSEMBLE, TOTAL
+from .indicators.common import ENSEMBLE, LEVEL_DEPARTEMENT, TOTAL
 from .indicators.consumption import ITEM_LABELS
 from .indicators.metadata import indicator_metadata
 from .indicators.medico_social import FAMILIES
@@ -47,7 +47,7 @@ def spine_rows(t: Territory) -> pd.DataFrame:
             return np.nan if v is None or v != v else 0.5 + (v - fr) / spread * 0.48
 
         lines.append({
-            "label": m["label"],
+            "label": m["label"] + (" (valeur départementale)" if row.level == LEVEL_DEPARTEMENT else ""),
             "value_text": "–" if row.small_count else fr_value(row.value, m["unit"], m["decimals"]),
             "france_text": fr_value(fr, m["unit"], m["decimals"]),
             "judgement": "non calculable" if row.small_count else judgement(row.sig_france, m["higher_is"]),

@@ -7,6 +7,7 @@ that are not tested (exhaustive data) are described as above or below France, ne
 from __future__ import annotations
 
 from .formatting import fr_interval, fr_value
+from .indicators.common import LEVEL_DEPARTEMENT
 from .indicators.metadata import indicator_metadata
 from .report import Territory, judgement
 
@@ -75,6 +76,8 @@ def message(indicator: str, row) -> tuple[str, str] | None:
                     f"au niveau national ({figure} ; France {france}).")
     else:
         return None
+    if getattr(row, "level", "") == LEVEL_DEPARTEMENT:  # not the territory's own figure: no verdict on it
+        return "Repère", text[:-1] + " — valeur du département, le chiffre propre au territoire n'est pas disponible."
     return kind, text
 
 

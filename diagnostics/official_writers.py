@@ -5,7 +5,10 @@ They produce files byte-compatible with what INSEE, FINESS and CNAM publish, so 
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 
 
 def death_record(name: str, sex: int, birth: str, birth_place: str, death: str, death_place: str, act: str,
@@ -105,3 +108,42 @@ def census_long_csv(path, census) -> None:
         lines.append(f"COM;{r.commune};Commune {r.commune};{1 if r.sex == 'M' else 2};{int(r.age):03d};{r.population:.5f}")
     with open(path, "w", encoding="utf-8", newline="") as f:
         f.write("\n".join(lines) + "\n")
+
+
+R_FILE_COLUMNS = ["sns_date", "serie", "l_serie", "prs_nat", "l_prs_nat", "asu_nat", "l_asu_nat", "ben_qlt", "l_ben_qlt",
+                  "cpam", "l_cpam", "dpt", "l_dpt", "region", "l_region", "exe_spe", "l_exe_spe", "exe_spe1", "l_exe_spe1",
+                  "exe_stj1", "l_exe_stj1", "pre_spe", "l_pre_spe", "pre_spe1", "l_pre_spe1", "pre_stj1", "l_pre_stj1",
+                  "cpl_cod", "l_cpl_cod", "top_slm", "l_top_slm", "act_dnb", "act_coe", "rec_mon", "rem_mon", "dep_mon",
+                  "rem_tau", "l_fac_top", "PRS_FAC_TOP"]
+
+
+def r_file_csv(path, rows: pd.DataFrame) -> None:
+    """A Cnam monthly R file (``;``, decimal comma, every axis column) from ``sns_date, serie, dpt, rem_mon``
+    rows; gzip-compressed when ``path`` ends in ``.gz``."""
+    import gzip
+
+    lines = [";".join(R_FILE_COLUMNS)]
+    for r in rows.itertuples():
+        values = dict.fromkeys(R_FILE_COLUMNS, "0")
+        values.update(sns_date=r.sns_date, serie=r.serie, dpt=r.dpt, l_dpt=f"{r.dpt}-Département", l_serie="Série",
+                      rem_mon=f"{r.rem_mon:.2f}".replace(".", ","), rec_mon=f"{abs(r.rem_mon) * 1.3:.2f}".replace(".", ","),
+                      l_cpam="011-Caisse", asu_nat="1", l_asu_nat="Maladie")
+        lines.append(";".join(values[c] for c in R_FILE_COLUMNS))
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    path = Path(path)
+    path.write_bytes(gzip.compress(data, mtime=0) if path.suffix == ".gz" else data)
+
+
+def rniam_csv(path, insured: pd.DataFrame) -> None:
+    """The RNIAM protected-population extract (``l_dpt,dpt,`` then 19 age columns for men and 19 for women
+    suffixed ``.1``) from ``departement_code, sex, age_band, insured`` with bands ``00-04`` … ``90+``."""
+    from .sources.cnam_reimbursements import RNIAM_BANDS
+
+    bands = [f"{a:02d}-{a + 4:02d}" for a in range(0, 90, 5)] + ["90+"]
+    header = ["l_dpt", "dpt"] + RNIAM_BANDS + [f"{b}.1" for b in RNIAM_BANDS]
+    lines = [",".join(header)]
+    table = insured.set_index(["departement_code", "sex", "age_band"])["insured"]
+    for dep in sorted(insured["departement_code"].unique()):
+        values = [f"{float(table.get((dep, sex, band), 0)):.1f}" for sex in ("M", "F") for band in bands]
+        lines.append(",".join([f"{dep}-Département {dep}", dep] + values))
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -12,7 +12,7 @@ from .sources.assemble import assemble, read_all
 from .territories import build_territories
 
 PUBLISHED_TABLES = ["sources", "communes", "population", "deaths", "france_reference", "territories", "css", "care_spending",
-                    "france_spending", "finess_places", "france_places"]
+                    "france_spending", "departement_spending", "insured_population", "finess_places", "france_places"]
 
 
 def build_processed(raw_dir: Path, processed_dir: Path, options: dict | None = None) -> dict[str, pd.DataFrame]:

@@ -16,10 +16,11 @@ import pandas as pd
 from .config import FRANCE_CODE, PROCESSED_DIR
 from .disclosure import SMALL_COUNT_LABEL, masked_count, publishable_indicators
 from .formatting import fr_interval, fr_number, fr_value
-from .indicators.common import ENSEMBLE, TOTAL
+from .indicators.common import ENSEMBLE, LEVEL_DEPARTEMENT, TOTAL
 from .indicators.medico_social import CATEGORY_FAMILY, CATEGORY_LABEL, FAMILIES
 from .indicators.metadata import FAMILY_LABELS, indicator_metadata
 
+DEPARTEMENTAL_SUFFIX = " (valeur départementale)"
 TABLES = ["indicators", "territories", "communes", "population", "deaths", "france_reference", "finess_places",
           "standard_population", "sources"]
 DEATHS_BASIS_TEXT = {
@@ -142,6 +143,7 @@ def comparison_table(t: Territory, indicators: list[str], sex: str = ENSEMBLE, c
             continue
         d = m["decimals"]
         value = SMALL_COUNT_LABEL if row.small_count else f"{fr_value(row.value, m['unit'], d)} {fr_interval(row.ci_low, row.ci_high, d)}".strip()
+        value += DEPARTEMENTAL_SUFFIX if row.level == LEVEL_DEPARTEMENT else ""
         count = masked_count(row.numerator if not row.small_count else 1, decimals=0) if m["count_based"] else ""
         lines.append({
             "Indicateur": m["label"],
@@ -189,6 +191,7 @@ def csv_table(t: Territory) -> pd.DataFrame:
     out["effectif"] = [_csv_number(n, small) for n, small in zip(r["numerator"], r["small_count"])]
     out["denominateur"] = [_csv_number(n, False) for n in r["denominator"]]
     out["methode"] = r["method"]
+    out["niveau_valeur"] = np.where(r["level"] == LEVEL_DEPARTEMENT, "valeur départementale", "territoire")
     for name in ("departement", "region", "france"):
         out[f"ecart_{name}"] = r[f"sig_{name}"]
     out["secret_statistique"] = np.where(r["small_count"], SMALL_COUNT_LABEL, "")
@@ -246,11 +249,24 @@ def category_table(t: Territory, indicator: str, labels: dict | None = None) -> 
     unit, dec = meta["unit"], meta["decimals"]
     return pd.DataFrame({
         "Catégorie": d.category.map(labels or {}).fillna(d.category).str.replace("total", "Total", regex=False),
-        "Territoire": [fr_value(v, unit, dec) for v in d.value],
+        "Territoire": [fr_value(v, unit, dec) + (DEPARTEMENTAL_SUFFIX if lv == LEVEL_DEPARTEMENT else "")
+                       for v, lv in zip(d.value, d.level)],
         t.departement_name or "Département": [fr_value(v, unit, dec) for v in d.value_departement],
         t.region_name or "Région": [fr_value(v, unit, dec) for v in d.value_region],
         "France": [fr_value(v, unit, dec) for v in d.value_france],
     })
+
+
+CSS_PARTS = {"gratuite": "CSS sans participation financière", "participation": "CSS avec participation financière",
+             TOTAL: "Ensemble des bénéficiaires"}
+
+
+def css_split_html(t: Territory) -> str:
+    """Free vs with-contribution CSS, when the beneficiaries file gives the split ("" otherwise)."""
+    d = t.indicators[t.indicators.indicator == "css_rate"]
+    if set(d.category) <= {TOTAL}:
+        return ""
+    return html_table(category_table(t, "css_rate", CSS_PARTS), "Bénéficiaires de la CSS selon la participation financière (% de la population)")
 
 
 def establishments_table(t: Territory) -> pd.DataFrame:
@@ -274,6 +290,19 @@ def deaths_basis_note(t: Territory) -> str:
     basis = t.tables["sources"]["deaths_basis"].iloc[0]
     css_class = "note warning" if basis != "domicile" else "note"
     return f'<div class="{css_class}"><p>{html.escape(DEATHS_BASIS_TEXT[basis])}</p></div>'
+
+
+def departemental_values_note(t: Territory, indicators: list[str]) -> str:
+    """Say so when some of ``indicators`` are the département's value, not the territory's own."""
+    d = t.indicators[t.indicators.indicator.isin(indicators) & (t.indicators.level == LEVEL_DEPARTEMENT)]
+    if d.empty:
+        return ""
+    meta = indicator_metadata()
+    labels = ", ".join(dict.fromkeys(meta[i]["label"].lower() for i in d.indicator))
+    return (f'<div class="note warning"><p>Valeur départementale : ces chiffres ({html.escape(labels)}) ne sont publiés que '
+            f"par département ; le territoire reçoit la valeur de son département, {html.escape(t.departement_name)}, "
+            f"qui ne reflète pas forcément sa situation propre.</p>"
+            f"<p>Source : {html.escape(d.method.iloc[0])}.</p></div>")
 
 
 def sources_note(t: Territory) -> str:

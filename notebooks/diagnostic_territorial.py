@@ -78,7 +78,9 @@ display(HTML(figures.region_ranking(t, "premature_mortality_icm")))
 # La part de la population qui en bénéficie est un repère de la précarité financière du territoire.
 
 # %%
+display(HTML(report.departemental_values_note(t, ["css_rate"])))
 display(HTML(report.html_table(report.comparison_table(t, ["css_rate"]), "Bénéficiaires de la CSS (ex CMU-C)")))
+display(HTML(report.css_split_html(t)))
 display(HTML(figures.css_trend(t)))
 
 # %% [markdown]
@@ -88,6 +90,7 @@ display(HTML(figures.css_trend(t)))
 # l'âge de la population ; l'**indice à âge égal** (France = 100) neutralise cet effet.
 
 # %%
+display(HTML(report.departemental_values_note(t, ["care_spending_per_capita", "care_spending_age_adjusted", "care_spending_index"])))
 display(HTML(figures.spending_by_item(t)))
 display(HTML(report.html_table(report.category_table(t, "care_spending_per_capita", ITEM_LABELS), "Dépense remboursée par habitant (brute)")))
 display(HTML(report.html_table(report.category_table(t, "care_spending_age_adjusted", ITEM_LABELS), "Dépense remboursée par habitant ajustée sur l'âge")))

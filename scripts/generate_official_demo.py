@@ -6,8 +6,10 @@ From the embedded demo (``data/raw/demo``): INSEE's table d'appartenance (xlsx, 
 header on row 6), INSEE's population estimates workbook (one sheet per year), the census POP1B
 long file (single years of age), INSEE's fichiers des personnes décédées (``deces-AAAA.txt``, one
 fictional record per death, fixed width, place of death = commune of residence), the FINESS
-extractions as they are, and the tidy files for which no official open file exists (CSS,
-spending, national references). Deterministic (seeded).
+extractions as they are, the Cnam monthly R files (``RAAAAMM.csv``, for the 96 départements of a
+fictional France whose other 93 départements share the rest of the national figures) with the RNIAM
+protected population, and the tidy files for which no official open file exists (CSS, national
+references, France's spending profile by age). Deterministic (seeded).
 """
 from __future__ import annotations
 
@@ -23,13 +25,13 @@ sys.path.insert(0, str(ROOT))
 
 from diagnostics.config import AGE_BANDS, DEMO_RAW_DIR  # noqa: E402
 from diagnostics.official_writers import (  # noqa: E402
-    appartenance_workbook, census_long_csv, death_records, estimated_population_workbook,
+    appartenance_workbook, census_long_csv, death_records, estimated_population_workbook, r_file_csv, rniam_csv,
 )
 from diagnostics.sources import read_raw_tables  # noqa: E402
 
 SEED = 961
 CENSUS_YEAR = 2021
-COPIED = ["finess", "css", "depenses", "france/france_population_deces.csv", "france/depenses_remboursees_france_2023.csv",
+COPIED = ["finess", "france/france_population_deces.csv", "france/depenses_remboursees_france_2023.csv",
           "france/places_medico_sociales_france_2023.csv", "territoires.csv"]
 
 
@@ -43,6 +45,67 @@ def single_ages(population: pd.DataFrame) -> pd.DataFrame:
         for age in ages:
             rows.append(part.assign(age=age, population=part["population"] / len(ages)))
     return pd.concat(rows, ignore_index=True)
+
+
+# Statistique mensuelle series standing for each spending item, and a cash benefit (not care: left out)
+R_SERIES = {"soins_de_ville": ["111111", "1141121"], "medicaments": ["114312"], "autres": ["11452"], "": ["11611"]}
+INSURED_SHARE = 0.85  # régime général's share of the population
+OTHER_DEPARTEMENTS = ([f"{d:02d}" for d in range(1, 20)] + ["2A", "2B"] + [f"{d:02d}" for d in range(21, 96)])[:93]
+
+
+def rest_of_france(france: pd.Series, region: pd.Series) -> pd.Series:
+    return (france - region.reindex(france.index, fill_value=0)).clip(lower=0) / len(OTHER_DEPARTEMENTS)
+
+
+def cnam_files(out: Path, t: dict, rng: np.random.Generator) -> None:
+    """Twelve monthly R files of care year 2023 and the RNIAM extract (fictional, consistent with the demo)."""
+    year = int(t["care_spending"]["year"].max())
+    dep_of = t["communes"].set_index("commune")["departement_code"]
+    care = t["care_spending"][t["care_spending"]["item"] != "hopital"]  # R files leave hospitals out
+    region = care.assign(dep=care["commune"].map(dep_of)).groupby(["dep", "item"])["amount"].sum()
+    fr = t["france_spending"][(t["france_spending"]["year"] == year) & (t["france_spending"]["item"] != "hopital")]
+    other = rest_of_france(fr.groupby("item")["amount"].sum(), region.groupby("item").sum())
+    amounts = pd.concat([region, pd.concat({d: other for d in OTHER_DEPARTEMENTS})])
+    deps = amounts.index.get_level_values(0).unique()
+    amounts = pd.concat([amounts, pd.Series(0.0, index=pd.MultiIndex.from_product([deps, [""]]))]).sort_index()
+    for month in range(1, 13):
+        rows = []
+        for (dep, item), total in amounts.items():
+            series = R_SERIES[item]
+            cash = rng.uniform(1e5, 1e6) if item == "" else 0
+            for serie in series:
+                share = total / 12 / len(series) + cash
+                rows.append({"sns_date": f"{year}{month:02d}", "serie": serie, "dpt": dep.lstrip("0") or dep, "rem_mon": share * 1.02})
+                rows.append({"sns_date": f"{year}{month:02d}", "serie": serie, "dpt": dep, "rem_mon": -share * 0.02})
+        name = f"R{year}{month:02d}.csv" + (".gz" if month % 2 else "")
+        r_file_csv(out / name, pd.DataFrame(rows))
+
+    pop = t["population"][t["population"]["year"] == t["population"]["year"].max()]
+    pop = pop.assign(age_band=pop["age_band"].where(pop["age_band"].str[:2].astype(int) < 90, "90+"))
+    region_pop = pop.assign(dep=pop["commune"].map(dep_of)).groupby(["dep", "sex", "age_band"])["population"].sum()
+    fr_pop = t["france_reference"][t["france_reference"]["year"] == t["france_reference"]["year"].max()]
+    fr_pop = fr_pop.assign(age_band=fr_pop["age_band"].where(fr_pop["age_band"].str[:2].astype(int) < 90, "90+"))
+    fr_pop = fr_pop.groupby(["sex", "age_band"])["population"].sum()
+    other_pop = rest_of_france(fr_pop, region_pop.groupby(["sex", "age_band"]).sum())
+    insured = pd.concat([region_pop, pd.concat({d: other_pop for d in OTHER_DEPARTEMENTS})]) * INSURED_SHARE
+    insured = insured.round().rename("insured").rename_axis(["departement_code", "sex", "age_band"]).reset_index()
+    rniam_csv(out / f"RNIAM_population_protegee_RG_dep_age_sexe_{year}_nb_{year}.csv", insured)
+
+
+def css_file(out: Path, t: dict) -> None:
+    """CSS beneficiaries as a CPAM may send them: by commune for two départements, by département for
+    all three (the third has no commune figures), split free / with a financial contribution."""
+    css = t["css"]
+    dep_of = t["communes"].set_index("commune")["departement_code"]
+    com = css[css["level"] == "COM"].assign(dep=lambda d: d["code"].map(dep_of))
+    deps = com.groupby(["dep", "year"], as_index=False)["beneficiaries"].sum().rename(columns={"dep": "code"}).assign(level="DEP")
+    com = com[com["dep"] != sorted(dep_of.unique())[1]].drop(columns="dep")
+    rows = pd.concat([com, deps, css[css["level"] == "FRANCE"]], ignore_index=True)
+    free = (rows["beneficiaries"] * 0.82).round().astype(int)
+    table = pd.DataFrame({"territoire_type": rows["level"], "territoire_code": rows["code"], "annee": rows["year"],
+                          "nb_beneficiaires_css": rows["beneficiaries"], "nb_css_gratuite": free,
+                          "nb_css_participation": rows["beneficiaries"] - free})
+    table.to_csv(out / "beneficiaires_css_cpam_2018-2023.csv", sep=";", index=False)
 
 
 def main(out: Path) -> None:
@@ -74,6 +137,8 @@ def main(out: Path) -> None:
                               np.where(part["sex"] == "M", 1, 2), ages[idx].to_numpy(), first_act=int(year % 100) * 10**6)
         (out / f"deces-{year}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
+    cnam_files(out, t, rng)
+    css_file(out, t)
     for name in COPIED:
         src = DEMO_RAW_DIR / name
         dst = out / Path(name).name

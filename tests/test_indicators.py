@@ -28,6 +28,10 @@ def _territories():
     })
 
 
+def _communes():
+    return pd.DataFrame({"commune": ["96101", "96102"], "departement_code": ["961", "961"]})
+
+
 def _population(per_band=1000.0):
     rows = [(c, y, s, b, per_band) for c in ("96101", "96102") for y in YEARS for s in ("M", "F") for b in AGE_BANDS]
     return pd.DataFrame(rows, columns=["commune", "year", "sex", "age_band", "population"])
@@ -95,13 +99,34 @@ def test_css_rate_wilson_and_france():
     pop = _population(per_band=50.0)  # 2 000 inhabitants per commune and year
     css = pd.DataFrame([("COM", "96101", 2023, 200), ("COM", "96102", 2023, 100), ("FRANCE", "FRANCE", 2023, 360_000)],
                        columns=["level", "code", "year", "beneficiaries"])
-    out = css_rate(css, pop, _france(), _territories())
+    out = css_rate(css, pop, _france(), _territories(), _communes())
     t = out[out.territory_code == "T"].iloc[0]
     assert t.value == pytest.approx(10.0)
     w = stats.wilson_proportion([200], [2000]).iloc[0]
     assert (t.ci_low, t.ci_high) == (pytest.approx(w.ci_low), pytest.approx(w.ci_high))
     assert out[out.territory_code == "DEP-961"].iloc[0].value == pytest.approx(7.5)
     assert out[out.territory_code == "FRANCE"].iloc[0].value == pytest.approx(360_000 / 4_000_000 * 100)
+
+
+def test_css_rate_from_departement_counts_when_communes_are_missing_and_split_free_with_contribution():
+    pop = _population(per_band=50.0)  # 2 000 inhabitants per commune and year
+    css = pd.DataFrame([("COM", "96101", 2023, 200, 150, 50),          # 96102 not counted in 2023
+                        ("DEP", "961", 2023, 500, 400, 100), ("DEP", "961", 2022, 480, 400, 80),
+                        ("FRANCE", "FRANCE", 2023, 360_000, 300_000, 60_000)],
+                       columns=["level", "code", "year", "beneficiaries", "free", "with_contribution"])
+    out = css_rate(css, pop, _france(), _territories(), _communes())
+    by = out.set_index(["territory_code", "period", "category"])
+    # T is 96101 only, fully counted: its own rate; the département and région are not fully counted by commune
+    assert by.loc[("T", "2023", "total"), "value"] == pytest.approx(10.0)
+    assert by.loc[("T", "2023", "total"), "level"] == ""
+    assert by.loc[("T", "2023", "gratuite"), "value"] == pytest.approx(7.5)
+    assert by.loc[("DEP-961", "2023", "total"), "value"] == pytest.approx(12.5)  # 500 / 4 000, not 200 / 4 000
+    assert by.loc[("REG-96", "2023", "total"), "value"] == pytest.approx(12.5)
+    # 2022: no commune counts at all, so T gets its département's rate, flagged
+    assert by.loc[("T", "2022", "total"), "value"] == pytest.approx(12.0)
+    assert by.loc[("T", "2022", "total"), "level"] == "département"
+    assert by.loc[("T", "2022", "participation"), "value"] == pytest.approx(2.0)
+    assert by.loc[("FRANCE", "2023", "participation"), "value"] == pytest.approx(60_000 / 4_000_000 * 100)
 
 
 def test_care_spending_raw_and_age_adjusted():

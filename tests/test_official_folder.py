@@ -34,7 +34,12 @@ def test_check_recognises_every_official_file_and_builds_nothing(official_dir, t
         "attention : décès localisés au lieu de décès",
         "[ok] etalab-cs1100507-stock-20240110-0336.csv — FINESS : établissements",
         "population (2023) : 566\u202f162",
+        "12 fichiers : R202301.csv.gz, R202302.csv,",
+        "mois de soins 01/2023 à 12/2023, années complètes : 2023",
+        "[ok] RNIAM_population_protegee_RG_dep_age_sexe_2023_nb_2023.csv — Cnam : population protégée",
+        "niveaux : COM, DEP, FRANCE, 3 département(s)",
         "13 territoire(s) à produire, 284 communes de la région, population 2018–2023 (recensement + estimations)",
+        "dépenses de soins par département (valeur départementale pour les territoires infra-départementaux)",
         "Aucun problème",
     ]:
         assert fragment in out, fragment
@@ -58,6 +63,19 @@ def test_official_folder_builds_reports_saying_where_deaths_are_counted(official
     assert by_dep.round(6).to_dict() == expected.rename_axis(["departement_code", "year"]).round(6).to_dict()
     deaths = pd.read_parquet(tmp_path / "processed" / "deaths.parquet")
     assert deaths["deaths"].sum() == 35_553
+    # spending only by département (R files), CSS without commune figures in TS-SUD's département: its département's values
+    ind = pd.read_parquet(tmp_path / "processed" / "indicators.parquet").set_index(["territory_code", "indicator", "category", "period"])
+    for indicator, period in (("care_spending_per_capita", "2023"), ("css_rate", "2023")):
+        own, dep = ind.loc[("TS-SUD", indicator, "total", period)], ind.loc[("DEP-962", indicator, "total", period)]
+        assert own["value"] == dep["value"] and own["level"] == "département" and dep["level"] == ""
+    spend = ind.loc[("REG-96", "care_spending_per_capita", "total", "2023")]
+    assert spend["denominator"] == pytest.approx(0.85 * 566_162, abs=60)  # RNIAM protected population: 85 % of the région
+    assert "CSS avec participation financière" in html
+    assert html.count("(valeur départementale)") >= 3 and "Valeur départementale : ces chiffres" in html
+    csv = pd.read_csv(tmp_path / "reports" / "TS-SUD.csv", sep=";", dtype=str)
+    levels = csv[csv.sexe == "ensemble"].set_index(["indicateur", "categorie", "periode"])["niveau_valeur"]
+    assert levels[("care_spending_index", "total", "2023")] == levels[("css_rate", "total", "2023")] == "valeur départementale"
+    assert levels[("mortality_icm", "total", "2019-2023")] == "territoire"
 
 
 @pytest.mark.parametrize("breakage, fragments", [
@@ -68,6 +86,9 @@ def test_official_folder_builds_reports_saying_where_deaths_are_counted(official
     ("unknown_file", ["[ERREUR] fichier(s) non reconnu(s) : notes_reunion.csv", "Fichiers acceptés :",
                       "Fichier des personnes décédées : deces-[0-9][0-9][0-9][0-9].txt"]),
     ("bad_manifest", ["sources.toml : option inconnue « regoin »"]),
+    ("r_file_amount", ["[ERREUR] R202302.csv", "R202302.csv, ligne 3, colonne « rem_mon » : valeur « n.d. » : montant remboursé attendu"]),
+    ("rniam_text", ["[ERREUR] RNIAM_population_protegee_RG_dep_age_sexe_2023_nb_2023.csv",
+                    "ligne 2, colonne « 0 à 4 ans » : valeur « NC » : effectif entier positif attendu"]),
 ])
 def test_check_on_a_broken_copy_names_the_problem(official_dir, tmp_path, breakage, fragments):
     raw = tmp_path / "raw"
@@ -93,6 +114,19 @@ def test_check_on_a_broken_copy_names_the_problem(official_dir, tmp_path, breaka
         path.write_text("\n".join(lines) + "\n", encoding="latin-1")
     elif breakage == "unknown_file":
         (raw / "notes_reunion.csv").write_text("sujet;date\nCTS;2024-01-01\n")
+    elif breakage == "r_file_amount":
+        lines = (raw / "R202302.csv").read_text().splitlines()
+        fields = lines[2].split(";")
+        fields[34] = "n.d."  # rem_mon
+        lines[2] = ";".join(fields)
+        (raw / "R202302.csv").write_text("\n".join(lines) + "\n")
+    elif breakage == "rniam_text":
+        path = next(raw.glob("RNIAM_*.csv"))
+        lines = path.read_text().splitlines()
+        fields = lines[1].split(",")
+        fields[2] = "NC"
+        lines[1] = ",".join(fields)
+        path.write_text("\n".join(lines) + "\n")
     elif breakage == "bad_manifest":
         (raw / "sources.toml").write_text('[options]\nregoin = "96"\n')
     r = run_all("--raw", raw, "--check")

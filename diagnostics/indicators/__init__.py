@@ -6,12 +6,20 @@ import pandas as pd
 from ..config import DISCLOSURE_THRESHOLD, MORTALITY_PERIOD_YEARS
 from ..territories import area_list
 from .common import add_comparators
-from .consumption import care_spending_indicators
+from .consumption import care_spending_indicators, departemental_care_spending_indicators
 from .medico_social import equipment_indicators
 from .metadata import indicator_metadata
 from .mortality import mortality_indicators
 from .population import population_indicators
 from .precarity import css_rate
+
+
+def _care_spending(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """From commune amounts when the folder has them, else from the Cnam files by département."""
+    if not t["care_spending"].empty or t.get("departement_spending") is None or t["departement_spending"].empty:
+        return care_spending_indicators(t["care_spending"], t["france_spending"], t["population"], t["territories"])
+    return departemental_care_spending_indicators(t["departement_spending"], t["insured_population"], t.get("france_spending"),
+                                                  t["territories"], t["communes"])
 
 
 def compute_indicators(tables: dict[str, pd.DataFrame], standard: str = "france", threshold: int = DISCLOSURE_THRESHOLD,
@@ -23,8 +31,8 @@ def compute_indicators(tables: dict[str, pd.DataFrame], standard: str = "france"
     frames = [
         population_indicators(t["population"], t["france_reference"], t["territories"]),
         mortality,
-        css_rate(t["css"], t["population"], t["france_reference"], t["territories"]),
-        care_spending_indicators(t["care_spending"], t["france_spending"], t["population"], t["territories"]),
+        css_rate(t["css"], t["population"], t["france_reference"], t["territories"], t["communes"]),
+        _care_spending(t),
         equipment_indicators(t["finess_places"], t["france_places"], t["population"], t["france_reference"], t["territories"]),
     ]
     meta = indicator_metadata()

@@ -11,10 +11,11 @@ from ..disclosure import complementary_sex_suppression
 ENSEMBLE = "ensemble"
 SEX_LABEL = {"M": "hommes", "F": "femmes"}
 TOTAL = "total"
+LEVEL_DEPARTEMENT = "département"  # the value is the département's (« valeur départementale »)
 
 COLUMNS = [
     "territory_code", "indicator", "sex", "category", "period", "value", "ci_low", "ci_high",
-    "numerator", "denominator", "unit", "method", "small_count",
+    "numerator", "denominator", "unit", "method", "level", "small_count",
 ]
 COMPARATORS = {"departement": "departement_code", "region": "region_code", "france": None}
 
@@ -26,6 +27,26 @@ def to_areas(df: pd.DataFrame, territories: pd.DataFrame, by: list[str], values:
     return merged.groupby(["territory_code"] + by, as_index=False, observed=True)[values].sum()
 
 
+def departements_of_areas(territories: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
+    """territory_code, departement_code, level: the départements whose figures make up each area.
+
+    An area made of whole départements (a département, the région, a union of départements) sums
+    them; any other area takes the département holding most of its population (level « département »).
+    """
+    dep_of = communes.set_index("commune")["departement_code"]
+    members = territories[["territory_code", "commune"]].assign(dep=territories["commune"].map(dep_of))
+    sizes = communes.groupby("departement_code").size()
+    per = members.groupby(["territory_code", "dep"]).size().rename("n").reset_index()
+    whole = (per["n"] == per["dep"].map(sizes)).groupby(per["territory_code"]).all()
+    whole_rows = per[per["territory_code"].map(whole)].assign(level="")
+    majority = territories.drop_duplicates("territory_code").set_index("territory_code")["departement_code"]
+    part = majority[~majority.index.map(whole).astype(bool)].dropna()
+    part_rows = pd.DataFrame({"territory_code": part.index, "dep": part.str.removeprefix("DEP-").to_numpy(),
+                              "level": LEVEL_DEPARTEMENT})
+    return pd.concat([whole_rows[["territory_code", "dep", "level"]], part_rows], ignore_index=True).rename(
+        columns={"dep": "departement_code"})
+
+
 def rows(df: pd.DataFrame, indicator: str, unit: str, **constants) -> pd.DataFrame:
     """Give a family's result the common layout (missing columns filled with defaults)."""
     out = df.copy()
@@ -34,7 +55,7 @@ def rows(df: pd.DataFrame, indicator: str, unit: str, **constants) -> pd.DataFra
     for column, value in constants.items():
         out[column] = value
     defaults = {"sex": ENSEMBLE, "category": TOTAL, "ci_low": np.nan, "ci_high": np.nan, "method": "",
-                "numerator": np.nan, "denominator": np.nan}
+                "numerator": np.nan, "denominator": np.nan, "level": ""}
     for column, value in defaults.items():
         if column not in out:
             out[column] = value

@@ -18,6 +18,7 @@ from ..population_model import commune_population_by_year
 from .care_spending import read_commune_spending
 from .catalog import BY_KEY, accepted_formats, scan
 from .census_population import read_census_population
+from .cnam_reimbursements import read_r_files, read_rniam_population
 from .commune_changes import read_cog_movements, read_user_commune_mapping, resolve_aliases, to_current_communes
 from .css import read_css_beneficiaries
 from .deaths import read_residence_deaths
@@ -73,6 +74,10 @@ def read_file_group(key: str, paths: list[Path], options: dict) -> pd.DataFrame 
     if key == "insee_deaths":
         wanted = set(range(years[0], years[1] + 1)) if years else None
         return aggregate_death_files(paths, wanted, skip_invalid=options.get("invalid_death_records") == "ignorer")
+    if key == "cnam_reimbursements":
+        return read_r_files(paths)
+    if key == "insured_population":
+        return _concat([read_rniam_population(p) for p in paths])
     if key in ("territory_definitions", "territory_mapping"):
         return paths[0]  # read once the communes are known (see read_all)
     readers = {
@@ -104,21 +109,24 @@ def describe(key: str, result) -> tuple[int, list[str], list[str]]:
         warnings.append("décès localisés au lieu de décès, non au domicile : préférez un fichier de décès domiciliés (CépiDc)")
     df = result
     warnings += df.attrs.get("warnings", [])
+    details += df.attrs.get("details", [])
     for col in ("year", "census_year"):
         if col in df and len(df):
             details.append(f"années {df[col].min()}–{df[col].max()}" if df[col].nunique() > 1 else f"année {df[col].min()}")
     if "commune" in df:
         details.append(f"{fr_number(df['commune'].nunique())} commune(s)")
+    elif "departement_code" in df:
+        details.append(f"{df['departement_code'].nunique()} département(s)")
     if "level" in df and "code" in df:
         levels = sorted(df["level"].unique())
         details.append(f"niveaux : {', '.join(levels)}" + (f", {df.loc[df['level'] == 'DEP', 'code'].nunique()} département(s)"
                                                           if "DEP" in levels else ""))
     totals = (("population", "population"), ("deaths", "décès"), ("places", "places"), ("beneficiaries", "bénéficiaires"),
-              ("amount", "montant (€)"))
+              ("amount", "montant (€)"), ("insured", "personnes protégées"))
     for col, label in totals[1:] if key == "france_spending" else totals:
         if col in df and len(df):
             sub = df
-            if "year" in df and col in ("population", "beneficiaries", "amount"):
+            if "year" in df and col in ("population", "beneficiaries", "amount", "insured"):
                 sub = df[df["year"] == df["year"].max()]
                 if "level" in sub:
                     sub = sub[sub["level"] == sub["level"].iloc[0]]
@@ -233,14 +241,13 @@ def assemble(results: dict, options: dict) -> dict[str, pd.DataFrame]:
     france = _france_reference(results, deaths if basis == DEATHS_BY_PLACE else None)
     places = finess_places_by_establishment(results["finess_establishments"], results["finess_equipment"]) \
         if "finess_establishments" in results and "finess_equipment" in results else None
-    for key, why in (("css", "le taux de bénéficiaires de la CSS"), ("care_spending", "les dépenses de soins"),
-                     ("france_spending", "la référence nationale des dépenses"),
+    for key, why in (("css", "le taux de bénéficiaires de la CSS"),
                      ("finess_establishments", "l'équipement médico-social"), ("finess_equipment", "l'équipement médico-social")):
         _required(results, key, why)
     france_places = results.get("france_places")
     if france_places is None:
         france_places = _france_places_from_finess(places, options)
-    care = _current(results["care_spending"], mapping, ["year", "commune", "spending_band", "item"], ["amount"])
+    care, by_departement, insured, france_spending = _care_spending(results, mapping)
     return {
         "communes": communes,
         "population": population[population["commune"].isin(in_scope)].reset_index(drop=True),
@@ -248,12 +255,46 @@ def assemble(results: dict, options: dict) -> dict[str, pd.DataFrame]:
         "france_reference": france,
         "css": results["css"],
         "care_spending": care[care["commune"].isin(in_scope)].reset_index(drop=True),
-        "france_spending": results["france_spending"],
+        "france_spending": france_spending,
+        "departement_spending": by_departement,
+        "insured_population": insured,
         "finess_places": to_current_communes(places, mapping),
         "france_places": france_places,
         "territory_definitions": definitions[definitions["commune"].isin(in_scope)].reset_index(drop=True),
-        "sources": pd.DataFrame([{"deaths_basis": basis, "population_source": population_source}]),
+        "sources": pd.DataFrame([{"deaths_basis": basis, "population_source": population_source,
+                                  "spending_level": "commune" if by_departement.empty else "département"}]),
     }
+
+
+SPENDING_COLUMNS = {"care_spending": ["year", "commune", "spending_band", "item", "amount"],
+                    "france_spending": ["year", "spending_band", "item", "amount", "population"],
+                    "departement_spending": ["year", "departement_code", "item", "amount"],
+                    "insured_population": ["year", "departement_code", "sex", "age_band", "insured"]}
+FRANCE_DEPARTEMENTS = 96  # R files are published for all of France; fewer départements cannot give France's value
+
+
+def _care_spending(results: dict, mapping: dict) -> tuple[pd.DataFrame, ...]:
+    """Commune amounts (preferred), or the Cnam R files by département with the RNIAM denominator."""
+    empty = {k: pd.DataFrame({c: pd.Series(dtype="int64" if c == "year" else "object") for c in v})
+             for k, v in SPENDING_COLUMNS.items()}
+    if "care_spending" in results:
+        _required(results, "france_spending", "la référence nationale des dépenses")
+        care = _current(results["care_spending"], mapping, ["year", "commune", "spending_band", "item"], ["amount"])
+        return care, empty["departement_spending"], empty["insured_population"], results["france_spending"]
+    if "cnam_reimbursements" in results:
+        _required(results, "insured_population", "les dépenses par personne protégée (fichiers R de la Cnam)")
+        by_dep = results["cnam_reimbursements"]
+        if by_dep.empty:
+            raise RawDataError(Path("."), "fichiers R de la Cnam : aucune année de soins complète (12 mois)")
+        covered = by_dep.loc[by_dep["year"] == by_dep["year"].max(), "departement_code"].nunique()
+        if covered < FRANCE_DEPARTEMENTS:
+            raise RawDataError(Path("."), f"fichiers R de la Cnam : {covered} département(s) seulement ; ils doivent couvrir "
+                                          "toute la France (fichiers nationaux, non filtrés) pour la valeur de référence")
+        return (empty["care_spending"], by_dep, results["insured_population"],
+                results.get("france_spending", empty["france_spending"]))
+    raise RawDataError(Path("."), "dépenses de soins manquantes : fournissez depenses_remboursees_communes_….csv "
+                                  "(avec depenses_remboursees_france_….csv), ou les fichiers R de la Cnam (RAAAAMM.csv) "
+                                  "avec la population protégée RNIAM")
 
 
 def _population(results: dict, communes: pd.DataFrame, mapping: dict) -> tuple[pd.DataFrame, str]:

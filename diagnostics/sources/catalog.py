@@ -59,6 +59,14 @@ KINDS = [
     SourceKind("france_spending", "Dépenses remboursées de la France par âge et poste", "Cnam, Open DAMIR (format tidy)",
                "référence nationale et ajustement sur l'âge des dépenses", ("depenses_remboursees_france_*.csv",),
                ("annee", "classe_age", "poste", "montant_rembourse", "population")),
+    SourceKind("cnam_reimbursements", "Cnam : remboursements mensuels du régime général (fichiers R)",
+               "Cnam, data.gouv.fr « Dépenses d'assurance maladie hors prestations hospitalières » (RAAAAMM.csv, .csv.gz)",
+               "dépenses remboursées par département d'affiliation (à défaut de données communales)",
+               ("r[0-9][0-9][0-9][0-9][0-9][0-9].csv", "r[0-9][0-9][0-9][0-9][0-9][0-9].csv.gz",
+                "r[0-9][0-9][0-9][0-9][0-9][0-9].zip"), ("sns_date", "serie", "dpt", "rem_mon")),
+    SourceKind("insured_population", "Cnam : population protégée du régime général par département, âge et sexe (RNIAM)",
+               "Cnam, RNIAM (…population_protegee…_AAAA.csv)", "dénominateur des dépenses des fichiers R",
+               ("*population_protegee*.csv", "rniam*.csv"), ("l_dpt", "dpt", "0 à 4 ans")),
     SourceKind("finess_establishments", "FINESS : établissements", "data.gouv.fr « FINESS Extraction du Fichier des établissements »",
                "liste des établissements médico-sociaux et leur catégorie", ("etalab-cs1100507-stock-*.csv", "etalab-cs1100502-stock-*.csv")),
     SourceKind("finess_equipment", "FINESS : équipements sociaux et médico-sociaux",
@@ -74,7 +82,7 @@ KINDS = [
                ("code", "nom", "type", "communes")),
 ]
 BY_KEY = {k.key: k for k in KINDS}  # order matters: the first matching pattern wins
-IGNORED = ("sources.toml", "readme*", "*.md", ".*", "*.pdf", "*.zip")
+IGNORED = ("sources.toml", "readme*", "*.md", ".*", "*.pdf", "*.zip", "*.gz")  # unless a pattern above names them
 
 
 def _first_line(path: Path) -> str:
@@ -111,12 +119,15 @@ def _by_content(path: Path) -> SourceKind | None:
     return None
 
 
+def _by_name(path: Path) -> SourceKind | None:
+    name = path.name.lower()
+    return next((k for k in KINDS if any(fnmatch.fnmatch(name, p) for p in k.patterns)), None)
+
+
 def identify(path: Path) -> SourceKind | None:
     """The source of a file, by its name as downloaded, else by its content."""
-    name = path.name.lower()
-    for kind in KINDS:
-        if any(fnmatch.fnmatch(name, p) for p in kind.patterns):
-            return kind
+    if (kind := _by_name(path)) is not None:
+        return kind
     try:
         return _by_content(path)
     except (OSError, RawDataError):
@@ -133,9 +144,11 @@ def scan(raw_dir: Path, explicit: dict[Path, str] | None = None) -> tuple[dict[s
     unknown = []
     for path in sorted(p for p in raw_dir.rglob("*") if p.is_file()):
         rel = path.relative_to(raw_dir)
-        if any(part.startswith(".") for part in rel.parts) or any(fnmatch.fnmatch(path.name.lower(), p) for p in IGNORED):
+        kind = BY_KEY.get(explicit.get(path.resolve(), "")) or _by_name(path)
+        if kind is None and (any(part.startswith(".") for part in rel.parts)
+                             or any(fnmatch.fnmatch(path.name.lower(), p) for p in IGNORED)):
             continue
-        kind = BY_KEY.get(explicit.get(path.resolve(), "")) or identify(path)
+        kind = kind or identify(path)
         if kind is None:
             unknown.append(path)
         else:
