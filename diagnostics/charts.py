@@ -206,3 +206,50 @@ def grouped_bars(df: pd.DataFrame, ylabel: str, decimals: int = 0):
     # above the axes, so that it never hides a bar
     ax.legend(frameon=False, fontsize=8, ncol=min(len(series), 4), loc="lower center", bbox_to_anchor=(0.5, 1.02))
     return fig
+
+
+def _shape_patch(geom, **style):
+    """A matplotlib patch for a (multi)polygon, holes included."""
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MplPath
+
+    polygons = getattr(geom, "geoms", [geom])
+    rings = [ring for p in polygons if not p.is_empty for ring in (p.exterior, *p.interiors)]
+    path = MplPath.make_compound_path(*[MplPath(np.asarray(r.coords)[:, :2], closed=True) for r in rings])
+    return PathPatch(path, **style)
+
+
+def territory_map(areas: pd.DataFrame, highlight, background=None, legend_title: str = ""):
+    """Areas coloured by judgement (``geometry``, ``judgement``), ``highlight`` outlined in black,
+    ``background`` (other areas of the région) in light grey. Longitude / latitude drawn with the
+    scale of the mean latitude, so that shapes are not stretched."""
+    fig, ax = plt.subplots(figsize=(6.2, 5.2))
+    for geom in background if background is not None else []:
+        ax.add_patch(_shape_patch(geom, facecolor="#f0f0f0", edgecolor="#bdbdbd", linewidth=0.4))
+    for r in areas.itertuples():
+        hatch = "///" if r.judgement == "non calculable" else None
+        ax.add_patch(_shape_patch(r.geometry, facecolor=COLOURS[r.judgement], edgecolor="#ffffff", linewidth=0.8, hatch=hatch))
+    if highlight is not None:
+        ax.add_patch(_shape_patch(highlight, facecolor="none", edgecolor="#000000", linewidth=2.2))
+    if "text" in areas and len(areas) <= 30:  # the value on each area, legible on any fill
+        import matplotlib.patheffects as pe
+
+        for r in areas.itertuples():
+            point = r.geometry.representative_point()
+            ax.text(point.x, point.y, r.text, ha="center", va="center", fontsize=8, fontweight="bold", color="#000000",
+                    path_effects=[pe.withStroke(linewidth=2.5, foreground="#ffffff")])
+    geoms = list(areas["geometry"]) + list(background if background is not None else []) + ([highlight] if highlight is not None else [])
+    x0, y0 = min(g.bounds[0] for g in geoms), min(g.bounds[1] for g in geoms)
+    x1, y1 = max(g.bounds[2] for g in geoms), max(g.bounds[3] for g in geoms)
+    pad = 0.03 * max(x1 - x0, y1 - y0)
+    ax.set_xlim(x0 - pad, x1 + pad)
+    ax.set_ylim(y0 - pad, y1 + pad)
+    ax.set_aspect(1 / np.cos(np.radians((y0 + y1) / 2)))
+    ax.set_axis_off()
+    used = [j for j in COLOURS if j in set(areas["judgement"])]
+    handles = [Patch(facecolor=COLOURS[j], edgecolor="#999999", hatch="///" if j == "non calculable" else None, label=LEGEND[j])
+               for j in used]
+    handles.append(Patch(facecolor="none", edgecolor="#000000", linewidth=2.2, label="Territoire du rapport"))
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=2, frameon=False, fontsize=8,
+              title=legend_title or None, title_fontsize=8)
+    return fig

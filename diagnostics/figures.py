@@ -12,6 +12,8 @@ from .indicators.consumption import ITEM_LABELS
 from .indicators.metadata import indicator_metadata
 from .indicators.medico_social import FAMILIES
 from .report import SMALL_COUNT_LABEL, Territory, judgement
+from .territories import KIND_DEPARTEMENT
+from .territory_shapes import shapes
 
 SPINE_INDICATORS = [
     "mortality_icm", "mortality_dsr", "premature_mortality_icm", "premature_mortality_dsr", "css_rate",
@@ -182,3 +184,53 @@ def equipment_by_family(t: Territory) -> str:
     alt = "Taux d'équipement médico-social. " + " ; ".join(f"{g} : {fr_value(v, 'places pour 1 000', 1)}" for g, v in zip(own.group, own.value))
     return charts.figure_html(fig, alt, "Places installées pour 1 000 habitants : personnes âgées (75 ans et plus), "
                                         "enfance handicapée (moins de 20 ans), adultes handicapés (20-59 ans).")
+
+
+PLURAL_KINDS = {"département": "départements", "territoire de santé": "territoires de santé", "EPCI": "EPCI",
+                "contrat local de santé": "contrats locaux de santé", "atelier santé ville": "ateliers santé ville"}
+
+
+def _map_areas(t: Territory) -> tuple[list[str], str]:
+    """The areas the map colours: the territories of the same kind as this one when there are several
+    (they usually tile the région: EPCI, territoires de santé), else the départements."""
+    terr = t.tables["territories"].drop_duplicates("territory_code")
+    region = terr[terr["region_code"] == t.region_code]
+    same_kind = region.loc[region["reported"] & (region["kind"] == t.kind), "territory_code"].tolist()
+    if len(same_kind) > 1:
+        return same_kind, t.kind
+    deps = region.loc[region["kind"] == KIND_DEPARTEMENT, "territory_code"].unique().tolist()
+    return deps, KIND_DEPARTEMENT
+
+
+def region_map(t: Territory, indicator: str = "mortality_icm") -> str:
+    """Map of the région's territories coloured by their difference with France, this one outlined;
+    "" with a note when the data gave no outlines."""
+    outlines = shapes(t.tables["territory_shapes"])
+    if outlines.empty:
+        return ('<p class="note">Carte non disponible : aucun fond de carte (contours des communes ou des départements) '
+                "n'a été fourni avec les données.</p>")
+    meta = indicator_metadata()[indicator]
+    codes, kind = _map_areas(t)
+    d = t.all_indicators
+    d = d[(d.indicator == indicator) & (d.sex == ENSEMBLE) & (d.category == TOTAL)]
+    d = d[(d.period == d.period.max()) & d.territory_code.isin(codes) & d.territory_code.isin(outlines.index)]
+    names = t.tables["territories"].drop_duplicates("territory_code").set_index("territory_code")["territory_name"]
+    areas = pd.DataFrame({
+        "code": d.territory_code, "geometry": d.territory_code.map(outlines),
+        "judgement": [("non calculable" if s else judgement(g, meta["higher_is"])) for s, g in zip(d.small_count, d.sig_france)],
+        "text": ["–" if s else fr_value(v, meta["unit"], meta["decimals"]) for s, v in zip(d.small_count, d.value)],
+    })
+    terr = t.tables["territories"].drop_duplicates("territory_code")
+    deps = terr.loc[(terr["kind"] == KIND_DEPARTEMENT) & (terr["region_code"] == t.region_code), "territory_code"]
+    background = [outlines[c] for c in deps if c in outlines.index] or [g for g in [outlines.get(t.region_code)] if g is not None]
+    highlight = outlines.get(t.code)
+    if highlight is None:
+        highlight = outlines.get(t.departement_code)
+    fig = charts.territory_map(areas, highlight, background, f"{meta['label']}, {d.period.max() if len(d) else ''}")
+    plural = PLURAL_KINDS.get(kind, kind)
+    alt = f"Carte des {plural} de la région selon l'indicateur « {meta['label']} » comparé à la France. " + " ; ".join(
+        f"{names.get(r.code, r.code)} : {r.text}, {charts.LEGEND[r.judgement][0].lower()}{charts.LEGEND[r.judgement][1:]}"
+        for r in areas.itertuples())
+    where = t.name if outlines.get(t.code) is not None else f"{t.departement_name} (département de {t.name})"
+    return charts.figure_html(fig, alt, f"{meta['label']} des {plural} de la région, comparé(e) à la France ; "
+                                        f"contour noir : {where}.")

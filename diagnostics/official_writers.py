@@ -147,3 +147,29 @@ def rniam_csv(path, insured: pd.DataFrame) -> None:
         values = [f"{float(table.get((dep, sex, band), 0)):.1f}" for sex in ("M", "F") for band in bands]
         lines.append(",".join([f"{dep}-Département {dep}", dep] + values))
     Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def admin_express_shapefile(path, outlines: pd.DataFrame) -> None:
+    """IGN ADMIN EXPRESS-style ``COMMUNE.shp`` (+ .shx, .dbf, .prj, .cpg) in Lambert-93 from
+    ``code, name, geometry`` (shapely, longitude / latitude)."""
+    import shapefile
+    import shapely
+    from pyproj import CRS, Transformer
+
+    to_l93 = Transformer.from_crs(4326, 2154, always_xy=True)
+    path = Path(path)
+    with shapefile.Writer(str(path), shapeType=shapefile.POLYGON, encoding="utf-8") as w:
+        w.field("ID", "C", size=24)
+        w.field("NOM", "C", size=80)
+        w.field("INSEE_COM", "C", size=5)
+        for r in outlines.itertuples():
+            geom = shapely.transform(r.geometry, lambda xy: np.column_stack(to_l93.transform(xy[:, 0], xy[:, 1])))
+            polygons = getattr(geom, "geoms", [geom])
+            rings = []
+            for p in polygons:  # shapefile: outer rings clockwise, holes counter-clockwise
+                rings.append(list(shapely.geometry.polygon.orient(p, sign=-1.0).exterior.coords))
+                rings += [list(i.coords) for i in shapely.geometry.polygon.orient(p, sign=-1.0).interiors]
+            w.poly(rings)
+            w.record(f"COMMUNE_{r.code}", r.name, r.code)
+    path.with_suffix(".prj").write_text(CRS.from_epsg(2154).to_wkt("WKT1_ESRI"))
+    path.with_suffix(".cpg").write_text("UTF-8")

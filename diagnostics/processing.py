@@ -10,9 +10,11 @@ from .indicators import compute_indicators
 from .io import write_parquet
 from .sources.assemble import assemble, read_all
 from .territories import build_territories
+from .territory_shapes import territory_outlines
 
 PUBLISHED_TABLES = ["sources", "communes", "population", "deaths", "france_reference", "territories", "css", "care_spending",
-                    "france_spending", "departement_spending", "insured_population", "finess_places", "france_places"]
+                    "france_spending", "departement_spending", "insured_population", "finess_places", "france_places", "geometry",
+                    "territory_shapes"]
 
 
 def build_processed(raw_dir: Path, processed_dir: Path, options: dict | None = None) -> dict[str, pd.DataFrame]:
@@ -26,6 +28,7 @@ def build_processed(raw_dir: Path, processed_dir: Path, options: dict | None = N
     options = manifest.options
     tables = assemble(results, options)
     tables["territories"] = build_territories(tables["territory_definitions"], tables["communes"], tables["population"])
+    tables["territory_shapes"] = territory_outlines(tables["geometry"], tables["territories"])
     indicators, standard_pop = compute_indicators(tables, standard=options.get("standard", "france"),
                                                   threshold=options.get("threshold", DISCLOSURE_THRESHOLD),
                                                   period_years=options.get("mortality_period", MORTALITY_PERIOD_YEARS))

@@ -22,7 +22,7 @@ from .indicators.metadata import FAMILY_LABELS, indicator_metadata
 
 DEPARTEMENTAL_SUFFIX = " (valeur départementale)"
 TABLES = ["indicators", "territories", "communes", "population", "deaths", "france_reference", "finess_places",
-          "standard_population", "sources"]
+          "standard_population", "sources", "territory_shapes"]
 DEATHS_BASIS_TEXT = {
     "domicile": "Les décès sont comptés au domicile des personnes décédées (commune de résidence).",
     "lieu de décès": (

@@ -116,6 +116,15 @@ for indicator, title in (("equipment_elderly_rate", "Personnes âgées (pour 1 0
 display(HTML(report.html_table(report.establishments_table(t), "Établissements médico-sociaux (FINESS)")))
 
 # %% [markdown]
+# ## Le territoire dans sa région
+#
+# Mortalité générale à âge égal (ICM) des territoires de la région, comparée à la France : rouge,
+# significativement supérieure ; vert, significativement inférieure ; orange, pas de différence significative.
+
+# %%
+display(HTML(figures.region_map(t, "mortality_icm")))
+
+# %% [markdown]
 # ## Méthodes et sources
 #
 # Les définitions ci-dessous sont produites à partir des mêmes métadonnées que les tableaux.

@@ -8,6 +8,7 @@ inhabitant, ≈ 100 EHPAD places per 1 000 aged 75+) with real heterogeneity bet
 """
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -256,6 +257,86 @@ def territories(com):
     return pd.DataFrame(rows, columns=["code", "nom", "type", "communes"])
 
 
+def _outline(rng, radius=80_000.0, centre=(150_000.0, 6_600_000.0)):
+    """The région's fictional coastline (Lambert-93 metres, in the Atlantic off France: no real place)."""
+    from shapely.geometry import Polygon
+
+    theta = np.linspace(0, 2 * np.pi, 160, endpoint=False)
+    phase = rng.uniform(0, 2 * np.pi, 3)
+    r = radius * (1 + 0.12 * np.sin(3 * theta + phase[0]) + 0.07 * np.sin(5 * theta + phase[1]) + 0.04 * np.sin(9 * theta + phase[2]))
+    return Polygon(np.column_stack([centre[0] + r * np.cos(theta), centre[1] + 0.9 * r * np.sin(theta)]))
+
+
+def _seeds(rng, outline, n):
+    """``n`` evenly spread points inside the outline (jittered grid, spacing found by bisection)."""
+    import shapely
+
+    x0, y0, x1, y1 = outline.bounds
+    lo, hi, best = 1_000.0, 50_000.0, None
+    for _ in range(40):
+        step = (lo + hi) / 2
+        xs, ys = np.meshgrid(np.arange(x0, x1, step), np.arange(y0, y1, step * 0.87))
+        xs = xs + (np.arange(xs.shape[0])[:, None] % 2) * step / 2
+        pts = np.column_stack([xs.ravel(), ys.ravel()]) + rng.uniform(-0.3, 0.3, (xs.size, 2)) * step
+        inside = pts[shapely.contains_xy(outline, pts[:, 0], pts[:, 1])]
+        if len(inside) >= n:
+            lo, best = step, inside
+        else:
+            hi = step
+    return best[np.sort(rng.choice(len(best), n, replace=False))]
+
+
+def _partition(pts, idx, groups, split=None):
+    """Points ``idx`` cut into compact blocks of the groups' sizes, by recursive bisection: north / south
+    first (at ``split`` groups), then along the longer side."""
+    if len(groups) == 1:
+        return {groups[0][0]: idx}
+    xy = pts[idx]
+    span = xy.max(axis=0) - xy.min(axis=0)
+    along = -xy[:, 1] if split is not None or span[1] >= span[0] else xy[:, 0]
+    split = split or (len(groups) + 1) // 2
+    first = sum(n for _, n in groups[:split])
+    order = idx[np.argsort(along, kind="stable")]
+    return {**_partition(pts, order[:first], groups[:split]), **_partition(pts, order[first:], groups[split:])}
+
+
+def commune_outlines(com: pd.DataFrame, terr: pd.DataFrame) -> dict:
+    """A fictional map of the région, as a GeoJSON FeatureCollection (longitude / latitude, WGS 84):
+    Côtes-de-Nacre on the west coast, Hautes-Brumes in the north-east, Val-d'Ombrelune in the south-east;
+    each département's EPCI in bands from north to south (so that the territoires de santé are in one
+    piece) and the communes of the CLS and ASV side by side at the east end of their EPCI."""
+    import shapely
+    from pyproj import Transformer
+
+    rng = np.random.default_rng(SEED + 1)
+    outline = _outline(rng)
+    pts = _seeds(rng, outline, len(com))
+    deps = {d: n for d, _, n, *_ in DEPARTEMENTS}
+    by_x = np.argsort(pts[:, 0], kind="stable")
+    west, east = by_x[:deps["963"]], by_x[deps["963"]:]
+    east = east[np.argsort(-pts[east, 1], kind="stable")]
+    groups = {"963": west, "961": east[:deps["961"]], "962": east[deps["961"]:]}
+    in_contract = {c for spec in terr.loc[~terr["code"].str.match(r"^(DEP|TS)-|^\d"), "communes"] for c in spec.split()}
+    where = {}
+    first_split = {"961": 3, "962": 2, "963": 3}  # the territoires de santé's EPCI (see territories)
+    for dep, idx in groups.items():
+        members = dict(list(com[com.DEP == dep].groupby("EPCI", sort=True)))
+        for epci, block in _partition(pts, idx, [(e, len(m)) for e, m in members.items()], first_split[dep]).items():
+            block = block[np.argsort(-pts[block, 0], kind="stable")]
+            ordered = sorted(members[epci].CODGEO, key=lambda c: (c not in in_contract, c))
+            where.update(zip(ordered, block))
+    cells = shapely.voronoi_polygons(shapely.MultiPoint(pts), extend_to=outline.buffer(50_000))
+    cells = {i: cell for cell in cells.geoms for i in np.flatnonzero(shapely.contains_xy(cell, pts[:, 0], pts[:, 1]))}
+    to_lonlat = Transformer.from_crs(2154, 4326, always_xy=True)
+    features = []
+    for r in com.sort_values("CODGEO").itertuples():
+        cell = cells[where[r.CODGEO]].intersection(outline)
+        cell = shapely.transform(cell, lambda xy: np.column_stack(to_lonlat.transform(xy[:, 0], xy[:, 1])))
+        geo = shapely.geometry.mapping(shapely.set_precision(cell, 1e-5))
+        features.append({"type": "Feature", "properties": {"code": r.CODGEO, "nom": r.LIBGEO}, "geometry": geo})
+    return {"type": "FeatureCollection", "features": features}
+
+
 def write_csv(df: pd.DataFrame, path: Path, **kw):
     path.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(path, sep=";", index=False, lineterminator="\n", **kw)
@@ -282,7 +363,11 @@ def main(out: Path):
         text = "finess;etalab;2.0;2024-01-10\n" + "\n".join(lines) + "\n"
         (out / "finess" / name).write_bytes(text.encode("latin-1"))
     write_csv(nat, out / "france" / f"places_medico_sociales_france_{YEARS[-1]}.csv")
-    write_csv(territories(com), out / "territoires.csv")
+    terr = territories(com)
+    write_csv(terr, out / "territoires.csv")
+    (out / "geo").mkdir(parents=True, exist_ok=True)
+    (out / "geo" / "communes-val-brumeux.geojson").write_text(
+        json.dumps(commune_outlines(com, terr), ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ long file (single years of age), INSEE's fichiers des personnes décédées (``d
 fictional record per death, fixed width, place of death = commune of residence), the FINESS
 extractions as they are, the Cnam monthly R files (``RAAAAMM.csv``, for the 96 départements of a
 fictional France whose other 93 départements share the rest of the national figures) with the RNIAM
-protected population, and the tidy files for which no official open file exists (CSS, national
+protected population, the communes' outlines as an IGN ADMIN EXPRESS shapefile (Lambert-93), and the tidy files for which no official open file exists (CSS, national
 references, France's spending profile by age). Deterministic (seeded).
 """
 from __future__ import annotations
@@ -25,9 +25,10 @@ sys.path.insert(0, str(ROOT))
 
 from diagnostics.config import AGE_BANDS, DEMO_RAW_DIR  # noqa: E402
 from diagnostics.official_writers import (  # noqa: E402
-    appartenance_workbook, census_long_csv, death_records, estimated_population_workbook, r_file_csv, rniam_csv,
+    admin_express_shapefile, appartenance_workbook, census_long_csv, death_records, estimated_population_workbook, r_file_csv, rniam_csv,
 )
 from diagnostics.sources import read_raw_tables  # noqa: E402
+from diagnostics.sources.geometry import read_geometry  # noqa: E402
 
 SEED = 961
 CENSUS_YEAR = 2021
@@ -138,6 +139,8 @@ def main(out: Path) -> None:
         (out / f"deces-{year}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     cnam_files(out, t, rng)
+    (out / "ADMIN-EXPRESS").mkdir(exist_ok=True)
+    admin_express_shapefile(out / "ADMIN-EXPRESS" / "COMMUNE.shp", read_geometry(DEMO_RAW_DIR / "geo" / "communes-val-brumeux.geojson"))
     css_file(out, t)
     for name in COPIED:
         src = DEMO_RAW_DIR / name

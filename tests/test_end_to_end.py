@@ -12,7 +12,7 @@ from diagnostics.formatting import parse_fr_number
 
 TERRITORIES = ["CLS-VALLONS", "TS-SUD"]
 SECTIONS = ["Synthèse", "Population", "Mortalité", "Précarité : Complémentaire santé solidaire", "Consommation de soins",
-            "Équipement médico-social", "Méthodes et sources"]
+            "Équipement médico-social", "Le territoire dans sa région", "Méthodes et sources"]
 
 
 class _Text(HTMLParser):

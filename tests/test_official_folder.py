@@ -38,6 +38,7 @@ def test_check_recognises_every_official_file_and_builds_nothing(official_dir, t
         "mois de soins 01/2023 à 12/2023, années complètes : 2023",
         "[ok] RNIAM_population_protegee_RG_dep_age_sexe_2023_nb_2023.csv — Cnam : population protégée",
         "niveaux : COM, DEP, FRANCE, 3 département(s)",
+        "[ok] COMMUNE.shp — Contours des communes ou des départements", "contours : 284 communes",
         "13 territoire(s) à produire, 284 communes de la région, population 2018–2023 (recensement + estimations)",
         "dépenses de soins par département (valeur départementale pour les territoires infra-départementaux)",
         "Aucun problème",
@@ -71,6 +72,7 @@ def test_official_folder_builds_reports_saying_where_deaths_are_counted(official
     spend = ind.loc[("REG-96", "care_spending_per_capita", "total", "2023")]
     assert spend["denominator"] == pytest.approx(0.85 * 566_162, abs=60)  # RNIAM protected population: 85 % of the région
     assert "CSS avec participation financière" in html
+    assert "Carte des territoires de santé de la région" in html  # outlines from the Lambert-93 shapefile
     assert html.count("(valeur départementale)") >= 3 and "Valeur départementale : ces chiffres" in html
     csv = pd.read_csv(tmp_path / "reports" / "TS-SUD.csv", sep=";", dtype=str)
     levels = csv[csv.sexe == "ensemble"].set_index(["indicateur", "categorie", "periode"])["niveau_valeur"]

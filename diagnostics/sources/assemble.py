@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import shapely
 
 from ..formatting import fr_number
 from ..population_model import commune_population_by_year
@@ -27,6 +28,7 @@ from .estimated_population import read_estimated_population
 from .finess import finess_places_by_establishment, read_finess_establishments, read_finess_installed_places
 from .france import read_france_places, read_france_reference, read_france_spending
 from .geography import read_epci_names, read_geography
+from .geometry import read_geometry
 from .insee_deaths import aggregate_death_files
 from .manifest import Manifest, read_manifest
 from .population import read_commune_population
@@ -74,6 +76,9 @@ def read_file_group(key: str, paths: list[Path], options: dict) -> pd.DataFrame 
     if key == "insee_deaths":
         wanted = set(range(years[0], years[1] + 1)) if years else None
         return aggregate_death_files(paths, wanted, skip_invalid=options.get("invalid_death_records") == "ignorer")
+    if key == "geometry":
+        return _concat([read_geometry(p, options.get("geometry_code"), options.get("geometry_crs"), options.get("geometry_layer"))
+                        for p in paths])
     if key == "cnam_reimbursements":
         return read_r_files(paths)
     if key == "insured_population":
@@ -96,6 +101,10 @@ def describe(key: str, result) -> tuple[int, list[str], list[str]]:
         return 0, [], []  # described once read, in read_all
     if key == "epci_names":
         return len(result), [f"{len(result)} EPCI nommés"], []
+    if key == "geometry":
+        levels = ", ".join(f"{n} {'communes' if lv == 'COM' else 'départements'}" for lv, n in result["level"].value_counts().items())
+        west, south, east, north = shapely.total_bounds(result["geometry"].to_numpy())
+        return len(result), [f"contours : {levels}", f"emprise : longitudes {west:.2f} à {east:.2f}, latitudes {south:.2f} à {north:.2f}"], []
     if key == "communes":
         communes, aliases = result
         return len(communes), [f"{communes['departement_code'].nunique()} département(s), {communes['region_code'].nunique()} "
@@ -261,6 +270,7 @@ def assemble(results: dict, options: dict) -> dict[str, pd.DataFrame]:
         "finess_places": to_current_communes(places, mapping),
         "france_places": france_places,
         "territory_definitions": definitions[definitions["commune"].isin(in_scope)].reset_index(drop=True),
+        "geometry": _geometry(results.get("geometry"), communes, mapping),
         "sources": pd.DataFrame([{"deaths_basis": basis, "population_source": population_source,
                                   "spending_level": "commune" if by_departement.empty else "département"}]),
     }
@@ -295,6 +305,23 @@ def _care_spending(results: dict, mapping: dict) -> tuple[pd.DataFrame, ...]:
     raise RawDataError(Path("."), "dépenses de soins manquantes : fournissez depenses_remboursees_communes_….csv "
                                   "(avec depenses_remboursees_france_….csv), ou les fichiers R de la Cnam (RAAAAMM.csv) "
                                   "avec la population protégée RNIAM")
+
+
+def _geometry(geo: pd.DataFrame | None, communes: pd.DataFrame, mapping: dict) -> pd.DataFrame:
+    """Outlines of the région's communes (merged communes united under their current code) and
+    départements: code, level, geometry as WKB (longitude / latitude)."""
+    if geo is None:
+        return pd.DataFrame({"code": pd.Series(dtype=object), "level": pd.Series(dtype=object), "geometry": pd.Series(dtype=object)})
+    for level, frame in geo.groupby("level"):
+        if frame["code"].duplicated().any():
+            code = frame.loc[frame["code"].duplicated(), "code"].iloc[0]
+            raise RawDataError(Path("."), f"contours : le code « {code} » figure dans deux fichiers de géométrie")
+    com = geo[geo["level"] == "COM"].assign(code=lambda d: d["code"].map(lambda c: mapping.get(c, c)))
+    com = com[com["code"].isin(set(communes["commune"]))]
+    com = com.groupby("code")["geometry"].apply(lambda g: shapely.union_all(g.to_numpy())).reset_index().assign(level="COM")
+    dep = geo[(geo["level"] == "DEP") & geo["code"].isin(set(communes["departement_code"]))]
+    out = pd.concat([com, dep[["code", "geometry", "level"]]], ignore_index=True)
+    return out.assign(geometry=shapely.to_wkb(out["geometry"].to_numpy()))[["code", "level", "geometry"]]
 
 
 def _population(results: dict, communes: pd.DataFrame, mapping: dict) -> tuple[pd.DataFrame, str]:

@@ -74,6 +74,9 @@ KINDS = [
                "places installées par établissement", ("etalab-cs1100505-stock-*.csv",)),
     SourceKind("france_places", "Places médico-sociales de la France par catégorie", "DREES, STATISS (format tidy)",
                "référence nationale des taux d'équipement", ("places_medico_sociales_france_*.csv",), ("annee", "categorie", "places")),
+    SourceKind("geometry", "Contours des communes ou des départements (GeoJSON, Shapefile, GeoPackage)",
+               "IGN ADMIN EXPRESS (COMMUNE.shp, DEPARTEMENT.shp, .gpkg) ou france-geojson (communes.geojson, departements.geojson)",
+               "cartes des territoires de la région", ("*.geojson", "*.shp", "*.gpkg")),
     SourceKind("territory_mapping", "Correspondance commune → territoire (ARS)", "ARS (à écrire : commune;code_territoire;nom_territoire)",
                "territoires de santé, de démocratie sanitaire ou de proximité", ("territoires_de_sante*.csv", "correspondance_communes_territoires*.csv"),
                ("commune", "code_territoire", "nom_territoire")),
@@ -82,7 +85,8 @@ KINDS = [
                ("code", "nom", "type", "communes")),
 ]
 BY_KEY = {k.key: k for k in KINDS}  # order matters: the first matching pattern wins
-IGNORED = ("sources.toml", "readme*", "*.md", ".*", "*.pdf", "*.zip", "*.gz")  # unless a pattern above names them
+IGNORED = ("sources.toml", "readme*", "*.md", ".*", "*.pdf", "*.zip", "*.gz", "*.dbf", "*.shx", "*.prj", "*.cpg", "*.qix",
+           "*.sbn", "*.sbx", "*.qmd", "*.xml")  # unless a pattern above names them
 
 
 def _first_line(path: Path) -> str:

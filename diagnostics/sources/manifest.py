@@ -8,6 +8,9 @@ options of the build. Example::
     standard = "france"           # or "esp2013"
     threshold = 11                # secret statistique
     invalid_death_records = "ignorer"   # or "erreur" (default)
+    geometry_code = "INSEE_COM"   # code property of the map outlines (found among usual names otherwise)
+    geometry_crs = "EPSG:2154"    # CRS of outlines that do not state theirs (WGS 84 otherwise)
+    geometry_layer = "commune"    # layer of a GeoPackage (the first otherwise)
 
     [[files]]
     path = "deces/mes_deces_domicilies.csv"
@@ -24,7 +27,7 @@ from .errors import RawDataError
 
 MANIFEST_NAME = "sources.toml"
 OPTIONS = {"region": str, "years": list, "mortality_period": int, "standard": str, "threshold": int,
-           "invalid_death_records": str}
+           "invalid_death_records": str, "geometry_code": str, "geometry_crs": str, "geometry_layer": str}
 
 
 @dataclass

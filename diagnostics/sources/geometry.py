@@ -1,0 +1,181 @@
+"""Outlines of communes or départements for the maps: GeoJSON (``france-geojson``, Etalab), Shapefile
+(IGN ADMIN EXPRESS ``COMMUNE.shp`` with its ``.dbf``, ``.prj``, ``.cpg``) or GeoPackage, in any
+coordinate reference system; everything is brought to longitude / latitude (WGS 84).
+
+The code property is found among the usual names (``code``, ``INSEE_COM``, ``INSEE_DEP``, ``CODGEO``…)
+or named by ``geometry_code`` in ``sources.toml``; a file without a CRS is read as WGS 84 unless
+``geometry_crs`` says otherwise (``"EPSG:2154"`` for Lambert-93).
+"""
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError
+
+from .errors import RawDataError
+
+CODE_PROPERTIES = ("code", "INSEE_COM", "INSEE_DEP", "INSEE_ARM", "CODGEO", "code_insee", "insee", "DEP", "code_commune",
+                   "code_departement")
+NAME_PROPERTIES = ("nom", "NOM", "NOM_M", "LIBGEO", "name", "libelle")
+COMMUNE = re.compile(r"^(?:\d{2}|2[AB])\d{3}$")
+DEPARTEMENT = re.compile(r"^(?:\d{2}|2[AB]|9\d{2})$")
+WGS84 = CRS.from_epsg(4326)
+
+
+def _crs(path: Path, text: str | None, given: str | None) -> CRS:
+    try:
+        return CRS.from_user_input(given) if given else CRS.from_user_input(text) if text else WGS84
+    except CRSError as exc:
+        raise RawDataError(path, f"système de coordonnées illisible « {given or text[:80]} » ({exc})") from None
+
+
+def _geojson(path: Path) -> tuple[list[dict], list, str | None]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as exc:
+        raise RawDataError(path, f"JSON invalide ({exc.msg})", line=exc.lineno) from None
+    except UnicodeDecodeError:
+        raise RawDataError(path, "encodage illisible (attendu UTF-8)") from None
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise RawDataError(path, "« FeatureCollection » GeoJSON attendue")
+    features = data.get("features") or []
+    crs = (data.get("crs") or {}).get("properties", {}).get("name")
+    props, geoms = [], []
+    for i, f in enumerate(features, start=1):
+        try:
+            geoms.append(shapely.geometry.shape(f["geometry"]))
+        except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.GEOSException):
+            raise RawDataError(path, f"entité n° {i} : géométrie absente ou invalide") from None
+        props.append(f.get("properties") or {})
+    return props, geoms, crs
+
+
+def _shapefile(path: Path) -> tuple[list[dict], list, str | None]:
+    import shapefile  # pyshp
+
+    cpg = path.with_suffix(".cpg")
+    encoding = cpg.read_text().strip() if cpg.exists() else "utf-8"
+    encoding = {"1252": "cp1252", "ansi 1252": "cp1252"}.get(encoding.lower(), encoding)
+    try:
+        reader = shapefile.Reader(str(path), encoding=encoding, encodingErrors="replace")
+    except shapefile.ShapefileException as exc:
+        raise RawDataError(path, f"Shapefile illisible ({exc}) : .shp, .shx et .dbf doivent être côte à côte") from None
+    with reader:
+        names = [f[0] for f in reader.fields[1:]]
+        props, geoms = [], []
+        for i, rec in enumerate(reader.iterShapeRecords(), start=1):
+            if rec.shape.shapeType == shapefile.NULL:
+                raise RawDataError(path, f"entité n° {i} : géométrie vide")
+            geoms.append(shapely.geometry.shape(rec.shape.__geo_interface__))
+            props.append(dict(zip(names, rec.record)))
+    prj = path.with_suffix(".prj")
+    return props, geoms, prj.read_text(errors="replace") if prj.exists() else None
+
+
+def _gpkg_wkb(blob: bytes) -> bytes:
+    """The WKB inside a GeoPackage geometry blob (``GP`` header, optional envelope)."""
+    if blob[:2] != b"GP":
+        return blob
+    envelope = (0, 32, 48, 48, 64)[(blob[3] >> 1) & 0b111]
+    return blob[8 + envelope:]
+
+
+def _geopackage(path: Path, layer: str | None) -> tuple[list[dict], list, str | None]:
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        tables = con.execute("SELECT c.table_name, g.column_name, g.srs_id FROM gpkg_contents c JOIN gpkg_geometry_columns g "
+                             "ON c.table_name = g.table_name WHERE c.data_type = 'features'").fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise RawDataError(path, f"GeoPackage illisible ({exc})") from None
+    if not tables:
+        raise RawDataError(path, "aucune couche d'entités dans le GeoPackage")
+    chosen = [t for t in tables if layer is None or t[0] == layer]
+    if not chosen:
+        raise RawDataError(path, f"couche « {layer} » absente ; couches : {', '.join(t[0] for t in tables)}")
+    table, column, srs = chosen[0]
+    row = con.execute("SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys WHERE srs_id = ?",
+                      (srs,)).fetchone()
+    crs = None
+    if row and row[0] and row[0].upper() == "EPSG" and row[1] > 0:
+        crs = f"EPSG:{row[1]}"
+    elif row and row[2] and row[2] != "undefined":
+        crs = row[2]
+    cursor = con.execute(f'SELECT * FROM "{table}"')
+    names = [d[0] for d in cursor.description]
+    props, geoms = [], []
+    for i, values in enumerate(cursor, start=1):
+        record = dict(zip(names, values))
+        blob = record.pop(column)
+        if blob is None:
+            raise RawDataError(path, f"couche « {table} », entité n° {i} : géométrie vide")
+        geoms.append(shapely.from_wkb(_gpkg_wkb(bytes(blob))))
+        props.append(record)
+    con.close()
+    return props, geoms, crs
+
+
+def _code_property(path: Path, props: list[dict], given: str | None) -> str:
+    available = list(props[0]) if props else []
+    if given:
+        if given not in available:
+            raise RawDataError(path, f"propriété « {given} » (option geometry_code) absente ; propriétés : {', '.join(available)}")
+        return given
+    found = next((p for p in CODE_PROPERTIES if p in available), None)
+    if found is None:
+        raise RawDataError(path, f"aucune propriété de code commune ou département ({', '.join(CODE_PROPERTIES[:5])}…) ; "
+                                 f"propriétés : {', '.join(available) or 'aucune'} — nommez-la avec geometry_code dans sources.toml")
+    return found
+
+
+def read_geometry(path: Path, code_property: str | None = None, crs: str | None = None, layer: str | None = None) -> pd.DataFrame:
+    """code, name, level (``COM``/``DEP``), geometry (shapely, longitude / latitude WGS 84)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".geojson", ".json"):
+        props, geoms, file_crs = _geojson(path)
+    elif suffix == ".shp":
+        props, geoms, file_crs = _shapefile(path)
+    elif suffix == ".gpkg":
+        props, geoms, file_crs = _geopackage(path, layer)
+    else:
+        raise RawDataError(path, "format de géométrie non reconnu (attendu .geojson, .shp ou .gpkg)")
+    if not geoms:
+        raise RawDataError(path, "aucune entité géographique")
+    key = _code_property(path, props, code_property)
+    codes = pd.Series([str(p.get(key) if p.get(key) is not None else "").strip() for p in props])
+    codes = codes.where(~codes.str.fullmatch(r"\d|\d{4}"), "0" + codes)  # leading zero lost by a spreadsheet
+    is_commune, is_dep = codes.str.match(COMMUNE), codes.str.match(DEPARTEMENT)
+    bad = ~(is_commune | is_dep)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise RawDataError(path, f"entité n° {i + 1} : code « {codes[i]} » (propriété {key}) : code commune (5 caractères) "
+                                 "ou département (2 ou 3) attendu", column=key)
+    if codes.duplicated().any():
+        i = int(np.flatnonzero(codes.duplicated().to_numpy())[0])
+        raise RawDataError(path, f"entité n° {i + 1} : code « {codes[i]} » en double", column=key)
+    kinds = {g.geom_type for g in geoms}
+    if not kinds <= {"Polygon", "MultiPolygon"}:
+        raise RawDataError(path, f"contours (Polygon, MultiPolygon) attendus, trouvé : {', '.join(sorted(kinds - {'Polygon', 'MultiPolygon'}))}")
+    source_crs = _crs(path, file_crs, crs)
+    geometry = np.array(geoms, dtype=object)
+    if source_crs != WGS84:
+        transformer = Transformer.from_crs(source_crs, WGS84, always_xy=True)
+        geometry = shapely.transform(geometry, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+    bounds = shapely.total_bounds(geometry)
+    if bounds[0] < -180 or bounds[2] > 180 or bounds[1] < -90 or bounds[3] > 90:
+        raise RawDataError(path, "coordonnées hors des longitudes / latitudes : le fichier est projeté sans le dire ; "
+                                 "précisez geometry_crs dans sources.toml (ex. \"EPSG:2154\" pour Lambert-93)")
+    geometry = shapely.make_valid(geometry)
+    name_key = next((p for p in NAME_PROPERTIES if props and p in props[0]), None)
+    names = [str(p.get(name_key) or "") for p in props] if name_key else [""] * len(props)
+    levels = np.where(is_commune, "COM", "DEP")
+    if len(set(levels)) > 1:
+        raise RawDataError(path, "le fichier mêle communes et départements : un niveau par fichier", column=key)
+    return pd.DataFrame({"code": codes, "name": names, "level": levels, "geometry": list(geometry)})
