@@ -253,3 +253,30 @@ def territory_map(areas: pd.DataFrame, highlight, background=None, legend_title:
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=2, frameon=False, fontsize=8,
               title=legend_title or None, title_fontsize=8)
     return fig
+
+
+FAMILY_COLOURS = ["#1b9e77", "#d95f02", "#7570b3"]  # colour-blind safe (ColorBrewer Dark2)
+
+
+def establishments_map(outline, points: pd.DataFrame, families: list[str]):
+    """The territory's outline and its establishments (``lon``, ``lat``, ``family``, ``places``), dots
+    sized by installed places, one colour per family."""
+    fig, ax = plt.subplots(figsize=(6.2, 5.0))
+    ax.add_patch(_shape_patch(outline, facecolor="#f7f7f7", edgecolor="#000000", linewidth=1.5))
+    size = lambda places: 12 + 1.6 * np.asarray(places, dtype=float)  # noqa: E731 - area ∝ places
+    for colour, family in zip(FAMILY_COLOURS, families):
+        part = points[points["family"] == family]
+        ax.scatter(part["lon"], part["lat"], s=size(part["places"]), color=colour, alpha=0.75, edgecolor="#ffffff",
+                   linewidth=0.6, label=f"{family[0].upper()}{family[1:]} ({len(part)})")
+    x0, y0, x1, y1 = outline.bounds
+    pad = 0.04 * max(x1 - x0, y1 - y0)
+    ax.set_xlim(x0 - pad, x1 + pad)
+    ax.set_ylim(y0 - pad, y1 + pad)
+    ax.set_aspect(1 / np.cos(np.radians((y0 + y1) / 2)))
+    ax.set_axis_off()
+    handles = ax.get_legend_handles_labels()
+    for ref in (20, 80):
+        handles[0].append(ax.scatter([], [], s=size(ref), color="#bdbdbd", edgecolor="#ffffff"))
+        handles[1].append(f"{ref} places")
+    ax.legend(*handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=3, frameon=False, fontsize=8)
+    return fig

@@ -10,7 +10,7 @@ from .formatting import fr_interval, fr_number, fr_value
 from .indicators.common import ENSEMBLE, LEVEL_DEPARTEMENT, TOTAL
 from .indicators.consumption import ITEM_LABELS
 from .indicators.metadata import indicator_metadata
-from .indicators.medico_social import FAMILIES
+from .indicators.medico_social import CATEGORY_FAMILY, FAMILIES
 from .report import SMALL_COUNT_LABEL, Territory, judgement
 from .territories import KIND_DEPARTEMENT
 from .territory_shapes import shapes
@@ -234,3 +234,23 @@ def region_map(t: Territory, indicator: str = "mortality_icm") -> str:
     where = t.name if outlines.get(t.code) is not None else f"{t.departement_name} (département de {t.name})"
     return charts.figure_html(fig, alt, f"{meta['label']} des {plural} de la région, comparé(e) à la France ; "
                                         f"contour noir : {where}.")
+
+
+def establishments_map(t: Territory) -> str:
+    """Where the territory's medico-social establishments are, sized by installed places ("" without
+    outline or FINESS coordinates)."""
+    outline = shapes(t.tables["territory_shapes"]).get(t.code)
+    places = t.tables["finess_places"]
+    if outline is None or "lon" not in places:
+        return ""
+    p = places[places.commune.isin(t.communes) & places.category.isin(CATEGORY_FAMILY) & places.lon.notna() & (places.places > 0)]
+    if p.empty:
+        return ""
+    families = [FAMILIES[f][0] for f in FAMILIES]
+    points = p.assign(family=p.category.map(CATEGORY_FAMILY).map(lambda f: FAMILIES[f][0]))
+    fig = charts.establishments_map(outline, points, families)
+    counts = ", ".join(f"{f} : {fr_number((points.family == f).sum())} établissement(s), {fr_number(points.loc[points.family == f, 'places'].sum())} places"
+                       for f in families)
+    return charts.figure_html(fig, f"Carte des établissements médico-sociaux de {t.name} ({counts}).",
+                              "Établissements médico-sociaux du territoire (FINESS, coordonnées géocodées) ; "
+                              "la surface des ronds est proportionnelle aux places installées.")

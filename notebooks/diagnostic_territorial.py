@@ -113,6 +113,7 @@ for indicator, title in (("equipment_elderly_rate", "Personnes âgées (pour 1 0
 # ### Établissements et services du territoire
 
 # %%
+display(HTML(figures.establishments_map(t)))
 display(HTML(report.html_table(report.establishments_table(t), "Établissements médico-sociaux (FINESS)")))
 
 # %% [markdown]

@@ -337,6 +337,29 @@ def commune_outlines(com: pd.DataFrame, terr: pd.DataFrame) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
+def geolocalisation_lines(et_lines: list[str], outlines: dict) -> list[str]:
+    """FINESS section 2 (cs1100507): each establishment at a point of its commune, in Lambert-93 metres."""
+    import shapely
+    from pyproj import Transformer
+
+    rng = np.random.default_rng(SEED + 2)
+    to_l93 = Transformer.from_crs(4326, 2154, always_xy=True)
+    where = {f["properties"]["code"]: shapely.geometry.shape(f["geometry"]) for f in outlines["features"]}
+    lines = []
+    for line in et_lines:
+        fields = line.split(";")
+        cell = where[fields[13] + fields[12]]
+        x0, y0, x1, y1 = cell.bounds
+        while True:
+            lon, lat = rng.uniform(x0, x1), rng.uniform(y0, y1)
+            if cell.contains(shapely.Point(lon, lat)):
+                break
+        x, y = to_l93.transform(lon, lat)
+        lines.append(f"geolocalisation;{fields[1]};{x:.1f};{y:.1f};1,ATLASANTE,96,BAN,EPSG:2154 RGF93 / Lambert-93 (Métropole);"
+                     "2023-06-30")
+    return lines
+
+
 def write_csv(df: pd.DataFrame, path: Path, **kw):
     path.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(path, sep=";", index=False, lineterminator="\n", **kw)
@@ -358,16 +381,18 @@ def main(out: Path):
     write_csv(local, out / "depenses" / f"depenses_remboursees_communes_{YEARS[-1]}.csv")
     write_csv(national, out / "france" / f"depenses_remboursees_france_{YEARS[-1]}.csv")
     et, eq, nat = finess(rng, com, pop, fr, YEARS[-1])
-    for name, lines in (("etalab-cs1100507-stock-20240110-0336.csv", et), ("etalab-cs1100505-stock-20240110-0344.csv", eq)):
-        (out / "finess").mkdir(parents=True, exist_ok=True)
-        text = "finess;etalab;2.0;2024-01-10\n" + "\n".join(lines) + "\n"
-        (out / "finess" / name).write_bytes(text.encode("latin-1"))
     write_csv(nat, out / "france" / f"places_medico_sociales_france_{YEARS[-1]}.csv")
     terr = territories(com)
     write_csv(terr, out / "territoires.csv")
+    outlines = commune_outlines(com, terr)
     (out / "geo").mkdir(parents=True, exist_ok=True)
     (out / "geo" / "communes-val-brumeux.geojson").write_text(
-        json.dumps(commune_outlines(com, terr), ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+        json.dumps(outlines, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    establishments = et + geolocalisation_lines(et, outlines)
+    for name, lines in (("etalab-cs1100507-stock-20240110-0336.csv", establishments), ("etalab-cs1100505-stock-20240110-0344.csv", eq)):
+        (out / "finess").mkdir(parents=True, exist_ok=True)
+        text = "finess;etalab;2.0;2024-01-10\n" + "\n".join(lines) + "\n"
+        (out / "finess" / name).write_bytes(text.encode("latin-1"))
 
 
 if __name__ == "__main__":

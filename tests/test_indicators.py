@@ -204,3 +204,16 @@ def test_demo_has_significant_and_non_significant_territories(demo_tables):
     ehpad = ind[(ind.territory_code == "FRANCE") & (ind.indicator == "equipment_elderly_rate") & (ind.category == "EHPAD")]
     assert 90 <= ehpad.value.iloc[0] <= 110
     assert ind.small_count.any(), "the demo must exercise the disclosure rule"
+
+
+def test_finess_category_families_come_from_the_documented_table(tmp_path, monkeypatch):
+    from diagnostics.indicators import medico_social
+
+    cats = medico_social.finess_categories()
+    assert cats["equipment_elderly_rate"]["500"] == "EHPAD" and cats["equipment_disabled_adults_rate"]["246"] == "ESAT"
+    assert medico_social.CATEGORY_FAMILY["183"] == "equipment_disabled_children_rate"
+    bad = tmp_path / "finess_categories.csv"
+    bad.write_text("categorie;libelle;indicateur\n500;EHPAD;equipment_elderly_rate\n501;EHPA;equipment_old_rate\n")
+    monkeypatch.setattr(medico_social, "CATEGORY_TABLE", bad)
+    with pytest.raises(ValueError, match="indicateur\\(s\\) inconnu\\(s\\) equipment_old_rate"):
+        medico_social.finess_categories()

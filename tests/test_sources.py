@@ -87,6 +87,19 @@ def test_finess_establishments_quoted_fields_latin1_and_overseas_codes(tmp_path)
     assert insee_commune_code("2A", "004") == "2A004"
 
 
+def test_finess_geolocalisation_lines_projected_in_their_own_crs(tmp_path):
+    geo = ("geolocalisation;010000024;872500.0;6575000.0;1,ATLASANTE,96,BAN,EPSG:2154 RGF93 / Lambert-93 (Métropole);2023-06-30\n"
+           "geolocalisation;9D0000001;340000.0;7680000.0;1,ATLASANTE,96,BAN,EPSG:2975 RGR92 / UTM 40S (Réunion);2023-06-30\n")
+    text = ("finess;etalab;2.0;2024-01-10\n" + FINESS_ET + FINESS_ET.replace("010000024", "9D0000001").replace(";004;01;", ";411;9D;")
+            + geo)
+    df = read_finess_establishments(write(tmp_path / "etalab-cs1100507-stock-20240110-0336.csv", text, "latin-1")).set_index("finess_et")
+    assert 5.2 < df.loc["010000024", "lon"] < 5.4 and 46.1 < df.loc["010000024", "lat"] < 46.3  # Ambérieu, Ain
+    assert 55.2 < df.loc["9D0000001", "lon"] < 55.9 and -21.4 < df.loc["9D0000001", "lat"] < -20.8  # La Réunion
+    bad = text.replace("872500.0", "872 500")
+    with pytest.raises(RawDataError, match=r"ligne 4, colonne « 3-4 » : coordonnées « 872 500 ; 6575000.0 » : nombres attendus"):
+        read_finess_establishments(write(tmp_path / "b.csv", bad, "latin-1"))
+
+
 def test_finess_short_line_names_the_line(tmp_path):
     p = write(tmp_path / "e.csv", "finess;etalab;2.0;2024-01-10\n" + FINESS_ET + "structureet;010000032;0100;X\n")
     with pytest.raises(RawDataError, match=r"ligne 3 : 4 champs au lieu de 32"):

@@ -5,6 +5,8 @@ adultes handicapés per 1 000 aged 20–59.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from ..config import AGE_BANDS, FRANCE_CODE
@@ -15,16 +17,22 @@ FAMILIES = {
     "equipment_disabled_children_rate": ("enfance handicapée", AGE_BANDS[:4]),
     "equipment_disabled_adults_rate": ("adultes handicapés", AGE_BANDS[4:12]),
 }
+CATEGORY_TABLE = Path(__file__).with_name("finess_categories.csv")
+
+
+def finess_categories() -> dict[str, dict[str, str]]:
+    """indicator → {FINESS category code: label}, from the documented table ``finess_categories.csv``."""
+    table = pd.read_csv(CATEGORY_TABLE, sep=";", dtype=str, comment="#")
+    unknown = set(table["indicateur"]) - set(FAMILIES)
+    if unknown:
+        raise ValueError(f"{CATEGORY_TABLE} : indicateur(s) inconnu(s) {', '.join(sorted(unknown))} ; attendus : {', '.join(FAMILIES)}")
+    if table["categorie"].duplicated().any():
+        raise ValueError(f"{CATEGORY_TABLE} : catégorie « {table.loc[table['categorie'].duplicated(), 'categorie'].iloc[0]} » en double")
+    return {ind: dict(zip(part["categorie"], part["libelle"])) for ind, part in table.groupby("indicateur", sort=False)}
+
+
 # FINESS catégories d'établissement counted in each family.
-CATEGORIES = {
-    "equipment_elderly_rate": {"500": "EHPAD", "202": "Résidence autonomie", "354": "SSIAD", "209": "SPASAD",
-                               "207": "Centre de jour"},
-    "equipment_disabled_children_rate": {"183": "IME", "186": "ITEP", "188": "Établissement polyhandicapés",
-                                         "192": "IEM", "194": "Institut déficients visuels",
-                                         "195": "Institut déficients auditifs", "182": "SESSAD"},
-    "equipment_disabled_adults_rate": {"255": "MAS", "437": "FAM", "246": "ESAT", "252": "Foyer d'hébergement",
-                                       "382": "Foyer de vie", "445": "SAMSAH", "446": "SAVS"},
-}
+CATEGORIES = finess_categories()
 CATEGORY_FAMILY = {cat: fam for fam, cats in CATEGORIES.items() for cat in cats}
 CATEGORY_LABEL = {cat: label for cats in CATEGORIES.values() for cat, label in cats.items()}
 

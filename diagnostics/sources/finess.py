@@ -17,6 +17,7 @@ from .errors import RawDataError
 from .tables import read_text
 
 STRUCTURE_FIELDS = 32
+GEOLOCALISATION_FIELDS = 6  # geolocalisation;nofinesset;coordxet;coordyet;sourcecoordet;datemaj
 EQUIPMENT_FIELDS = 28
 # FINESS writes overseas départements with letters: 9A + 101 → INSEE 97101.
 FINESS_OVERSEAS = {"9A": "971", "9B": "972", "9C": "973", "9D": "974", "9E": "975", "9F": "976"}
@@ -53,7 +54,36 @@ def read_finess_establishments(path: Path) -> pd.DataFrame:
         rows.append((f[1].strip(), (f[4] or f[3]).strip(), commune, f[18].strip(), f[19].strip()))
     if not rows:
         raise RawDataError(path, "aucune ligne « structureet » : est-ce bien une extraction FINESS des établissements ?")
-    return pd.DataFrame(rows, columns=["finess_et", "name", "commune", "category", "category_label"])
+    out = pd.DataFrame(rows, columns=["finess_et", "name", "commune", "category", "category_label"])
+    located = read_finess_locations(path)
+    return out.merge(located, on="finess_et", how="left") if not located.empty else out.assign(lon=float("nan"), lat=float("nan"))
+
+
+def read_finess_locations(path: Path) -> pd.DataFrame:
+    """finess_et, lon, lat from the ``geolocalisation`` lines of cs1100507 (projected coordinates whose
+    CRS is written in ``sourcecoordet``, e.g. ``…,EPSG:2154 RGF93 / Lambert-93 (Métropole)``)."""
+    import re
+
+    from pyproj import Transformer
+
+    rows = []
+    for number, f in _records(path, "geolocalisation", GEOLOCALISATION_FIELDS):
+        epsg = re.search(r"EPSG:(\d+)", f[4])
+        if not f[2].strip() and not f[3].strip():
+            continue  # not geocoded
+        try:
+            x, y = float(f[2]), float(f[3])
+        except ValueError:
+            raise RawDataError(path, f"coordonnées « {f[2]} ; {f[3]} » : nombres attendus", line=number, column="3-4") from None
+        if epsg is None:
+            raise RawDataError(path, f"système de coordonnées introuvable dans « {f[4]} » (attendu EPSG:xxxx)", line=number, column="5")
+        rows.append((f[1].strip(), int(epsg.group(1)), x, y))
+    frame = pd.DataFrame(rows, columns=["finess_et", "epsg", "x", "y"])
+    parts = []
+    for epsg, part in frame.groupby("epsg"):
+        lon, lat = Transformer.from_crs(int(epsg), 4326, always_xy=True).transform(part["x"].to_numpy(), part["y"].to_numpy())
+        parts.append(pd.DataFrame({"finess_et": part["finess_et"].to_numpy(), "lon": lon, "lat": lat}))
+    return pd.concat(parts, ignore_index=True).drop_duplicates("finess_et", keep="last") if parts else frame
 
 
 def read_finess_installed_places(path: Path) -> pd.DataFrame:
