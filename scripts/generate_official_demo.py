@@ -137,6 +137,11 @@ def main(out: Path) -> None:
         lines = death_records(rng, part["commune"].to_numpy(), part["year"].to_numpy(),
                               np.where(part["sex"] == "M", 1, 2), ages[idx].to_numpy(), first_act=int(year % 100) * 10**6)
         (out / f"deces-{year}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # five records whose reuse was opposed (RGPD): INSEE's oppositions file, to be left out
+    opposed = (out / f"deces-{year}.txt").read_text(encoding="utf-8").splitlines()[:5]
+    (out / "fichier-opposition-deces.csv").write_text(
+        "Date de décès;Code du lieu de décès;Numéro d'acte de décès\n"
+        + "".join(f"{r[160:162]}/{r[158:160]}/{r[154:158]};{r[162:167]};{r[167:176].strip()}\n" for r in opposed), encoding="utf-8")
 
     cnam_files(out, t, rng)
     (out / "ADMIN-EXPRESS").mkdir(exist_ok=True)

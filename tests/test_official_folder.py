@@ -30,7 +30,7 @@ def test_check_recognises_every_official_file_and_builds_nothing(official_dir, t
         "[ok] estim-pop-dep-sexe-aq-1975-2024.xlsx — Estimations de population par département",
         "[ok] BTT_TD_POP1B_2021.csv — Recensement : population par commune",
         "6 fichiers : deces-2018.txt, deces-2019.txt",
-        "35\u202f553 enregistrements lus",
+        "35\u202f553 enregistrements lus", "5 sous opposition retirés",
         "attention : décès localisés au lieu de décès",
         "[ok] etalab-cs1100507-stock-20240110-0336.csv — FINESS : établissements",
         "population (2023) : 566\u202f162",
@@ -63,7 +63,7 @@ def test_official_folder_builds_reports_saying_where_deaths_are_counted(official
     expected = est[est.level == "DEP"].groupby(["code", "year"])["population"].sum()
     assert by_dep.round(6).to_dict() == expected.rename_axis(["departement_code", "year"]).round(6).to_dict()
     deaths = pd.read_parquet(tmp_path / "processed" / "deaths.parquet")
-    assert deaths["deaths"].sum() == 35_553
+    assert deaths["deaths"].sum() == 35_553 - 5  # five records under opposition
     # spending only by département (R files), CSS without commune figures in TS-SUD's département: its département's values
     ind = pd.read_parquet(tmp_path / "processed" / "indicators.parquet").set_index(["territory_code", "indicator", "category", "period"])
     for indicator, period in (("care_spending_per_capita", "2023"), ("css_rate", "2023")):

@@ -115,6 +115,28 @@ def test_deaths_file_ages_unknown_dates_places_and_duplicates(tmp_path):
     assert summary.files == ["deces-2021.txt", "deces-2020.txt"]
 
 
+def test_records_under_opposition_are_left_out(tmp_path):
+    from diagnostics.sources.insee_deaths import read_death_oppositions
+
+    r = death_record
+    paths = _deaths_dir(tmp_path, {"deces-2021.txt": [
+        r("A*B/", 1, "19500101", "01004", "20210301", "01004", "12"),
+        r("C*D/", 2, "19400101", "01004", "20210302", "01004", "13"),
+        r("E*F/", 2, "19400101", "2A004", "20210303", "2A004", "A14"),
+    ]})
+    opp = tmp_path / "fichier-opposition-deces.csv"
+    opp.write_text("Date de décès;Code du lieu de décès;Numéro d'acte de décès\n02/03/2021;1004;13\n20210303;2A004;A14\n"
+                   "20210303;2A004;99\n", encoding="utf-8")
+    from diagnostics.sources.catalog import identify
+
+    assert identify(opp).key == "death_oppositions"
+    df, summary = aggregate_death_files(paths, oppositions=read_death_oppositions(opp))
+    assert df["deaths"].sum() == 1 and df["sex"].tolist() == ["M"] and summary.oppositions == 2
+    opp.write_text("Date de décès;Code du lieu de décès;Numéro d'acte de décès\n2021-13;01004;13\n", encoding="utf-8")
+    with pytest.raises(RawDataError, match="ligne 2, colonne « Date de décès » : « 2021-13 » : date AAAAMMJJ ou JJ/MM/AAAA attendu"):
+        read_death_oppositions(opp)
+
+
 def test_deaths_file_in_latin1_reads_the_same(tmp_path):
     lines = [death_record("ÉLOÏSE*ÇA/", 2, "19400210", "01004", "20200209", "01004", "1", "Béziers", "")]
     (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()

@@ -29,7 +29,7 @@ from .finess import finess_places_by_establishment, read_finess_establishments, 
 from .france import read_france_places, read_france_reference, read_france_spending
 from .geography import read_epci_names, read_geography
 from .geometry import read_geometry
-from .insee_deaths import aggregate_death_files
+from .insee_deaths import aggregate_death_files, read_death_oppositions
 from .manifest import Manifest, read_manifest
 from .population import read_commune_population
 from .territory_definitions import read_commune_territory_mapping, read_territory_definitions
@@ -75,7 +75,10 @@ def read_file_group(key: str, paths: list[Path], options: dict) -> pd.DataFrame 
         return read_commune_population(paths)
     if key == "insee_deaths":
         wanted = set(range(years[0], years[1] + 1)) if years else None
-        return aggregate_death_files(paths, wanted, skip_invalid=options.get("invalid_death_records") == "ignorer")
+        return aggregate_death_files(paths, wanted, skip_invalid=options.get("invalid_death_records") == "ignorer",
+                                     oppositions=options.get("_death_oppositions"))
+    if key == "death_oppositions":
+        return _concat([pd.DataFrame({"key": read_death_oppositions(p)}) for p in paths])
     if key == "geometry":
         return _concat([read_geometry(p, options.get("geometry_code"), options.get("geometry_crs"), options.get("geometry_layer"))
                         for p in paths])
@@ -99,6 +102,8 @@ def describe(key: str, result) -> tuple[int, list[str], list[str]]:
     details, warnings = [], []
     if key in ("territory_definitions", "territory_mapping"):
         return 0, [], []  # described once read, in read_all
+    if key == "death_oppositions":
+        return len(result), [f"{fr_number(len(result))} enregistrement(s) sous opposition"], []
     if key == "epci_names":
         return len(result), [f"{len(result)} EPCI nommés"], []
     if key == "geometry":
@@ -113,6 +118,7 @@ def describe(key: str, result) -> tuple[int, list[str], list[str]]:
         table, s = result
         n = fr_number
         details.append(f"{n(s.records)} enregistrements lus ({', '.join(sorted(s.encodings))}), {n(s.duplicates)} doublons écartés, "
+                       f"{n(s.oppositions)} sous opposition retirés, "
                    f"{n(s.abroad)} décès à l'étranger, {n(s.unknown_age)} d'âge inconnu, {n(s.outside_years)} hors des années retenues")
         result = table
         warnings.append("décès localisés au lieu de décès, non au domicile : préférez un fichier de décès domiciliés (CépiDc)")
@@ -155,6 +161,8 @@ def read_all(raw_dir: Path, options: dict | None = None, check: bool = False) ->
         used = sorted(paths)[-1:] if key in SINGLE_FILE else sorted(paths)
         try:
             results[key] = read_file_group(key, used, options)
+            if key == "death_oppositions":  # read first (catalog order), applied to the deaths files
+                options = {**options, "_death_oppositions": results[key]["key"].to_numpy()}
             rows, details, warnings = describe(key, results[key])
             checks.append(FileCheck(used[0] if len(used) == 1 else Path(raw_dir), key, rows, details, warnings))
             if len(used) > 1:
@@ -179,7 +187,7 @@ def read_all(raw_dir: Path, options: dict | None = None, check: bool = False) ->
                 raise
             entry.error = str(exc)
             del results[key]
-    return results, checks, unknown, Manifest({**options}, manifest.files)
+    return results, checks, unknown, Manifest({k: v for k, v in options.items() if not k.startswith("_")}, manifest.files)
 
 
 def _scope(communes: pd.DataFrame, definitions_communes: set[str], region: str | None) -> pd.DataFrame:

@@ -19,3 +19,6 @@ class RawDataError(ValueError):
         if column is not None:
             where += f", colonne « {column} »"
         super().__init__(f"{where} : {problem}")
+
+    def __reduce__(self):  # raised in a worker process, re-raised intact in the parent
+        return RawDataError, (self.path, self.problem, self.line, self.column)

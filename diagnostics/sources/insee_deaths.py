@@ -46,6 +46,7 @@ class DeathFileSummary:
     unknown_age: int = 0
     abroad: int = 0
     outside_years: int = 0
+    oppositions: int = 0
     encodings: set[str] = field(default_factory=set)
 
 
@@ -127,6 +128,30 @@ def _hash(*mats: np.ndarray) -> np.ndarray:
     return h
 
 
+OPPOSITION_COLUMNS = ["Date de décès", "Code du lieu de décès", "Numéro d'acte de décès"]
+
+
+def read_death_oppositions(path: Path) -> np.ndarray:
+    """Keys of the records whose reuse was opposed (RGPD; INSEE's oppositions CSV: ``Date de décès;Code
+    du lieu de décès;Numéro d'acte de décès``), matched as duplicates are: date + place + certificate."""
+    from .tables import read_delimited
+
+    df = read_delimited(path, OPPOSITION_COLUMNS)
+    date = df["Date de décès"].str.replace(r"^(\d{2})/(\d{2})/(\d{4})$", r"\3\2\1", regex=True).str.replace("-", "")
+    bad = ~date.str.fullmatch(r"\d{8}")
+    place = df["Code du lieu de décès"].str.zfill(5)
+    bad_place = ~place.str.fullmatch(r"(?:\d{2}|2[AB])\d{3}")
+    for mask, column, expected in ((bad, OPPOSITION_COLUMNS[0], "date AAAAMMJJ ou JJ/MM/AAAA"),
+                                   (bad_place, OPPOSITION_COLUMNS[1], "code commune ou pays à 5 caractères")):
+        if mask.any():
+            i = int(np.flatnonzero(mask.to_numpy())[0])
+            raise RawDataError(path, f"« {df[column].iloc[i]} » : {expected} attendu", line=i + 2, column=column)
+    width = ACT[1] - ACT[0]
+    as_matrix = lambda values, n: np.frombuffer("".join(v.ljust(n)[:n] for v in values).encode("latin-1"),  # noqa: E731
+                                                dtype=np.uint8).reshape(-1, n)
+    return _hash(as_matrix(date + place, DEATH_PLACE[1] - DEATH_PLACE[0]), as_matrix(df["Numéro d'acte de décès"], width))
+
+
 def _parse(path: Path, raw: bytes, skip_invalid: bool) -> dict[str, np.ndarray]:
     buf, encoding = _one_byte_per_character(raw)
     starts, ends = _lines(buf)
@@ -161,7 +186,8 @@ def _parse(path: Path, raw: bytes, skip_invalid: bool) -> dict[str, np.ndarray]:
     return {
         "key": _hash(death_place, _field(buf, starts, ends, ACT)),
         "place": np.pad(place, ((0, 0), (0, 3))).view(np.uint64).ravel(),  # 5 bytes as one integer
-        "year": dy, "sex": np.where(sex == ord("1"), 0, 1), "age": np.where(known & ~invalid, age, -1),
+        "year": dy.astype(np.int16), "sex": np.where(sex == ord("1"), 0, 1).astype(np.int8),
+        "age": np.where(known & ~invalid, age, -1).astype(np.int16),
         "invalid": invalid, "encoding": encoding,
     }
 
@@ -201,27 +227,29 @@ def _read_and_parse(path: Path, skip_invalid: bool) -> dict[str, np.ndarray]:
 
 
 def _parsed_in_order(paths: list[Path], skip_invalid: bool):
-    """(path, parsed records) in order, the next file parsed while this one is aggregated (numpy
-    releases the GIL); the caller drops each result before asking for the next, so at most two
-    files are in memory."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        future = pool.submit(_read_and_parse, paths[0], skip_invalid) if paths else None
+    """(path, parsed records) in order. Two files are parsed ahead, in two threads (numpy releases the
+    GIL on its large operations, so both cores work), while the previous one is aggregated; the caller
+    drops each result before asking for the next, so memory does not grow with the number of files."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        ahead = deque(pool.submit(_read_and_parse, p, skip_invalid) for p in paths[:2])
         for i, path in enumerate(paths):
-            parsed = future.result()
-            if i + 1 < len(paths):
-                future = pool.submit(_read_and_parse, paths[i + 1], skip_invalid)
+            parsed = ahead.popleft().result()
+            if i + 2 < len(paths):
+                ahead.append(pool.submit(_read_and_parse, paths[i + 2], skip_invalid))
             yield path, parsed
             del parsed
 
 
 def aggregate_death_files(paths: list[Path], years: set[int] | None = None, skip_invalid: bool = False,
-                          ) -> tuple[pd.DataFrame, DeathFileSummary]:
-    """commune, year, sex, age_band, deaths — deaths by place of death, every file deduplicated.
+                          oppositions: np.ndarray | None = None) -> tuple[pd.DataFrame, DeathFileSummary]:
+    """commune, year, sex, age_band, deaths — deaths by place of death, every file deduplicated, the
+    records under opposition (keys from :func:`read_death_oppositions`) left out.
 
     ``years`` limits the years of death kept, and so the memory used for deduplication, which holds
     one 8-byte key per death kept.
     """
     summary = DeathFileSummary()
+    opposed = pd.Index(np.unique(oppositions if oppositions is not None else np.zeros(0, dtype=np.uint64)))
     seen = pd.Index(np.zeros(0, dtype=np.uint64))
     parts = []
     for path, r in _parsed_in_order(sorted(paths, key=file_order_key, reverse=True), skip_invalid):
@@ -235,6 +263,10 @@ def aggregate_death_files(paths: list[Path], years: set[int] | None = None, skip
             wanted &= inside
         idx = np.flatnonzero(wanted)
         keys = pd.Index(r["key"][idx])
+        if len(opposed):
+            kept = ~keys.isin(opposed)
+            summary.oppositions += len(idx) - int(kept.sum())
+            idx, keys = idx[kept], keys[kept]
         fresh = ~(keys.duplicated() | keys.isin(seen))
         summary.duplicates += len(idx) - int(fresh.sum())
         idx, keys = idx[fresh], keys[fresh]
