@@ -168,3 +168,21 @@ def test_css_file_with_departements_and_split(tmp_path):
     path.write_text("territoire_type;territoire_code;annee;nb_beneficiaires_css\nDEP;A1;2023;10\n")
     with pytest.raises(RawDataError, match="ligne 2, colonne « territoire_code » : code de département invalide"):
         read_css_beneficiaries(path)
+
+
+@pytest.mark.skipif(not SAMPLES.exists(), reason="../shared/formats/samples absent")
+def test_every_series_and_departement_of_the_official_r_file_description_is_known():
+    from diagnostics.sources.cnam_reimbursements import DEPARTEMENT, departement_codes, item_of_series
+
+    described = SAMPLES / "R_files_descriptif_csv"
+    series = pd.read_csv(described / "serie.csv", sep=";", dtype=str)["serie"].str.strip()
+    items = item_of_series(series)
+    assert items.notna().all(), series[items.isna()].tolist()
+    by_item = dict(zip(series, items))
+    assert by_item["111111"] == "soins_de_ville" and by_item["114312"] == "medicaments" and by_item["11452"] == "autres"
+    assert by_item["11611"] == "" and by_item["118"] == ""  # indemnités journalières, capital décès: not care
+    deps = pd.read_csv(described / "dpt.csv", sep=";", dtype=str)
+    codes = departement_codes(deps["dpt"])
+    assert codes.str.match(DEPARTEMENT).all() and codes.is_unique
+    assert {"01", "2A", "59", "971", "976"} <= set(codes)
+    assert departement_codes(deps["l_dpt"]).tolist() == codes.tolist()  # « 5-Nord » is the Nord too

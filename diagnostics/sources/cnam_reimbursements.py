@@ -36,7 +36,9 @@ CNAM_DEPARTEMENTS = {"5N": "59"}
 
 def departement_codes(values: pd.Series) -> pd.Series:
     """INSEE département codes from Cnam ``dpt`` values (``1``, ``01``, ``01-Ain``, ``5N``, ``2A``, ``971``)."""
-    codes = values.str.strip().str.split("-").str[0].str.upper().replace(CNAM_DEPARTEMENTS)
+    upper = values.str.strip().str.upper()
+    # « 5-Nord »: the Cnam label of the Nord, whose prefix would otherwise read as 05 (Hautes-Alpes)
+    codes = upper.where(~upper.str.startswith("5-NORD"), "59").str.split("-").str[0].replace(CNAM_DEPARTEMENTS)
     return restore_leading_zeros(codes, 2)
 BLOCK_BYTES = 1 << 24
 
