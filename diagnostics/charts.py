@@ -41,6 +41,11 @@ LEGEND = {
     "non testé": "Non testé (données exhaustives)",
     "non calculable": "Non calculable (effectif trop faible)",
 }
+# Significance is never told by colour alone: each judgement has its own marker shape too.
+MARKERS = {"pire": "^", "meilleur": "v", "similaire": "o", "supérieur": "P", "inférieur": "X", "non testé": "o",
+           "non calculable": "o"}
+SHORT = {"pire": "pire", "meilleur": "meilleur", "similaire": "similaire", "supérieur": "supérieur", "inférieur": "inférieur",
+         "non testé": "non testé", "non calculable": "non calculable"}
 TERRITORY = "#253494"
 FRANCE = "#000000"
 plt.rcParams.update({"font.size": 9, "axes.spines.top": False, "axes.spines.right": False, "figure.dpi": 100,
@@ -71,13 +76,14 @@ def spine_chart(rows: pd.DataFrame):
     """
     n = len(rows)
     fig, ax = plt.subplots(figsize=(10, 0.42 * n + 1.1))
-    ax.set_xlim(-2.0, 1.4)
+    ax.set_xlim(-2.0, 1.75)
     ax.set_ylim(n - 0.5, -0.9)
     ax.axis("off")
     for i, r in enumerate(rows.itertuples()):
         ax.text(-1.98, i, r.label, va="center", ha="left", fontsize=8.5)
         ax.text(-0.06, i, r.value_text, va="center", ha="right", fontsize=8.5, fontweight="bold")
         ax.text(1.39, i, r.france_text, va="center", ha="right", fontsize=8.5)
+        ax.text(1.44, i, SHORT[r.judgement], va="center", ha="left", fontsize=7.5, color="#333333")
         if not np.isnan(r.pos_min):
             ax.barh(i, r.pos_max - r.pos_min, left=r.pos_min, height=0.55, color="#e0e0e0")
             ax.barh(i, r.pos_q3 - r.pos_q1, left=r.pos_q1, height=0.55, color="#a6a6a6")
@@ -87,15 +93,16 @@ def spine_chart(rows: pd.DataFrame):
             ax.plot(r.pos_region, i, marker="D", color="#000000", markersize=4.5, markerfacecolor="white", zorder=3)
         if not np.isnan(r.pos_value):
             colour = COLOURS[r.judgement]
-            ax.plot(r.pos_value, i, marker="o", markersize=9, markerfacecolor=colour, markeredgecolor="#333333", zorder=4)
+            ax.plot(r.pos_value, i, marker=MARKERS[r.judgement], markersize=9.5, markerfacecolor=colour, markeredgecolor="#333333",
+                    zorder=4)
         else:
             ax.text(0.5, i, "non calculable (effectif trop faible)", ha="center", va="center", fontsize=7.5, color="#555555")
     ax.axvline(0.5, color=FRANCE, linewidth=1, ymin=0.02, ymax=0.93)
     for x, t, ha in ((-1.98, "Indicateur", "left"), (-0.06, "Territoire", "right"), (0.5, "France", "center"),
-                     (1.39, "France", "right")):
+                     (1.39, "France", "right"), (1.44, "Écart", "left")):
         ax.text(x, -0.75, t, ha=ha, va="center", fontsize=8.5, color="#333333", fontweight="bold")
     used = [j for j in LEGEND if j in set(rows["judgement"])]
-    handles = [Line2D([], [], marker="o", linestyle="", markerfacecolor=COLOURS[j], markeredgecolor="#333333",
+    handles = [Line2D([], [], marker=MARKERS[j], linestyle="", markerfacecolor=COLOURS[j], markeredgecolor="#333333",
                       markersize=8, label=LEGEND[j]) for j in used]
     handles += [
         Patch(color="#e0e0e0", label="Étendue des territoires de la région"),
@@ -134,7 +141,7 @@ def population_pyramid(local: pd.DataFrame, france: pd.DataFrame, name: str):
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fr_number(abs(v), 1) + " %"))
     ax.set_xlabel("Part de la population (%)")
     ax.set_ylabel("Âge (ans)")
-    ax.legend(loc="upper right", frameon=False, fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.11), ncol=3, frameon=False, fontsize=8)
     return fig
 
 
@@ -150,23 +157,28 @@ def interval_chart(df: pd.DataFrame, xlabel: str, reference: float | None = None
             continue
         if not np.isnan(r.ci_low):
             ax.plot([r.ci_low, r.ci_high], [i, i], color="#555555", linewidth=1.4)
-        ax.plot(r.value, i, "o", markersize=8, markerfacecolor=COLOURS.get(r.judgement, "#ffffff"), markeredgecolor="#333333")
+        ax.plot(r.value, i, MARKERS.get(r.judgement, "o"), markersize=8.5, markerfacecolor=COLOURS.get(r.judgement, "#ffffff"),
+                markeredgecolor="#333333")
     ax.set_yticks(range(n), [f"▶ {lbl}" if lbl == highlight else lbl for lbl in df["label"]])
     for tick, lbl in zip(ax.get_yticklabels(), df["label"]):
         if lbl == highlight:
             tick.set_fontweight("bold")
     ax.invert_yaxis()
+    handles = [Line2D([], [], marker=MARKERS[j], linestyle="", markerfacecolor=COLOURS[j], markeredgecolor="#333333",
+                      markersize=7, label=LEGEND[j]) for j in LEGEND if j in set(df["judgement"])]
     if reference is not None:
-        ax.axvline(reference, color=FRANCE, linewidth=1, linestyle="--", label=reference_label)
-        ax.legend(loc="lower right", frameon=False, fontsize=8)
+        handles.append(Line2D([], [], color=FRANCE, linewidth=1, linestyle="--", label=reference_label))
+        ax.axvline(reference, color=FRANCE, linewidth=1, linestyle="--")
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12 - 1.2 / (0.38 * n + 1.2) * 0.4), ncol=2,
+              frameon=False, fontsize=7.5)
     fr_axis(ax, "x", decimals)
     ax.set_xlabel(xlabel)
     return fig
 
 
-def trend_chart(df: pd.DataFrame, ylabel: str, decimals: int = 1):
+def trend_chart(df: pd.DataFrame, ylabel: str, decimals: int = 1, ticklabels: dict | None = None):
     """Lines over years: ``df`` has year, series (area name), value, ci_low, ci_high; the first
-    series (the territory) gets its interval as a band."""
+    series (the territory) gets its interval as a band. ``ticklabels``: year → label (periods)."""
     fig, ax = plt.subplots(figsize=(7.5, 3.8))
     styles = ["-", "--", "-.", ":"]
     colours = [TERRITORY, "#7f7f7f", "#b15928", FRANCE]
@@ -176,7 +188,8 @@ def trend_chart(df: pd.DataFrame, ylabel: str, decimals: int = 1):
                 linewidth=2 if k == 0 else 1.3)
         if k == 0:
             ax.fill_between(g["year"], g["ci_low"], g["ci_high"], color=TERRITORY, alpha=0.15, linewidth=0)
-    ax.set_xticks(sorted(df["year"].unique()))
+    years = sorted(df["year"].unique())
+    ax.set_xticks(years, [ticklabels.get(y, y) for y in years] if ticklabels else years)
     fr_axis(ax, "y", decimals)
     ax.set_ylabel(ylabel)
     ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
@@ -236,8 +249,10 @@ def territory_map(areas: pd.DataFrame, highlight, background=None, legend_title:
 
         for r in areas.itertuples():
             point = r.geometry.representative_point()
-            ax.text(point.x, point.y, r.text, ha="center", va="center", fontsize=8, fontweight="bold", color="#000000",
-                    path_effects=[pe.withStroke(linewidth=2.5, foreground="#ffffff")])
+            ax.annotate(r.text, (point.x, point.y), xytext=(5, 0), textcoords="offset points", ha="left", va="center",
+                        fontsize=8, fontweight="bold", color="#000000", path_effects=[pe.withStroke(linewidth=2.5, foreground="#ffffff")])
+            ax.plot(point.x, point.y, marker=MARKERS[r.judgement], markersize=7, markerfacecolor="#ffffff",
+                    markeredgecolor="#000000", markeredgewidth=0.8, zorder=5)
     geoms = list(areas["geometry"]) + list(background if background is not None else []) + ([highlight] if highlight is not None else [])
     x0, y0 = min(g.bounds[0] for g in geoms), min(g.bounds[1] for g in geoms)
     x1, y1 = max(g.bounds[2] for g in geoms), max(g.bounds[3] for g in geoms)
@@ -247,11 +262,16 @@ def territory_map(areas: pd.DataFrame, highlight, background=None, legend_title:
     ax.set_aspect(1 / np.cos(np.radians((y0 + y1) / 2)))
     ax.set_axis_off()
     used = [j for j in COLOURS if j in set(areas["judgement"])]
-    handles = [Patch(facecolor=COLOURS[j], edgecolor="#999999", hatch="///" if j == "non calculable" else None, label=LEGEND[j])
+    from matplotlib.legend_handler import HandlerTuple
+
+    handles = [(Patch(facecolor=COLOURS[j], edgecolor="#999999", hatch="///" if j == "non calculable" else None),
+                Line2D([], [], marker=MARKERS[j], linestyle="", markerfacecolor=COLOURS[j], markeredgecolor="#000000"))
                for j in used]
-    handles.append(Patch(facecolor="none", edgecolor="#000000", linewidth=2.2, label="Territoire du rapport"))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=2, frameon=False, fontsize=8,
-              title=legend_title or None, title_fontsize=8)
+    labels = [LEGEND[j] for j in used]
+    handles.append(Patch(facecolor="none", edgecolor="#000000", linewidth=2.2))
+    labels.append("Territoire du rapport")
+    ax.legend(handles, labels, handler_map={tuple: HandlerTuple(ndivide=None)}, loc="upper center", bbox_to_anchor=(0.5, -0.01),
+              ncol=2, frameon=False, fontsize=8, title=legend_title or None, title_fontsize=8)
     return fig
 
 

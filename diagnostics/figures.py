@@ -152,6 +152,24 @@ def css_trend(t: Territory) -> str:
                                         "(bande : intervalle de confiance à 95 % du territoire).")
 
 
+def icm_trend(t: Territory) -> str:
+    """The ICM over rolling three-year periods, the territory against its département, région and France."""
+    d = t.all_indicators
+    d = d[(d.indicator == "mortality_icm_trend") & (d.sex == ENSEMBLE) & (d.category == TOTAL)]
+    frames = [d[d.territory_code == code].assign(series=name) for code, name in _series(t)]
+    df = pd.concat(frames).assign(year=lambda x: x["period"].str[-4:].astype(int))
+    if df.empty:
+        return ""
+    labels = dict(zip(df["year"], df["period"].str.replace("-", "–")))
+    fig = charts.trend_chart(df, "ICM (France = 100)", decimals=0, ticklabels=labels)
+    own = df[df.series == t.name].sort_values("year")
+    alt = "Évolution de l'indice comparatif de mortalité sur trois ans glissants. " + " ; ".join(
+        f"{labels[y]} : {'non calculable' if s else fr_value(v, '', 0) + ' ' + fr_interval(lo, hi, 0)}"
+        for y, v, lo, hi, s in zip(own.year, own.value, own.ci_low, own.ci_high, own.small_count))
+    return charts.figure_html(fig, alt, "Indice comparatif de mortalité par périodes de trois ans glissantes (France = 100 ; "
+                                        "bande : intervalle de confiance à 95 % du territoire).")
+
+
 def _by_category(t: Territory, indicator: str, labels: dict | None = None) -> pd.DataFrame:
     d = t.all_indicators
     d = d[(d.indicator == indicator) & (d.sex == ENSEMBLE)]
@@ -202,38 +220,52 @@ def _map_areas(t: Territory) -> tuple[list[str], str]:
     return deps, KIND_DEPARTEMENT
 
 
-def region_map(t: Territory, indicator: str = "mortality_icm") -> str:
-    """Map of the région's territories coloured by their difference with France, this one outlined;
-    "" with a note when the data gave no outlines."""
-    outlines = shapes(t.tables["territory_shapes"])
+NO_MAP = ('<p class="note">Carte non disponible : aucun fond de carte (contours des communes ou des départements) '
+          "n'a été fourni avec les données.</p>")
+
+
+def areas_map(tables: dict, indicators: pd.DataFrame, codes: list[str], kind: str, indicator: str = "mortality_icm",
+              highlight: str | None = None, highlight_label: str = "") -> str:
+    """Map of ``codes`` (areas of one kind) coloured by their difference with France on ``indicator``,
+    ``highlight`` outlined, the région's départements in the background."""
+    outlines = shapes(tables["territory_shapes"])
     if outlines.empty:
-        return ('<p class="note">Carte non disponible : aucun fond de carte (contours des communes ou des départements) '
-                "n'a été fourni avec les données.</p>")
+        return NO_MAP
     meta = indicator_metadata()[indicator]
-    codes, kind = _map_areas(t)
-    d = t.all_indicators
-    d = d[(d.indicator == indicator) & (d.sex == ENSEMBLE) & (d.category == TOTAL)]
+    d = indicators[(indicators.indicator == indicator) & (indicators.sex == ENSEMBLE) & (indicators.category == TOTAL)]
     d = d[(d.period == d.period.max()) & d.territory_code.isin(codes) & d.territory_code.isin(outlines.index)]
-    names = t.tables["territories"].drop_duplicates("territory_code").set_index("territory_code")["territory_name"]
+    terr = tables["territories"].drop_duplicates("territory_code")
+    names = terr.set_index("territory_code")["territory_name"]
     areas = pd.DataFrame({
         "code": d.territory_code, "geometry": d.territory_code.map(outlines),
         "judgement": [("non calculable" if s else judgement(g, meta["higher_is"])) for s, g in zip(d.small_count, d.sig_france)],
         "text": ["–" if s else fr_value(v, meta["unit"], meta["decimals"]) for s, v in zip(d.small_count, d.value)],
     })
-    terr = t.tables["territories"].drop_duplicates("territory_code")
-    deps = terr.loc[(terr["kind"] == KIND_DEPARTEMENT) & (terr["region_code"] == t.region_code), "territory_code"]
-    background = [outlines[c] for c in deps if c in outlines.index] or [g for g in [outlines.get(t.region_code)] if g is not None]
-    highlight = outlines.get(t.code)
-    if highlight is None:
-        highlight = outlines.get(t.departement_code)
-    fig = charts.territory_map(areas, highlight, background, f"{meta['label']}, {d.period.max() if len(d) else ''}")
+    regions = set(terr.loc[terr.territory_code.isin(codes), "region_code"].dropna())
+    deps = terr.loc[(terr["kind"] == KIND_DEPARTEMENT) & terr["region_code"].isin(regions), "territory_code"]
+    background = [outlines[c] for c in deps if c in outlines.index] or [outlines[c] for c in regions if c in outlines.index]
+    fig = charts.territory_map(areas, outlines.get(highlight) if highlight else None, background,
+                               f"{meta['label']}, {d.period.max() if len(d) else ''}")
     plural = PLURAL_KINDS.get(kind, kind)
     alt = f"Carte des {plural} de la région selon l'indicateur « {meta['label']} » comparé à la France. " + " ; ".join(
         f"{names.get(r.code, r.code)} : {r.text}, {charts.LEGEND[r.judgement][0].lower()}{charts.LEGEND[r.judgement][1:]}"
         for r in areas.itertuples())
-    where = t.name if outlines.get(t.code) is not None else f"{t.departement_name} (département de {t.name})"
-    return charts.figure_html(fig, alt, f"{meta['label']} des {plural} de la région, comparé(e) à la France ; "
-                                        f"contour noir : {where}.")
+    caption = f"{meta['label']} des {plural} de la région, comparé(e) à la France" + (
+        f" ; contour noir : {highlight_label}." if highlight else ".")
+    return charts.figure_html(fig, alt, caption)
+
+
+def region_map(t: Territory, indicator: str = "mortality_icm") -> str:
+    """Map of the région's territories coloured by their difference with France, this one outlined
+    (or its département, when the data give no outline of its own)."""
+    outlines = shapes(t.tables["territory_shapes"])
+    if outlines.empty:
+        return NO_MAP
+    codes, kind = _map_areas(t)
+    own = t.code in outlines.index
+    highlight = t.code if own else t.departement_code
+    label = t.name if own else f"{t.departement_name} (département de {t.name})"
+    return areas_map(t.tables, t.all_indicators, codes, kind, indicator, highlight, label)
 
 
 def establishments_map(t: Territory) -> str:

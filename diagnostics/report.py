@@ -206,14 +206,21 @@ def _csv_number(value, small: bool) -> str:
     return f"{float(value):.2f}".rstrip("0").rstrip(".").replace(".", ",")
 
 
-def methods_table() -> pd.DataFrame:
-    """The methods annex, from the same metadata that drives the tables."""
+def methods_table(t: Territory | None = None) -> pd.DataFrame:
+    """The methods annex, from the same metadata that drives the tables; with a territory, the
+    years of data behind each indicator in its report."""
     meta = indicator_metadata()
+    periods = {}
+    if t is not None:
+        for ind, d in t.indicators.groupby("indicator"):
+            p = sorted(d["period"].unique())
+            periods[ind] = p[0] if len(p) == 1 else f"{p[0]} à {p[-1]}"
     return pd.DataFrame([
         {"Famille": FAMILY_LABELS[m["family"]], "Indicateur": m["label"], "Définition": m["definition"],
          "Numérateur": m["numerator"], "Dénominateur": m["denominator"] or "–", "Unité": m["unit"],
+         **({"Années": periods.get(ind, "–")} if t is not None else {}),
          "Méthode": m["method"], "Source": m["source"]}
-        for m in meta.values()
+        for ind, m in meta.items()
     ])
 
 

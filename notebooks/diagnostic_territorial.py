@@ -68,6 +68,7 @@ for sex, title in (("ensemble", "Deux sexes"), ("hommes", "Hommes"), ("femmes", 
 # %%
 display(HTML(figures.mortality_by_sex(t, "mortality_icm")))
 display(HTML(figures.mortality_by_sex(t, "premature_mortality_icm")))
+display(HTML(figures.icm_trend(t)))
 display(HTML(figures.region_ranking(t, "mortality_icm")))
 display(HTML(figures.region_ranking(t, "premature_mortality_icm")))
 
@@ -135,5 +136,5 @@ display(HTML(figures.region_map(t, "mortality_icm")))
 # les taux calculés sur de tels effectifs ne sont pas affichés (« non calculable »).
 
 # %%
-display(HTML(report.html_table(report.methods_table(), "Définitions des indicateurs")))
+display(HTML(report.html_table(report.methods_table(t), "Définitions des indicateurs")))
 display(HTML(report.sources_note(t)))

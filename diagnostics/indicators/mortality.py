@@ -80,6 +80,14 @@ def _family(counts: pd.DataFrame, standard: pd.DataFrame, period: str, prefix: s
     std = std.merge(weights, on="standard_band")
     dsr = stats.directly_standardised_rate(std, by=["territory_code", "sex"], weight="weight")
 
+    out = [rows(dsr, f"{prefix}_dsr", "pour 100 000", period=period), _icm(counts, f"{prefix}_icm", period)]
+    if prefix == "mortality":
+        out.insert(0, rows(crude, "mortality_crude_rate", "pour 100 000", period=period))
+    return out
+
+
+def _icm(counts: pd.DataFrame, indicator: str, period: str) -> pd.DataFrame:
+    """ICM by sex and both sexes: observed / expected at France's rates by sex and age × 100."""
     fr = counts[counts["territory_code"] == FRANCE_CODE].set_index(["sex", "age_band"])
     fr_rate = (fr["deaths"] / fr["population"]).rename("fr_rate").reset_index()
     e = counts.merge(fr_rate, on=["sex", "age_band"])
@@ -88,11 +96,22 @@ def _family(counts: pd.DataFrame, standard: pd.DataFrame, period: str, prefix: s
     e = _with_ensemble(e, ["territory_code"], ["deaths", "expected"])
     icm = stats.indirectly_standardised_ratio(e["deaths"], e["expected"], refvalue=100)
     icm = pd.concat([e[["territory_code", "sex"]], icm], axis=1).assign(numerator=e["deaths"], denominator=e["expected"])
+    return rows(icm, indicator, "indice (France = 100)", period=period)
 
-    out = [rows(dsr, f"{prefix}_dsr", "pour 100 000", period=period), rows(icm, f"{prefix}_icm", "indice (France = 100)", period=period)]
-    if prefix == "mortality":
-        out.insert(0, rows(crude, "mortality_crude_rate", "pour 100 000", period=period))
-    return out
+
+TREND_WINDOW_YEARS = 3  # moyennes triennales glissantes: enough deaths for small territories, several points
+
+
+def icm_trend(deaths, population, france, territories) -> pd.DataFrame:
+    """``mortality_icm_trend``: the ICM over every rolling three-year period of the years available
+    (each period against France's rates of the same period)."""
+    common = sorted(set(deaths["year"]) & set(population["year"]) & set(france["year"]))
+    windows = [common[i:i + TREND_WINDOW_YEARS] for i in range(len(common) - TREND_WINDOW_YEARS + 1)]
+    windows = [w for w in windows if w[-1] - w[0] == TREND_WINDOW_YEARS - 1]
+    frames = [_icm(pooled_counts(deaths, population, france, territories, w), "mortality_icm_trend", period_label(w))
+              for w in windows]
+    return pd.concat(frames, ignore_index=True) if frames else rows(pd.DataFrame(columns=["territory_code", "value"]),
+                                                                     "mortality_icm_trend", "indice (France = 100)")
 
 
 def mortality_indicators(deaths, population, france, territories, standard_kind: str = "france",
@@ -104,4 +123,5 @@ def mortality_indicators(deaths, population, france, territories, standard_kind:
     counts = pooled_counts(deaths, population, france, territories, years)
     premature = counts[counts["age_band"].isin(PREMATURE_BANDS)]
     frames = _family(counts, standard, period, "mortality") + _family(premature, standard, period, "premature_mortality")
+    frames.append(icm_trend(deaths, population, france, territories))
     return pd.concat(frames, ignore_index=True), standard
