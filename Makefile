@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test benchmark
+.PHONY: install demo test benchmark browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,14 @@ install: $(BIN)/python
 demo: install
 	$(BIN)/python run_all.py
 
-test: install
+# The browser tests drive Debian's chromium headless (no browser is downloaded): installed here when
+# missing and allowed (root), skipped with a message otherwise (never skipped in CI).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "chromium absent : les tests navigateur seront ignorés"
+
+test: install browser
 	$(BIN)/python -m pytest -q
 
 benchmark: install

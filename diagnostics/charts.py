@@ -57,14 +57,17 @@ def fr_axis(ax, axis: str = "x", decimals: int = 0):
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
 
 
-def figure_html(fig, alt: str, caption: str = "") -> str:
-    """PNG (2× for sharp screens) embedded in a <figure> with alt text and caption."""
+def figure_html(fig, alt: str, caption: str = "", wide: bool = False) -> str:
+    """PNG (2× for sharp screens) embedded in a <figure> with alt text and caption; a ``wide`` figure
+    (rows of small text) keeps a legible size on a phone and pans sideways inside its frame."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=150, bbox_inches="tight")
     plt.close(fig)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-    return f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}"/>{cap}</figure>'
+    css_class = ' class="wide"' if wide else ""
+    return (f'<figure{css_class}><div class="figure-frame"><img src="data:image/png;base64,{data}" '
+            f'alt="{html.escape(alt, quote=True)}"/></div>{cap}</figure>')
 
 
 def spine_chart(rows: pd.DataFrame):
@@ -268,8 +271,9 @@ def territory_map(areas: pd.DataFrame, highlight, background=None, legend_title:
                 Line2D([], [], marker=MARKERS[j], linestyle="", markerfacecolor=COLOURS[j], markeredgecolor="#000000"))
                for j in used]
     labels = [LEGEND[j] for j in used]
-    handles.append(Patch(facecolor="none", edgecolor="#000000", linewidth=2.2))
-    labels.append("Territoire du rapport")
+    if highlight is not None:
+        handles.append(Patch(facecolor="none", edgecolor="#000000", linewidth=2.2))
+        labels.append("Territoire du rapport")
     ax.legend(handles, labels, handler_map={tuple: HandlerTuple(ndivide=None)}, loc="upper center", bbox_to_anchor=(0.5, -0.01),
               ncol=2, frameon=False, fontsize=8, title=legend_title or None, title_fontsize=8)
     return fig

@@ -65,11 +65,13 @@ def spine_rows(t: Territory) -> pd.DataFrame:
 def spine(t: Territory) -> str:
     rows = spine_rows(t)
     alt = "Graphique de synthèse. " + " ; ".join(
-        f"{r.label} : {r.value_text} (France {r.france_text}), {charts.LEGEND[r.judgement].lower()}" for r in rows.itertuples())
+        f"{r.label} : {r.value_text} (France {r.france_text}), {charts.LEGEND[r.judgement][0].lower()}{charts.LEGEND[r.judgement][1:]}"
+        for r in rows.itertuples())
     return charts.figure_html(
         charts.spine_chart(rows), alt,
-        "Chaque ligne compare le territoire (rond coloré) à la France (trait vertical), à la région (losange), "
-        "au département (carré) et à l'ensemble des territoires de la région (barre grise).")
+        "Chaque ligne compare le territoire (symbole coloré, et l'écart en toutes lettres à droite) à la France (trait "
+        "vertical), à la région (losange), au département (carré) et à l'ensemble des territoires de la région (barre grise).",
+        wide=True)
 
 
 def pyramid(t: Territory) -> str:
@@ -113,7 +115,7 @@ def mortality_by_sex(t: Territory, indicator: str = "mortality_icm") -> str:
     ref = 100 if meta["unit"].startswith("indice") else t.value_row(indicator).value_france
     title = f"{meta['label']} par sexe, {t.name}, département et région, avec intervalles de confiance à 95 %"
     fig = charts.interval_chart(df, meta["label"], reference=ref, highlight=None, decimals=meta["decimals"])
-    return charts.figure_html(fig, _alt_intervals(title, df, meta["decimals"]), title + " (trait pointillé : France).")
+    return charts.figure_html(fig, _alt_intervals(title, df, meta["decimals"]), title + " (trait pointillé : France).", wide=True)
 
 
 def region_ranking(t: Territory, indicator: str = "mortality_icm") -> str:
@@ -128,7 +130,7 @@ def region_ranking(t: Territory, indicator: str = "mortality_icm") -> str:
     france = t.value_row(indicator).value_france
     title = f"{meta['label']} des territoires de la région, avec intervalles de confiance à 95 %"
     fig = charts.interval_chart(df, meta["label"], reference=france, highlight=t.name, decimals=meta["decimals"])
-    return charts.figure_html(fig, _alt_intervals(title, df, meta["decimals"]), title + f" ; {t.name} en gras.")
+    return charts.figure_html(fig, _alt_intervals(title, df, meta["decimals"]), title + f" ; {t.name} en gras.", wide=True)
 
 
 def _series(t: Territory) -> list[tuple[str, str]]:

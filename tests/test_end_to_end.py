@@ -208,3 +208,42 @@ def test_unknown_territory_is_refused(tmp_path):
                            "--processed", str(tmp_path / "p")], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2
     assert "territoire(s) inconnu(s) : NOWHERE" in proc.stderr and "CLS-VALLONS" in proc.stderr
+
+
+def test_every_figure_has_alt_text_and_caption_and_the_synthesis_agrees_with_the_table(batch):
+    from diagnostics.report import judgement
+
+    _, out, processed = batch
+    text = (out / "TS-SUD.html").read_text(encoding="utf-8")
+    parsed = _parse(out / "TS-SUD.html")
+    figures = text.count("<figure")
+    assert figures >= 10 and figures == len(parsed.alts) == text.count("<figcaption>")
+    assert all(len(a) > 40 for a in parsed.alts)
+    ind = pd.read_parquet(processed / "indicators.parquet")
+    spine = next(a for a in parsed.alts if a.startswith("Graphique de synthèse"))
+    words = {"pire": "significativement pire que la France", "meilleur": "significativement meilleur que la France",
+             "similaire": "pas de différence significative", "non testé": "non testé (données exhaustives)"}
+    for indicator, label, higher in (("mortality_icm", "Indice comparatif de mortalité (ICM)", "worse"),
+                                     ("css_rate", "Bénéficiaires de la CSS (ex CMU-C)", "worse"),
+                                     ("care_spending_index", "Indice de dépense à âge égal", "neither")):
+        row = ind[(ind.territory_code == "TS-SUD") & (ind.indicator == indicator) & (ind.sex == "ensemble")
+                  & (ind.category == "total")].sort_values("period").iloc[-1]
+        part = spine[spine.index(label + " :"):].split(" ; ")[0]
+        assert part.endswith(words[judgement(row.sig_france, higher)]), part
+    assert "Carte des territoires de santé de la région" in text  # the map, with its alt text
+
+
+def test_index_colours_each_headline_by_its_significance(batch):
+    from diagnostics.report import judgement
+
+    _, out, processed = batch
+    text = (out / "index.html").read_text(encoding="utf-8")
+    ind = pd.read_parquet(processed / "indicators.parquet")
+    row = ind[(ind.territory_code == "TS-SUD") & (ind.indicator == "mortality_icm") & (ind.sex == "ensemble")].iloc[0]
+    tr = text[text.index('href="TS-SUD.html"'):]
+    tr = tr[:tr.index("</tr>")]
+    verdict = judgement(row.sig_france, "worse")
+    assert f'class="sig-{verdict}"' in tr and f'data-sort="{row.value:.6g}"' in tr
+    assert text.count("<tr>") == 1 + ind.merge(pd.read_parquet(processed / "territories.parquet").query("reported"),
+                                               on="territory_code")["territory_code"].nunique()
+    assert "<h2>Cartes</h2>" in text and "Carte des départements de la région" in text
