@@ -120,8 +120,9 @@ display(HTML(report.html_table(report.establishments_table(t), "Établissements 
 # %% [markdown]
 # ## Le territoire dans sa région
 #
-# Mortalité générale à âge égal (ICM) des territoires de la région, comparée à la France : rouge,
-# significativement supérieure ; vert, significativement inférieure ; orange, pas de différence significative.
+# Mortalité générale à âge égal (ICM) des territoires de la région, comparée à la France : rouge et triangle ▲,
+# significativement supérieure ; vert et triangle ▼, significativement inférieure ; orange et rond, pas de
+# différence significative. La valeur de l'ICM est écrite sur chaque territoire.
 
 # %%
 display(HTML(figures.region_map(t, "mortality_icm")))
