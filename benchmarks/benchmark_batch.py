@@ -1,61 +1,121 @@
-"""Time the full demo batch and the cost of one report; prints the figures.
+"""Batch throughput: wall time per report for 100, 400, 1 250 territories, against the naive loop
+(papermill CLI then nbconvert CLI, one territory after the other); prints the figures.
 
-    python benchmarks/benchmark_batch.py [--jobs N]
+    python benchmarks/benchmark_batch.py [--sizes 100 400 1250] [--jobs 2] [--naive 4]
 
-Measures, on the embedded demo region: raw files → processed tables and indicators; the whole
-batch (every territory, in parallel); one report alone (notebook execution + HTML export).
+The territories are synthetic (deterministic): sets of 2 to 40 communes of the demo région drawn
+with a fixed seed, written as ``territoires.csv`` in a copy of the demo raw folder, so every report
+has the full content (all sections, all figures, the map). Peak memory is the largest sum of the
+resident memory of the batch and all its children (workers, kernels), sampled every 0.2 s.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from diagnostics import config  # noqa: E402
-from diagnostics.batch import build_report, kernel_name  # noqa: E402
-from diagnostics.processing import build_processed  # noqa: E402
+
+
+def synthetic_raw(folder: Path, n: int) -> Path:
+    """The demo raw folder with ``n`` territories of 2 to 40 neighbouring communes (seeded): like the
+    EPCI, contrats locaux or bassins de vie, each is in one piece around a randomly drawn commune."""
+    from diagnostics.sources.geometry import read_geometry
+
+    raw = folder / f"raw-{n}"
+    shutil.copytree(config.DEMO_RAW_DIR, raw)
+    geo = read_geometry(raw / "geo" / "communes-val-brumeux.geojson")
+    centres = np.array([[g.centroid.x, g.centroid.y] for g in geo["geometry"]])
+    codes = geo["code"].to_numpy()
+    rng = np.random.default_rng(n)
+    rows = []
+    for i in range(n):
+        seed, size = int(rng.integers(len(codes))), int(rng.integers(2, 41))
+        nearest = np.argsort(((centres - centres[seed]) ** 2).sum(axis=1))[:size]
+        rows.append((f"T{i:04d}", f"Territoire synthétique {i}", "territoire de projet", " ".join(sorted(codes[nearest]))))
+    pd.DataFrame(rows, columns=["code", "nom", "type", "communes"]).to_csv(raw / "territoires.csv", sep=";", index=False)
+    return raw
+
+
+def run_measured(cmd: list[str]) -> tuple[float, float, str]:
+    """Wall seconds, peak resident memory (GB) of the process tree, output."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+    peak, done = [0], threading.Event()
+
+    def sample():
+        root = psutil.Process(proc.pid)
+        while not done.is_set():
+            try:
+                tree = [root] + root.children(recursive=True)
+                peak[0] = max(peak[0], sum(p.memory_info().rss for p in tree if p.is_running()))
+            except psutil.Error:
+                pass
+            time.sleep(0.2)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    out, _ = proc.communicate()
+    done.set()
+    thread.join()
+    if proc.returncode != 0:
+        raise SystemExit(out[-3000:])
+    return time.perf_counter() - start, peak[0] / 1e9, out
+
+
+def naive_seconds_per_report(raw: Path, processed: Path, tmp: Path, k: int) -> float:
+    """papermill CLI then nbconvert CLI, one territory after the other (the way before the batch)."""
+    codes = pd.read_csv(raw / "territoires.csv", sep=";", dtype=str)["code"].tolist()[:k]
+    start = time.perf_counter()
+    for code in codes:
+        executed = tmp / f"naive-{code}.ipynb"
+        subprocess.run([sys.executable, "-m", "papermill", str(config.REPORT_NOTEBOOK), str(executed), "-p", "territory", code,
+                        "-p", "processed_dir", str(processed), "--report-mode", "-k", "diagnostic-territorial"],
+                       check=True, capture_output=True, cwd=ROOT)
+        subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", "--no-input", str(executed)],
+                       check=True, capture_output=True, cwd=ROOT)
+    return (time.perf_counter() - start) / len(codes)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--naive", type=int, default=4, help="territories timed with the naive loop")
     args = parser.parse_args()
+    print(f"machine : {platform.machine()}, {os.cpu_count()} cœurs, {psutil.virtual_memory().total / 2**30:.0f} Gio, "
+          f"Python {platform.python_version()}")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        t0 = time.perf_counter()
-        tables = build_processed(config.DEMO_RAW_DIR, tmp / "processed")
-        t_process = time.perf_counter() - t0
-        terr = tables["territories"]
-        codes = list(dict.fromkeys(terr.loc[terr.reported, "territory_code"]))
-
-        t0 = time.perf_counter()
-        one = build_report(codes[0], str(tmp / "processed"), str(tmp / "one"), False, "01/01/2026", kernel=kernel_name())
-        t_one = time.perf_counter() - t0
-        assert one.ok, one.error
-
-        t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, str(ROOT / "run_all.py"), "--output", str(tmp / "reports"),
-                               "--processed", str(tmp / "processed2"), "--jobs", str(args.jobs)],
-                              capture_output=True, text=True)
-        t_batch = time.perf_counter() - t0
-        if proc.returncode != 0:
-            raise SystemExit(proc.stdout + proc.stderr)
-        html_sizes = [p.stat().st_size for p in (tmp / "reports").glob("*.html") if p.name != "index.html"]
-
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    print(f"raw → processed + indicators : {t_process:6.2f} s ({len(codes)} territories + comparators)")
-    print(f"one report (sequential)      : {t_one:6.2f} s")
-    print(f"full demo batch, --jobs {args.jobs}    : {t_batch:6.2f} s for {len(codes)} reports "
-          f"= {t_batch / len(codes):.2f} s wall per report (process start and indicators included)")
-    print(f"report size                  : {sum(html_sizes) / len(html_sizes) / 1e6:.2f} MB average HTML")
+        batch_per_report = None
+        for n in args.sizes:
+            raw = synthetic_raw(tmp, n)
+            seconds, peak, _ = run_measured([sys.executable, "run_all.py", "--raw", str(raw), "--processed", str(tmp / f"p{n}"),
+                                             "--output", str(tmp / f"r{n}"), "--jobs", str(args.jobs), "--force"])
+            html = [p.stat().st_size for p in (tmp / f"r{n}").glob("T*.html")]
+            per = seconds / n
+            batch_per_report = batch_per_report or per
+            print(f"{n:5d} territoires : {seconds:7.1f} s, {per:.2f} s par rapport (tout compris : données, index), "
+                  f"pic mémoire {peak:.2f} Go, HTML moyen {np.mean(html) / 1e6:.2f} Mo")
+            shutil.rmtree(tmp / f"r{n}")
+        if args.naive:
+            naive = naive_seconds_per_report(raw, tmp / f"p{args.sizes[-1]}", tmp, args.naive)
+            print(f"boucle naïve (papermill puis nbconvert en ligne de commande, {args.naive} territoires) : "
+                  f"{naive:.2f} s par rapport ; lot {batch_per_report:.2f} s par rapport : {naive / batch_per_report:.1f}× plus rapide")
 
 
 if __name__ == "__main__":

@@ -48,8 +48,10 @@ SHORT = {"pire": "pire", "meilleur": "meilleur", "similaire": "similaire", "sup�
          "non testé": "non testé", "non calculable": "non calculable"}
 TERRITORY = "#253494"
 FRANCE = "#000000"
+# SVG with real text: sharp on a seminar projector at any zoom, searchable, lighter and faster to draw
+# than a 2× PNG (matplotlib writes a list of fallback fonts for readers without DejaVu Sans).
 plt.rcParams.update({"font.size": 9, "axes.spines.top": False, "axes.spines.right": False, "figure.dpi": 100,
-                     "svg.fonttype": "path"})
+                     "svg.fonttype": "none", "svg.hashsalt": "diagnostic"})
 
 
 def fr_axis(ax, axis: str = "x", decimals: int = 0):
@@ -58,15 +60,17 @@ def fr_axis(ax, axis: str = "x", decimals: int = 0):
 
 
 def figure_html(fig, alt: str, caption: str = "", wide: bool = False) -> str:
-    """PNG (2× for sharp screens) embedded in a <figure> with alt text and caption; a ``wide`` figure
-    (rows of small text) keeps a legible size on a phone and pans sideways inside its frame."""
+    """SVG embedded in a <figure> with alt text and caption; a ``wide`` figure (rows of small text)
+    keeps a legible size on a phone and pans sideways inside its frame."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=150, bbox_inches="tight")
+    # the tight box from a layout pass, not from a second full drawing (what bbox_inches="tight" does)
+    bbox = fig.get_tightbbox(fig.canvas.get_renderer()).padded(0.1)
+    fig.savefig(buf, format="svg", bbox_inches=bbox, metadata={"Date": None, "Creator": None})
     plt.close(fig)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
     css_class = ' class="wide"' if wide else ""
-    return (f'<figure{css_class}><div class="figure-frame"><img src="data:image/png;base64,{data}" '
+    return (f'<figure{css_class}><div class="figure-frame"><img src="data:image/svg+xml;base64,{data}" '
             f'alt="{html.escape(alt, quote=True)}"/></div>{cap}</figure>')
 
 
@@ -224,15 +228,26 @@ def grouped_bars(df: pd.DataFrame, ylabel: str, decimals: int = 0):
     return fig
 
 
-def _shape_patch(geom, **style):
-    """A matplotlib patch for a (multi)polygon, holes included."""
-    from matplotlib.patches import PathPatch
+def _shape_path(geom):
+    """A matplotlib path for a (multi)polygon, holes included."""
     from matplotlib.path import Path as MplPath
 
     polygons = getattr(geom, "geoms", [geom])
     rings = [ring for p in polygons if not p.is_empty for ring in (p.exterior, *p.interiors)]
-    path = MplPath.make_compound_path(*[MplPath(np.asarray(r.coords)[:, :2], closed=True) for r in rings])
-    return PathPatch(path, **style)
+    return MplPath.make_compound_path(*[MplPath(np.asarray(r.coords)[:, :2], closed=True) for r in rings])
+
+
+def _shape_patch(geom, **style):
+    from matplotlib.patches import PathPatch
+
+    return PathPatch(_shape_path(geom), **style)
+
+
+def _shapes(ax, geoms, **style):
+    """Many outlines as one collection (one artist to draw, not one per shape)."""
+    from matplotlib.collections import PathCollection
+
+    ax.add_collection(PathCollection([_shape_path(g) for g in geoms], **style))
 
 
 def territory_map(areas: pd.DataFrame, highlight, background=None, legend_title: str = ""):
@@ -240,11 +255,12 @@ def territory_map(areas: pd.DataFrame, highlight, background=None, legend_title:
     ``background`` (other areas of the région) in light grey. Longitude / latitude drawn with the
     scale of the mean latitude, so that shapes are not stretched."""
     fig, ax = plt.subplots(figsize=(6.2, 5.2))
-    for geom in background if background is not None else []:
-        ax.add_patch(_shape_patch(geom, facecolor="#f0f0f0", edgecolor="#bdbdbd", linewidth=0.4))
-    for r in areas.itertuples():
-        hatch = "///" if r.judgement == "non calculable" else None
-        ax.add_patch(_shape_patch(r.geometry, facecolor=COLOURS[r.judgement], edgecolor="#ffffff", linewidth=0.8, hatch=hatch))
+    if background:
+        _shapes(ax, background, facecolor="#f0f0f0", edgecolor="#bdbdbd", linewidth=0.4)
+    plain = areas[areas["judgement"] != "non calculable"]
+    _shapes(ax, plain["geometry"], facecolors=[COLOURS[j] for j in plain["judgement"]], edgecolor="#ffffff", linewidth=0.8)
+    for geom in areas.loc[areas["judgement"] == "non calculable", "geometry"]:
+        ax.add_patch(_shape_patch(geom, facecolor=COLOURS["non calculable"], edgecolor="#ffffff", linewidth=0.8, hatch="///"))
     if highlight is not None:
         ax.add_patch(_shape_patch(highlight, facecolor="none", edgecolor="#000000", linewidth=2.2))
     if "text" in areas and len(areas) <= 30:  # the value on each area, legible on any fill

@@ -126,11 +126,28 @@ def region_ranking(t: Territory, indicator: str = "mortality_icm") -> str:
         "label": peers["territory_code"].map(names), "value": peers["value"], "ci_low": peers["ci_low"],
         "ci_high": peers["ci_high"],
         "judgement": [("non calculable" if s else judgement(g, meta["higher_is"])) for s, g in zip(peers.small_count, peers.sig_france)],
-    }).sort_values("value", ascending=False, na_position="last")
+    }).sort_values("value", ascending=False, na_position="last").reset_index(drop=True)
     france = t.value_row(indicator).value_france
     title = f"{meta['label']} des territoires de la région, avec intervalles de confiance à 95 %"
-    fig = charts.interval_chart(df, meta["label"], reference=france, highlight=t.name, decimals=meta["decimals"])
-    return charts.figure_html(fig, _alt_intervals(title, df, meta["decimals"]), title + f" ; {t.name} en gras.", wide=True)
+    shown, note = _ranking_rows(df, t.name)
+    fig = charts.interval_chart(shown, meta["label"], reference=france, highlight=t.name, decimals=meta["decimals"])
+    return charts.figure_html(fig, _alt_intervals(title, df, meta["decimals"]), title + f" ; {t.name} en gras{note}.", wide=True)
+
+
+RANKING_ROWS = 10  # highest, lowest, and around the territory, when the région has many territories
+
+
+def _ranking_rows(df: pd.DataFrame, name: str) -> tuple[pd.DataFrame, str]:
+    """All the territories when they fit in a readable chart; else the 10 highest, the 10 lowest and
+    the territory with its 10 nearest in the ranking (the full list stays in the alt text)."""
+    if len(df) <= 3 * RANKING_ROWS + 1:
+        return df, ""
+    own = df.index[df["label"] == name]
+    rank = int(own[0]) if len(own) else 0
+    keep = set(range(RANKING_ROWS)) | set(range(len(df) - RANKING_ROWS, len(df))) | \
+        set(range(max(rank - RANKING_ROWS // 2, 0), min(rank + RANKING_ROWS // 2 + 1, len(df))))
+    return df.loc[sorted(keep)], (f" ; {len(keep)} des {len(df)} territoires : les {RANKING_ROWS} plus élevés, "
+                                  f"les {RANKING_ROWS} plus bas et les voisins de {name} dans le classement")
 
 
 def _series(t: Territory) -> list[tuple[str, str]]:

@@ -94,13 +94,18 @@ class Territory:
 
     def value_row(self, indicator: str, sex: str = ENSEMBLE, category: str = TOTAL, period: str | None = None,
                   code: str | None = None) -> pd.Series | None:
-        d = self.all_indicators
-        d = d[(d.territory_code == (code or self.code)) & (d.indicator == indicator) & (d.sex == sex) & (d.category == category)]
+        """The row of one indicator (the latest period unless ``period``), or None."""
+        if not hasattr(self, "_rows"):  # one grouping instead of a scan of every row at each call
+            d = self.all_indicators.sort_values("period")
+            self._rows = {k: g for k, g in d.groupby(["territory_code", "indicator", "sex", "category"], sort=False)}
+        d = self._rows.get((code or self.code, indicator, sex, category))
+        if d is None:
+            return None
         if period is not None:
             d = d[d.period == period]
-        if d.empty:
-            return None
-        return d.sort_values("period").iloc[-1]
+            if d.empty:
+                return None
+        return d.iloc[-1]
 
 
 def area_names(tables) -> dict[str, str]:

@@ -12,8 +12,8 @@ import shapely
 
 from .territories import KIND_DEPARTEMENT, KIND_REGION, departement_area
 
-# Outlines are simplified to about 50 m: invisible at report scale, ten times lighter.
-SIMPLIFY_DEGREES = 0.0005
+# Outlines are simplified to about 100 m: invisible on a map of a région, many times lighter to draw.
+SIMPLIFY_DEGREES = 0.001
 
 
 def shapes(table: pd.DataFrame) -> pd.Series:

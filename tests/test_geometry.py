@@ -143,7 +143,7 @@ def test_demo_map_shows_the_territories_of_the_same_kind(demo_tables):
     assert len(demo_tables["territory_shapes"]) == demo_tables["territories"]["territory_code"].nunique()
     t = report.load_territory("TS-NORD", tables=demo_tables)
     html = figures.region_map(t)
-    assert html.startswith('<figure><div class="figure-frame"><img src="data:image/png;base64,')
+    assert html.startswith('<figure><div class="figure-frame"><img src="data:image/svg+xml;base64,')
     assert "Carte des territoires de santé de la région" in html
     icm = demo_tables["indicators"].query("indicator == 'mortality_icm' and sex == 'ensemble' and territory_code == 'TS-LITTORAL'")
     assert f"Territoire de santé Nacre-Littoral : {round(icm.value.iloc[-1])}" in html

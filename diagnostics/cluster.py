@@ -1,0 +1,85 @@
+"""The same batch on an existing Dask distributed cluster (``run_all.py --scheduler tcp://HOST:PORT``).
+
+Workers need the project installed, nothing else: the processed tables and the notebook are sent
+to them once (broadcast), each worker unpacks them in a temporary folder of its own, builds reports
+with a :class:`~diagnostics.batch.ReportWorker` (its kernel reused between territories), and sends
+the HTML and CSV back; the client writes them. No shared filesystem is needed.
+"""
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from . import config
+
+_UNPACKED: dict[str, Path] = {}
+_LOCK = threading.Lock()
+
+
+def bundle(processed_dir: Path, notebook: Path) -> dict[str, bytes]:
+    """What a worker needs: the processed tables and the report notebook, as bytes."""
+    files = {f"processed/{p.name}": p.read_bytes() for p in sorted(Path(processed_dir).glob("*.parquet"))}
+    files["notebook.ipynb"] = Path(notebook).read_bytes()
+    return files
+
+
+def _unpacked(files: dict[str, bytes], fingerprint: str) -> Path:
+    """This worker's copy of the bundle (written once per build fingerprint)."""
+    with _LOCK:
+        if fingerprint not in _UNPACKED:
+            root = Path(tempfile.mkdtemp(prefix="diagnostic-"))
+            for name, data in files.items():
+                (root / name).parent.mkdir(parents=True, exist_ok=True)
+                (root / name).write_bytes(data)
+            _UNPACKED[fingerprint] = root
+        return _UNPACKED[fingerprint]
+
+
+def remote_report(code: str, files: dict[str, bytes], fingerprint: str, generated: str) -> dict:
+    """Run on a worker: one territory's report, returned rather than written."""
+    from .batch import describe_error, worker_for
+
+    start = time.perf_counter()
+    root = _unpacked(files, fingerprint)
+    worker = worker_for(str(root / "notebook.ipynb"), None)
+    try:
+        html, csv = worker.build(code, str(root / "processed"), generated)
+        return {"territory": code, "ok": True, "seconds": time.perf_counter() - start, "html": html, "csv": csv}
+    except Exception as exc:  # noqa: BLE001 - reported to the client, the batch goes on
+        import nbformat
+
+        nb = getattr(exc, "nb", None)
+        return {"territory": code, "ok": False, "seconds": time.perf_counter() - start, "error": describe_error(exc, nb),
+                "notebook": nbformat.writes(nb) if nb is not None else ""}
+
+
+def build_on_cluster(address: str, codes: list[str], processed_dir: Path, output: Path, generated: str,
+                     fingerprint: str, keep_notebooks: bool, progress) -> list:
+    """Submit every territory to the cluster at ``address``; write each result as it arrives."""
+    from distributed import Client, as_completed
+
+    from .batch import Outcome, report_filename
+    from .io import write_text
+
+    outcomes = []
+    with Client(address, timeout="30s") as client:
+        files = client.scatter(bundle(processed_dir, config.REPORT_NOTEBOOK), broadcast=True)
+        futures = [client.submit(remote_report, code, files, fingerprint, generated, key=f"rapport-{code}-{fingerprint[:12]}",
+                                 pure=False) for code in codes]
+        for future in progress(as_completed(futures), len(futures)):
+            r = future.result()
+            name = report_filename(r["territory"])
+            if r["ok"]:
+                write_text(output / f"{name}.csv", r["csv"])
+                write_text(output / f"{name}.html", r["html"])
+                outcomes.append(Outcome(r["territory"], True, r["seconds"]))
+                continue
+            kept = ""
+            if r["notebook"]:
+                kept = output / "_notebooks" / f"{name}.ipynb"
+                kept.parent.mkdir(parents=True, exist_ok=True)
+                write_text(kept, r["notebook"])
+            outcomes.append(Outcome(r["territory"], False, r["seconds"], r["error"], str(kept)))
+    return outcomes

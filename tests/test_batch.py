@@ -1,0 +1,82 @@
+"""The batch reuses kernels without leaking state, rebuilds only what changed, and runs the same on
+a Dask cluster (a LocalCluster of worker processes on loopback) as on the local pool."""
+import subprocess
+import sys
+
+import pytest
+
+from diagnostics import config
+from diagnostics.batch import ReportWorker
+
+GENERATED = "01/01/2026"
+
+
+def run_all(*args):
+    return subprocess.run([sys.executable, str(config.PROJECT_ROOT / "run_all.py"), *map(str, args)],
+                          capture_output=True, text=True, timeout=900, cwd=config.PROJECT_ROOT)
+
+
+def test_a_reused_kernel_gives_the_same_report_as_a_fresh_one(demo_processed):
+    reused = ReportWorker()
+    try:
+        reused.build("TS-NORD", demo_processed, GENERATED)
+        after_other, csv_after = reused.build("CLS-VALLONS", demo_processed, GENERATED)
+    finally:
+        reused.close()
+    fresh = ReportWorker()
+    try:
+        alone, csv_alone = fresh.build("CLS-VALLONS", demo_processed, GENERATED)
+    finally:
+        fresh.close()
+    assert after_other == alone and csv_after == csv_alone
+    assert "<h1>CLS des Hauts-Vallons</h1>" in alone
+
+
+def test_each_run_starts_from_an_empty_namespace(demo_processed, tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}, cells=[
+        nbformat.v4.new_code_cell("territory = 'X'", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("print(sorted(k for k in globals() if k.startswith('leftover')))\nleftover_from = territory"),
+    ])
+    path = tmp_path / "probe.ipynb"
+    nbformat.write(nb, path)
+    worker = ReportWorker(str(path))
+    try:
+        first = worker.execute({"territory": "A"})
+        second = worker.execute({"territory": "B"})
+    finally:
+        worker.close()
+    assert first.cells[-1].outputs[0]["text"] == "[]\n"
+    assert second.cells[-1].outputs[0]["text"] == "[]\n"  # « leftover_from » of A is gone
+
+
+def test_rerun_with_nothing_changed_rebuilds_nothing_and_force_rebuilds(tmp_path):
+    out, processed = tmp_path / "reports", tmp_path / "processed"
+    first = run_all("TS-SUD", "--output", out, "--processed", processed, "--jobs", "1")
+    assert first.returncode == 0, first.stdout + first.stderr
+    stamp = (out / "TS-SUD.html").stat().st_mtime_ns
+    again = run_all("TS-SUD", "--output", out, "--processed", processed, "--jobs", "1")
+    assert again.returncode == 0
+    assert "rien à reconstruire (--force pour tout refaire)" in again.stderr
+    assert "Aucun rapport reconstruit" in again.stdout
+    assert (out / "TS-SUD.html").stat().st_mtime_ns == stamp
+    forced = run_all("TS-SUD", "--output", out, "--processed", processed, "--jobs", "1", "--force")
+    assert "1 rapport(s) écrit(s)" in forced.stdout and (out / "TS-SUD.html").stat().st_mtime_ns != stamp
+    # a change in the data (here the disclosure threshold) rebuilds
+    changed = run_all("TS-SUD", "--output", out, "--processed", processed, "--jobs", "1", "--threshold", "5")
+    assert "1 rapport(s) écrit(s)" in changed.stdout, changed.stdout + changed.stderr
+
+
+def test_a_dask_cluster_builds_the_same_reports(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    local = run_all("TS-SUD", "CLS-VALLONS", "--output", tmp_path / "local", "--processed", tmp_path / "p1", "--jobs", "2")
+    assert local.returncode == 0, local.stdout + local.stderr
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        remote = run_all("TS-SUD", "CLS-VALLONS", "--output", tmp_path / "remote", "--processed", tmp_path / "p2",
+                         "--scheduler", cluster.scheduler_address)
+    assert remote.returncode == 0, remote.stdout + remote.stderr
+    assert f"Production sur la grappe Dask {cluster.scheduler_address}" in remote.stderr
+    for name in ("TS-SUD.html", "TS-SUD.csv", "CLS-VALLONS.html", "CLS-VALLONS.csv"):
+        assert (tmp_path / "remote" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name
