@@ -21,10 +21,51 @@ COMPARATORS = {"departement": "departement_code", "region": "region_code", "fran
 
 
 def to_areas(df: pd.DataFrame, territories: pd.DataFrame, by: list[str], values: list[str]) -> pd.DataFrame:
-    """Sum commune-level ``values`` over the communes of every area, by ``by``."""
-    members = territories[["territory_code", "commune"]]
-    merged = df.merge(members, on="commune", how="inner")
-    return merged.groupby(["territory_code"] + by, as_index=False, observed=True)[values].sum()
+    """Sum commune-level ``values`` over the communes of every area, by ``by``.
+
+    A sparse membership matrix (areas × communes) times the commune × group matrix of each value:
+    a commune counted in its département, région, EPCI and other territories is not copied once
+    per area, so France at commune level (≈ 35 000 communes × 400 year-sex-age groups) takes seconds
+    and little memory. Only the (area, group) pairs that some commune row feeds are returned, as a
+    merge-and-group-by would.
+    """
+    from scipy import sparse
+
+    members = territories[["territory_code", "commune"]].drop_duplicates()
+    communes = pd.Index(members["commune"].unique())
+    area_i, areas = pd.factorize(members["territory_code"])
+    membership = sparse.csr_matrix((np.ones(len(members)), (area_i, communes.get_indexer(members["commune"]))),
+                                   shape=(len(areas), len(communes)))
+    rows = communes.get_indexer(df["commune"])
+    keep = rows >= 0
+    sub = df.loc[keep, by + values] if by else df.loc[keep, values]
+    group_i, groups = _groups(sub, by)
+    n_groups = int(group_i.max()) + 1 if len(group_i) else 0
+    shape = (len(communes), n_groups)
+
+    def summed(weights):
+        return (membership @ sparse.csr_matrix((weights, (rows[keep], group_i)), shape=shape)).tocoo()
+
+    present = summed(np.ones(len(group_i)))
+    out = pd.DataFrame({"territory_code": np.asarray(areas)[present.row]})
+    for name, labels in groups.items():
+        out[name] = labels[present.col]
+    for value in values:
+        totals = summed(sub[value].to_numpy(dtype=float)).tocsr()
+        out[value] = np.asarray(totals[present.row, present.col]).ravel()
+    return out.sort_values(["territory_code"] + by, kind="stable", ignore_index=True)
+
+
+def _groups(df: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Group number of every row, and each ``by`` column's value per group (columns factorised one
+    by one: much faster than a MultiIndex on millions of rows)."""
+    if not by:
+        return np.zeros(len(df), dtype=np.int64), {}
+    codes, uniques = zip(*(pd.factorize(df[c], sort=False) for c in by))
+    flat = np.ravel_multi_index(codes, [max(len(u), 1) for u in uniques]) if len(df) else np.zeros(0, dtype=np.int64)
+    combos, group_i = np.unique(flat, return_inverse=True)
+    parts = np.unravel_index(combos, [max(len(u), 1) for u in uniques])
+    return group_i, {c: np.asarray(u)[p] for c, u, p in zip(by, uniques, parts)}
 
 
 def departements_of_areas(territories: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:

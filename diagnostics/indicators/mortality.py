@@ -49,15 +49,23 @@ def standard_population(kind: str, france: pd.DataFrame, year: int) -> pd.DataFr
     raise ValueError(f"population standard inconnue « {kind} » (attendu : {', '.join(STANDARDS)})")
 
 
-def pooled_counts(deaths, population, france, territories, years) -> pd.DataFrame:
-    """territory_code, sex, age_band, population (person-years), deaths — France included."""
-    pop = population[population["year"].isin(years)]
-    dth = deaths[deaths["year"].isin(years)]
-    local = pop.merge(dth, on=["commune", "year", "sex", "age_band"], how="outer")
-    local[["population", "deaths"]] = local[["population", "deaths"]].fillna(0)
-    areas = to_areas(local, territories, ["sex", "age_band"], ["population", "deaths"])
-    fr = france[france["year"].isin(years)].groupby(["sex", "age_band"], as_index=False)[["population", "deaths"]].sum()
-    return pd.concat([areas, fr.assign(territory_code=FRANCE_CODE)], ignore_index=True)
+def yearly_counts(deaths, population, france, territories) -> pd.DataFrame:
+    """territory_code, year, sex, age_band, population, deaths for every area and year — France
+    included — computed once, then pooled over any period by :func:`pooled`."""
+    keys = ["year", "sex", "age_band"]
+    # summed to areas apart, then joined: no commune-level merge of millions of rows
+    areas = to_areas(population, territories, keys, ["population"]).merge(
+        to_areas(deaths, territories, keys, ["deaths"]), on=["territory_code"] + keys, how="outer")
+    areas[["population", "deaths"]] = areas[["population", "deaths"]].fillna(0)
+    fr = france.groupby(["year", "sex", "age_band"], as_index=False, observed=True)[["population", "deaths"]].sum()
+    out = pd.concat([areas, fr.assign(territory_code=FRANCE_CODE)], ignore_index=True)
+    return out.astype({"year": "int64", "sex": str, "age_band": str})
+
+
+def pooled(yearly: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+    """territory_code, sex, age_band, population (person-years), deaths over ``years``."""
+    part = yearly[yearly["year"].isin(years)]
+    return part.groupby(["territory_code", "sex", "age_band"], as_index=False)[["population", "deaths"]].sum()
 
 
 def _with_ensemble(df: pd.DataFrame, by: list[str], values: list[str]) -> pd.DataFrame:
@@ -102,14 +110,14 @@ def _icm(counts: pd.DataFrame, indicator: str, period: str) -> pd.DataFrame:
 TREND_WINDOW_YEARS = 3  # moyennes triennales glissantes: enough deaths for small territories, several points
 
 
-def icm_trend(deaths, population, france, territories) -> pd.DataFrame:
+def icm_trend(yearly: pd.DataFrame) -> pd.DataFrame:
     """``mortality_icm_trend``: the ICM over every rolling three-year period of the years available
     (each period against France's rates of the same period)."""
-    common = sorted(set(deaths["year"]) & set(population["year"]) & set(france["year"]))
+    local = yearly[yearly["territory_code"] != FRANCE_CODE]
+    common = sorted(set(local["year"]) & set(yearly.loc[yearly["territory_code"] == FRANCE_CODE, "year"]))
     windows = [common[i:i + TREND_WINDOW_YEARS] for i in range(len(common) - TREND_WINDOW_YEARS + 1)]
     windows = [w for w in windows if w[-1] - w[0] == TREND_WINDOW_YEARS - 1]
-    frames = [_icm(pooled_counts(deaths, population, france, territories, w), "mortality_icm_trend", period_label(w))
-              for w in windows]
+    frames = [_icm(pooled(yearly, w), "mortality_icm_trend", period_label(w)) for w in windows]
     return pd.concat(frames, ignore_index=True) if frames else rows(pd.DataFrame(columns=["territory_code", "value"]),
                                                                      "mortality_icm_trend", "indice (France = 100)")
 
@@ -120,8 +128,9 @@ def mortality_indicators(deaths, population, france, territories, standard_kind:
     years = mortality_period(deaths, population, period_years)
     period = period_label(years)
     standard = standard_population(standard_kind, france, years[-1])
-    counts = pooled_counts(deaths, population, france, territories, years)
+    yearly = yearly_counts(deaths, population, france, territories)
+    counts = pooled(yearly, years)
     premature = counts[counts["age_band"].isin(PREMATURE_BANDS)]
     frames = _family(counts, standard, period, "mortality") + _family(premature, standard, period, "premature_mortality")
-    frames.append(icm_trend(deaths, population, france, territories))
+    frames.append(icm_trend(yearly))
     return pd.concat(frames, ignore_index=True), standard
