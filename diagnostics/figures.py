@@ -131,7 +131,8 @@ def region_ranking(t: Territory, indicator: str = "mortality_icm") -> str:
     title = f"{meta['label']} des territoires de la région, avec intervalles de confiance à 95 %"
     shown, note = _ranking_rows(df, t.name)
     fig = charts.interval_chart(shown, meta["label"], reference=france, highlight=t.name, decimals=meta["decimals"])
-    return charts.figure_html(fig, _alt_intervals(title, df, meta["decimals"]), title + f" ; {t.name} en gras{note}.", wide=True)
+    return charts.figure_html(fig, _alt_intervals(title + note, shown, meta["decimals"]), title + f" ; {t.name} en gras{note}.",
+                              wide=True)
 
 
 RANKING_ROWS = 10  # highest, lowest, and around the territory, when the région has many territories
@@ -227,14 +228,20 @@ PLURAL_KINDS = {"département": "départements", "territoire de santé": "territ
                 "contrat local de santé": "contrats locaux de santé", "atelier santé ville": "ateliers santé ville"}
 
 
+MAP_MAX_AREAS = 150  # the EPCI of the largest région; beyond, the map keeps to the territory's département
+
+
 def _map_areas(t: Territory) -> tuple[list[str], str]:
     """The areas the map colours: the territories of the same kind as this one when there are several
-    (they usually tile the région: EPCI, territoires de santé), else the départements."""
+    (they usually tile the région: EPCI, territoires de santé), else the départements. When they are
+    more than a map can show legibly, those of the territory's département."""
     terr = t.tables["territories"].drop_duplicates("territory_code")
     region = terr[terr["region_code"] == t.region_code]
-    same_kind = region.loc[region["reported"] & (region["kind"] == t.kind), "territory_code"].tolist()
+    same_kind = region[region["reported"] & (region["kind"] == t.kind)]
+    if len(same_kind) > MAP_MAX_AREAS:
+        same_kind = same_kind[same_kind["departement_code"] == t.departement_code]
     if len(same_kind) > 1:
-        return same_kind, t.kind
+        return same_kind["territory_code"].tolist(), t.kind
     deps = region.loc[region["kind"] == KIND_DEPARTEMENT, "territory_code"].unique().tolist()
     return deps, KIND_DEPARTEMENT
 

@@ -95,10 +95,12 @@ class Territory:
     def value_row(self, indicator: str, sex: str = ENSEMBLE, category: str = TOTAL, period: str | None = None,
                   code: str | None = None) -> pd.Series | None:
         """The row of one indicator (the latest period unless ``period``), or None."""
-        if not hasattr(self, "_rows"):  # one grouping instead of a scan of every row at each call
-            d = self.all_indicators.sort_values("period")
-            self._rows = {k: g for k, g in d.groupby(["territory_code", "indicator", "sex", "category"], sort=False)}
-        d = self._rows.get((code or self.code, indicator, sex, category))
+        code = code or self.code
+        rows = self.__dict__.setdefault("_rows", {})
+        if code not in rows:  # one grouping per area asked for, not a scan of every row at each call
+            d = self.all_indicators[self.all_indicators.territory_code == code].sort_values("period")
+            rows[code] = {k: g for k, g in d.groupby(["indicator", "sex", "category"], sort=False)}
+        d = rows[code].get((indicator, sex, category))
         if d is None:
             return None
         if period is not None:
