@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -60,13 +61,24 @@ def judgement(sig: str, higher_is: str) -> str:
 
 
 def load_tables(processed_dir: Path | str | None = None) -> dict[str, pd.DataFrame]:
+    """The processed tables a report needs (read once per process while the files are unchanged: a
+    worker building hundreds of reports reads them once; callers must not modify the frames)."""
     processed_dir = Path(processed_dir or PROCESSED_DIR)
     missing = [t for t in TABLES if not (processed_dir / f"{t}.parquet").exists()]
     if missing:
         raise FileNotFoundError(
             f"{processed_dir} : table(s) {', '.join(missing)} absente(s) ; lancez d'abord « python run_all.py »"
         )
-    return {t: pd.read_parquet(processed_dir / f"{t}.parquet") for t in TABLES}
+    files = tuple((t, (processed_dir / f"{t}.parquet").stat()) for t in TABLES)
+    return dict(_read_tables(str(processed_dir.resolve()), tuple((t, st.st_mtime_ns, st.st_size) for t, st in files)))
+
+
+@lru_cache(maxsize=2)
+def _read_tables(directory: str, identity: tuple) -> tuple:
+    """Keyed by every file's modification time and size, so a rebuilt table is read again."""
+    tables = {t: pd.read_parquet(Path(directory) / f"{t}.parquet") for t, _, _ in identity}
+    tables["published"] = publishable_indicators(tables["indicators"])
+    return tuple(tables.items())
 
 
 @dataclass
@@ -126,7 +138,7 @@ def load_territory(code: str, processed_dir: Path | str | None = None, tables=No
         raise KeyError(f"territoire « {code} » inconnu ; territoires disponibles : {known}")
     first = rows.iloc[0]
     names = area_names(tables)
-    published = publishable_indicators(tables["indicators"])
+    published = tables["published"] if "published" in tables else publishable_indicators(tables["indicators"])
     return Territory(
         code=code, name=first.territory_name, kind=first.kind, communes=sorted(rows["commune"]),
         departement_code=first.departement_code, departement_name=names.get(first.departement_code, ""),
