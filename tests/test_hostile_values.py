@@ -1,0 +1,39 @@
+"""Territory names with markup, quotes, accents and great length are shown as text, never run; a code
+that is not a safe file name is refused before anything is written."""
+import base64
+import re
+import subprocess
+import sys
+
+from diagnostics import config
+
+HOSTILE = '<script>alert("x")</script> & "Côte d\'Opale" — Communauté de communes du Pays des Sept Vallées et du Ternois'
+
+
+def run_all(*args):
+    return subprocess.run([sys.executable, str(config.PROJECT_ROOT / "run_all.py"), *map(str, args)],
+                          capture_output=True, text=True, timeout=600, cwd=config.PROJECT_ROOT)
+
+
+def test_hostile_name_is_escaped_everywhere(raw_copy, tmp_path):
+    with open(raw_copy / "territoires.csv", "a", encoding="utf-8") as f:
+        f.write(f"CLS-HOSTILE;\"{HOSTILE.replace(chr(34), chr(34) * 2)}\";contrat local de santé;96101 96102 96103\n")
+    r = run_all("CLS-HOSTILE", "--raw", raw_copy, "--output", tmp_path / "out", "--processed", tmp_path / "p", "--jobs", "1")
+    assert r.returncode == 0, r.stdout + r.stderr
+    for name in ("CLS-HOSTILE.html", "index.html"):
+        text = (tmp_path / "out" / name).read_text(encoding="utf-8")
+        assert "<script>alert" not in text
+        assert "&lt;script&gt;alert(" in text and "&lt;/script&gt; &amp; " in text, name  # shown as text
+        for svg in re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", text):
+            assert b"<script>alert" not in base64.b64decode(svg)  # matplotlib escapes the labels of the figures
+    csv = (tmp_path / "out" / "CLS-HOSTILE.csv").read_text(encoding="utf-8-sig")
+    assert HOSTILE.replace('"', '""') in csv  # quoted as CSV, unchanged
+
+
+def test_code_that_would_leave_the_output_folder_is_refused(raw_copy, tmp_path):
+    with open(raw_copy / "territoires.csv", "a", encoding="utf-8") as f:
+        f.write("../evade;Évasion;contrat local de santé;96101\n")
+    r = run_all("../evade", "--raw", raw_copy, "--output", tmp_path / "out", "--processed", tmp_path / "p", "--jobs", "1")
+    assert r.returncode == 2
+    assert "code de territoire « ../evade » inutilisable comme nom de fichier" in r.stderr
+    assert not (tmp_path / "evade.html").exists() and not list((tmp_path).glob("*.html"))
