@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import re
 import sys
@@ -71,7 +72,6 @@ class ReportWorker:
     def __init__(self, notebook: str = str(config.REPORT_NOTEBOOK), kernel: str | None = None):
         from papermill.iorw import load_notebook_node
 
-        self.notebook = notebook
         self.base = load_notebook_node(notebook)
         self.kernel = kernel or kernel_name()
         self.exporter = html_exporter()
@@ -152,37 +152,48 @@ def worker_for(notebook: str, kernel: str | None) -> ReportWorker:
     return _WORKERS[key]
 
 
+def write_report(output: Path, code: str, body: str, csv_text: str) -> None:
+    """``<code>.csv`` then ``<code>.html`` (each replaced atomically)."""
+    name = report_filename(code)
+    write_text(output / f"{name}.csv", csv_text)
+    write_text(output / f"{name}.html", body)
+
+
+def keep_notebook(output: Path, code: str, notebook_text: str) -> str:
+    """An executed notebook kept for debugging in ``<output>/_notebooks``; its path."""
+    path = output / "_notebooks" / f"{report_filename(code)}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_text(path, notebook_text)
+    return str(path)
+
+
 def build_report(code: str, processed_dir: str, output_dir: str, keep_notebooks: bool, generated: str,
                  notebook: str = str(config.REPORT_NOTEBOOK), kernel: str | None = None) -> Outcome:
     """Execute the report notebook for one territory and write ``<code>.html`` and ``<code>.csv``."""
     import nbformat
 
     start = time.perf_counter()
-    name = report_filename(code)
     output = Path(output_dir)
-    debug_dir = output / "_notebooks"
-    executed = debug_dir / f"{name}.ipynb"
+    report_filename(code)
     worker = worker_for(notebook, kernel)
     try:
         body, csv_text = worker.build(code, processed_dir, generated)
-        write_text(output / f"{name}.csv", csv_text)
-        write_text(output / f"{name}.html", body)
+        write_report(output, code, body, csv_text)
     except Exception as exc:  # one territory's failure must not stop the batch
         nb = getattr(exc, "nb", None)
-        if nb is not None:
-            debug_dir.mkdir(parents=True, exist_ok=True)
-            write_text(executed, nbformat.writes(nb))
-        return Outcome(code, False, time.perf_counter() - start, describe_error(exc, nb), str(executed) if nb is not None else "")
+        kept = keep_notebook(output, code, nbformat.writes(nb)) if nb is not None else ""
+        return Outcome(code, False, time.perf_counter() - start, describe_error(exc), kept)
     if keep_notebooks:
-        debug_dir.mkdir(parents=True, exist_ok=True)
-        write_text(executed, nbformat.writes(worker.last_notebook))
+        keep_notebook(output, code, nbformat.writes(worker.last_notebook))
     return Outcome(code, True, time.perf_counter() - start)
 
 
-def describe_error(exc: Exception, nb=None) -> str:
+def describe_error(exc: Exception) -> str:
+    """The failing cell and its error, for the summary (the executed notebook rides on ``exc.nb``)."""
     from nbclient.exceptions import CellExecutionError
 
     if isinstance(exc, CellExecutionError):
+        nb = getattr(exc, "nb", None)
         number = next((i + 1 for i, c in enumerate(nb.cells if nb is not None else [])
                        if any(o.get("output_type") == "error" for o in c.get("outputs", []))), "?")
         return f"cellule {number} du notebook : {exc.ename} : {exc.evalue}"
@@ -259,8 +270,6 @@ def build_fingerprint(processed_dir: Path, notebook: Path) -> str:
 
 
 def read_state(output: Path) -> dict[str, str]:
-    import json
-
     try:
         return json.loads((output / STATE_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -333,15 +342,8 @@ def run(args: argparse.Namespace) -> int:
         outcomes = build_all(todo, args, generated)
     state.update({o.territory: fingerprint for o in outcomes if o.ok})
     state.update({o.territory: "" for o in outcomes if not o.ok})
-    import json
-
     write_text(args.output / STATE_FILE, json.dumps(state, indent=1, sort_keys=True))
-    try:  # keep the debugging folder only when it holds something
-        (args.output / "_notebooks").rmdir()
-    except OSError:
-        pass
-    built = {o.territory for o in outcomes if o.ok} | set(fresh) | {c for c, f in state.items() if f == fingerprint
-                                                                   and (args.output / f"{c}.html").exists()}
+    built = set(up_to_date(list(state), state, fingerprint, args.output))  # this run's and earlier up-to-date reports
     write_text(args.output / "index.html", index_html(load_tables(args.processed), built, generated))
     print_summary(outcomes, time.perf_counter() - started, args.output)
     return 0 if all(o.ok for o in outcomes) else 1

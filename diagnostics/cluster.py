@@ -37,8 +37,11 @@ def _unpacked(files: dict[str, bytes], fingerprint: str) -> Path:
         return _UNPACKED[fingerprint]
 
 
-def remote_report(code: str, files: dict[str, bytes], fingerprint: str, generated: str) -> dict:
-    """Run on a worker: one territory's report, returned rather than written."""
+def remote_report(code: str, files: dict[str, bytes], fingerprint: str, generated: str, keep_notebook: bool) -> dict:
+    """Run on a worker: one territory's report, returned rather than written (with the executed
+    notebook when it failed or ``keep_notebook``)."""
+    import nbformat
+
     from .batch import describe_error, worker_for
 
     start = time.perf_counter()
@@ -46,12 +49,11 @@ def remote_report(code: str, files: dict[str, bytes], fingerprint: str, generate
     worker = worker_for(str(root / "notebook.ipynb"), None)
     try:
         html, csv = worker.build(code, str(root / "processed"), generated)
-        return {"territory": code, "ok": True, "seconds": time.perf_counter() - start, "html": html, "csv": csv}
+        return {"territory": code, "ok": True, "seconds": time.perf_counter() - start, "html": html, "csv": csv,
+                "notebook": nbformat.writes(worker.last_notebook) if keep_notebook else ""}
     except Exception as exc:  # noqa: BLE001 - reported to the client, the batch goes on
-        import nbformat
-
         nb = getattr(exc, "nb", None)
-        return {"territory": code, "ok": False, "seconds": time.perf_counter() - start, "error": describe_error(exc, nb),
+        return {"territory": code, "ok": False, "seconds": time.perf_counter() - start, "error": describe_error(exc),
                 "notebook": nbformat.writes(nb) if nb is not None else ""}
 
 
@@ -60,26 +62,19 @@ def build_on_cluster(address: str, codes: list[str], processed_dir: Path, output
     """Submit every territory to the cluster at ``address``; write each result as it arrives."""
     from distributed import Client, as_completed
 
-    from .batch import Outcome, report_filename
-    from .io import write_text
+    from .batch import Outcome, keep_notebook, write_report
 
     outcomes = []
     with Client(address, timeout="30s") as client:
         files = client.scatter(bundle(processed_dir, config.REPORT_NOTEBOOK), broadcast=True)
-        futures = [client.submit(remote_report, code, files, fingerprint, generated, key=f"rapport-{code}-{fingerprint[:12]}",
-                                 pure=False) for code in codes]
+        futures = [client.submit(remote_report, code, files, fingerprint, generated, keep_notebooks,
+                                 key=f"rapport-{code}-{fingerprint[:12]}", pure=False) for code in codes]
         for future in progress(as_completed(futures), len(futures)):
             r = future.result()
-            name = report_filename(r["territory"])
+            kept = keep_notebook(output, r["territory"], r["notebook"]) if r["notebook"] else ""
             if r["ok"]:
-                write_text(output / f"{name}.csv", r["csv"])
-                write_text(output / f"{name}.html", r["html"])
+                write_report(output, r["territory"], r["html"], r["csv"])
                 outcomes.append(Outcome(r["territory"], True, r["seconds"]))
-                continue
-            kept = ""
-            if r["notebook"]:
-                kept = output / "_notebooks" / f"{name}.ipynb"
-                kept.parent.mkdir(parents=True, exist_ok=True)
-                write_text(kept, r["notebook"])
-            outcomes.append(Outcome(r["territory"], False, r["seconds"], r["error"], str(kept)))
+            else:
+                outcomes.append(Outcome(r["territory"], False, r["seconds"], r["error"], kept))
     return outcomes

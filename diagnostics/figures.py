@@ -251,10 +251,11 @@ NO_MAP = ('<p class="note">Carte non disponible : aucun fond de carte (contours 
 
 
 def areas_map(tables: dict, indicators: pd.DataFrame, codes: list[str], kind: str, indicator: str = "mortality_icm",
-              highlight: str | None = None, highlight_label: str = "") -> str:
+              highlight: str | None = None, highlight_label: str = "", outlines: pd.Series | None = None) -> str:
     """Map of ``codes`` (areas of one kind) coloured by their difference with France on ``indicator``,
-    ``highlight`` outlined, the région's départements in the background."""
-    outlines = shapes(tables["territory_shapes"])
+    ``highlight`` outlined, the région's départements in the background (``outlines``: the decoded
+    ``territory_shapes``, when the caller has them)."""
+    outlines = shapes(tables["territory_shapes"]) if outlines is None else outlines
     if outlines.empty:
         return NO_MAP
     meta = indicator_metadata()[indicator]
@@ -291,13 +292,14 @@ def region_map(t: Territory, indicator: str = "mortality_icm") -> str:
     own = t.code in outlines.index
     highlight = t.code if own else t.departement_code
     label = t.name if own else f"{t.departement_name} (département de {t.name})"
-    return areas_map(t.tables, t.all_indicators, codes, kind, indicator, highlight, label)
+    return areas_map(t.tables, t.all_indicators, codes, kind, indicator, highlight, label, outlines)
 
 
 def establishments_map(t: Territory) -> str:
     """Where the territory's medico-social establishments are, sized by installed places ("" without
     outline or FINESS coordinates)."""
-    outline = shapes(t.tables["territory_shapes"]).get(t.code)
+    own = t.tables["territory_shapes"]
+    outline = shapes(own[own["territory_code"] == t.code]).get(t.code)
     places = t.tables["finess_places"]
     if outline is None or "lon" not in places:
         return ""

@@ -7,11 +7,12 @@ import html
 import numpy as np
 
 from . import config
-from .disclosure import SMALL_COUNT_LABEL, publishable_indicators
+from .disclosure import SMALL_COUNT_LABEL
 from .figures import PLURAL_KINDS, areas_map
 from .formatting import fr_interval, fr_number, fr_value
 from .indicators.metadata import indicator_metadata
-from .report import JUDGEMENT_LABELS, judgement
+from .report import JUDGEMENT_LABELS, judgement, published_indicators
+from .territory_shapes import shapes
 
 HEADLINES = {"mortality_icm": "ICM (France = 100)", "premature_mortality_icm": "ICM prématuré (< 65 ans)",
              "css_rate": "Bénéficiaires de la CSS (%)", "care_spending_index": "Dépense à âge égal (France = 100)",
@@ -40,13 +41,19 @@ document.querySelectorAll("table.sortable th button").forEach(function (button, 
 """
 
 
-def _cell(ind, code: str, indicator: str) -> str:
+def _latest(ind) -> dict:
+    """(territory, indicator) → its latest both-sexes total row, found once for the whole table."""
+    d = ind[(ind.sex == "ensemble") & (ind.category == "total")].sort_values("period")
+    d = d.drop_duplicates(["territory_code", "indicator"], keep="last")
+    return {(r.territory_code, r.indicator): r for r in d.itertuples(index=False)}
+
+
+def _cell(latest: dict, code: str, indicator: str) -> str:
     """A headline cell: value [CI], the reading in words, coloured by significance, sortable by value."""
     meta = indicator_metadata()[indicator]
-    r = ind[(ind.territory_code == code) & (ind.indicator == indicator) & (ind.sex == "ensemble") & (ind.category == "total")]
-    if r.empty:
+    r = latest.get((code, indicator))
+    if r is None:
         return '<td data-sort="">–</td>'
-    r = r.sort_values("period").iloc[-1]
     if r.small_count or r.value != r.value:
         return f'<td data-sort="" class="sig-non-calculable">{SMALL_COUNT_LABEL}<br><small>non calculable</small></td>'
     verdict = judgement(r.sig_france, meta["higher_is"])
@@ -58,16 +65,18 @@ def _cell(ind, code: str, indicator: str) -> str:
 
 def _maps(tables, ind, areas) -> str:
     """One map per kind of territory that has several (they usually tile the région)."""
+    outlines = shapes(tables["territory_shapes"])
     out = []
     for kind, group in areas.groupby("kind", sort=False):
         if len(group) > 1:
             out.append(f"<h3>{html.escape(PLURAL_KINDS.get(kind, kind).capitalize())}</h3>"
-                       + areas_map(tables, ind, list(group["territory_code"]), kind))
+                       + areas_map(tables, ind, list(group["territory_code"]), kind, outlines=outlines))
     return "".join(out)
 
 
 def index_html(tables, built: set[str], generated: str) -> str:
-    ind = publishable_indicators(tables["indicators"])
+    ind = published_indicators(tables)
+    latest = _latest(ind)
     terr = tables["territories"]
     areas = terr[terr["reported"]].drop_duplicates("territory_code")
     communes = terr[terr["reported"]].groupby("territory_code")["commune"].count()
@@ -84,7 +93,7 @@ def index_html(tables, built: set[str], generated: str) -> str:
         rows.append(f"<tr><td>{link}</td><td>{esc(r.kind)}</td><td data-sort=\"{communes[r.territory_code]}\">"
                     f"{fr_number(communes[r.territory_code])}</td>"
                     f"<td data-sort=\"{'' if pop != pop else f'{pop:.0f}'}\">{'' if pop != pop else fr_number(pop)}</td>"
-                    + "".join(_cell(ind, r.territory_code, i) for i in HEADLINES) + f"<td>{csv}</td></tr>")
+                    + "".join(_cell(latest, r.territory_code, i) for i in HEADLINES) + f"<td>{csv}</td></tr>")
     headers = ["Territoire", "Type", "Communes", "Habitants"] + list(HEADLINES.values()) + ["Données"]
     head = "".join(f'<th scope="col"><button type="button">{esc(h)}</button></th>' for h in headers[:-1]) + '<th scope="col">Données</th>'
     region = esc(terr.loc[terr["kind"] == "région", "territory_name"].iloc[0]) if (terr["kind"] == "région").any() else ""

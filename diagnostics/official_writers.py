@@ -137,14 +137,13 @@ def r_file_csv(path, rows: pd.DataFrame) -> None:
 def rniam_csv(path, insured: pd.DataFrame) -> None:
     """The RNIAM protected-population extract (``l_dpt,dpt,`` then 19 age columns for men and 19 for women
     suffixed ``.1``) from ``departement_code, sex, age_band, insured`` with bands ``00-04`` … ``90+``."""
-    from .sources.cnam_reimbursements import RNIAM_BANDS
+    from .sources.cnam_reimbursements import RNIAM_AGE_BANDS, RNIAM_BANDS
 
-    bands = [f"{a:02d}-{a + 4:02d}" for a in range(0, 90, 5)] + ["90+"]
     header = ["l_dpt", "dpt"] + RNIAM_BANDS + [f"{b}.1" for b in RNIAM_BANDS]
     lines = [",".join(header)]
     table = insured.set_index(["departement_code", "sex", "age_band"])["insured"]
     for dep in sorted(insured["departement_code"].unique()):
-        values = [f"{float(table.get((dep, sex, band), 0)):.1f}" for sex in ("M", "F") for band in bands]
+        values = [f"{float(table.get((dep, sex, band), 0)):.1f}" for sex in ("M", "F") for band in RNIAM_AGE_BANDS]
         lines.append(",".join([f"{dep}-Département {dep}", dep] + values))
     Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
 

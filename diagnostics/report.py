@@ -73,6 +73,11 @@ def load_tables(processed_dir: Path | str | None = None) -> dict[str, pd.DataFra
     return dict(_read_tables(str(processed_dir.resolve()), tuple((t, st.st_mtime_ns, st.st_size) for t, st in files)))
 
 
+def published_indicators(tables: dict) -> pd.DataFrame:
+    """The publishable indicator rows (computed once when the tables come from :func:`load_tables`)."""
+    return tables["published"] if "published" in tables else publishable_indicators(tables["indicators"])
+
+
 @lru_cache(maxsize=2)
 def _read_tables(directory: str, identity: tuple) -> tuple:
     """Keyed by every file's modification time and size, so a rebuilt table is read again."""
@@ -138,7 +143,7 @@ def load_territory(code: str, processed_dir: Path | str | None = None, tables=No
         raise KeyError(f"territoire « {code} » inconnu ; territoires disponibles : {known}")
     first = rows.iloc[0]
     names = area_names(tables)
-    published = tables["published"] if "published" in tables else publishable_indicators(tables["indicators"])
+    published = published_indicators(tables)
     return Territory(
         code=code, name=first.territory_name, kind=first.kind, communes=sorted(rows["commune"]),
         departement_code=first.departement_code, departement_name=names.get(first.departement_code, ""),

@@ -172,7 +172,8 @@ def test_css_file_with_departements_and_split(tmp_path):
 
 @pytest.mark.skipif(not SAMPLES.exists(), reason="../shared/formats/samples absent")
 def test_every_series_and_departement_of_the_official_r_file_description_is_known():
-    from diagnostics.sources.cnam_reimbursements import DEPARTEMENT, departement_codes, item_of_series
+    from diagnostics.sources.cnam_reimbursements import departement_codes, item_of_series
+    from diagnostics.sources.tables import DEPARTEMENT_CODE
 
     described = SAMPLES / "R_files_descriptif_csv"
     series = pd.read_csv(described / "serie.csv", sep=";", dtype=str)["serie"].str.strip()
@@ -183,6 +184,6 @@ def test_every_series_and_departement_of_the_official_r_file_description_is_know
     assert by_item["11611"] == "" and by_item["118"] == ""  # indemnités journalières, capital décès: not care
     deps = pd.read_csv(described / "dpt.csv", sep=";", dtype=str)
     codes = departement_codes(deps["dpt"])
-    assert codes.str.match(DEPARTEMENT).all() and codes.is_unique
+    assert codes.str.match(DEPARTEMENT_CODE).all() and codes.is_unique
     assert {"01", "2A", "59", "971", "976"} <= set(codes)
     assert departement_codes(deps["l_dpt"]).tolist() == codes.tolist()  # « 5-Nord » is the Nord too

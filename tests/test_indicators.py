@@ -1,5 +1,4 @@
 """Indicator families on small constructed inputs, checked by hand, and on the demo."""
-import numpy as np
 import pandas as pd
 import pytest
 

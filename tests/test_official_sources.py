@@ -1,7 +1,6 @@
 """Readers of the official files as published (INSEE, FINESS, CNAM), with their real quirks."""
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 

@@ -55,15 +55,22 @@ def care_spending_indicators(spending, france_spending, population, territories)
     both = pd.concat([local, fr_obs.assign(territory_code=FRANCE_CODE)], ignore_index=True)
     both = both.rename(columns={"item": "category"})
 
-    fr_per_head = both[both["territory_code"] == FRANCE_CODE].set_index("category")["amount"] / fr_pop["population"].sum()
+    return _spending_rows(both, period)
+
+
+def _spending_rows(both: pd.DataFrame, period: str, method: str = "", not_computable: str = "") -> pd.DataFrame:
+    """The three indicators from ``both`` (territory_code, category, amount, expected, population;
+    France included): per head, index = observed / expected × 100, and the index × France's per head."""
+    france = both[both["territory_code"] == FRANCE_CODE]
+    fr_per_head = france.set_index("category")["amount"] / france["population"].iloc[0]
     per_capita = both.assign(value=both["amount"] / both["population"], numerator=both["amount"], denominator=both["population"])
     index = both.assign(value=both["amount"] / both["expected"] * 100, numerator=both["amount"], denominator=both["expected"])
     adjusted = index.assign(value=index["value"] * index["category"].map(fr_per_head) / 100)
     return pd.concat(
         [
-            rows(per_capita, "care_spending_per_capita", "€ par habitant", period=period),
-            rows(index, "care_spending_index", "indice (France = 100)", period=period),
-            rows(adjusted, "care_spending_age_adjusted", "€ par habitant", period=period),
+            rows(per_capita, "care_spending_per_capita", "€ par habitant", period=period, method=method),
+            rows(index, "care_spending_index", "indice (France = 100)", period=period, method=method + not_computable),
+            rows(adjusted, "care_spending_age_adjusted", "€ par habitant", period=period, method=method + not_computable),
         ],
         ignore_index=True,
     )
@@ -101,20 +108,8 @@ def departemental_care_spending_indicators(dep_spending, insured, france_spendin
 
     expected = _expected_from_profile(people, france_spending, both, year)
     both = both.merge(expected, on=["territory_code", "category"], how="left")
-    fr_per_head = both[both["territory_code"] == FRANCE_CODE].set_index("category")["amount"] / \
-        both.loc[both["territory_code"] == FRANCE_CODE, "population"].iloc[0]
-    per_capita = both.assign(value=both["amount"] / both["population"], numerator=both["amount"], denominator=both["population"])
-    index = both.assign(value=both["amount"] / both["expected"] * 100, numerator=both["amount"], denominator=both["expected"])
-    adjusted = index.assign(value=index["value"] * index["category"].map(fr_per_head) / 100)
     no_profile = "" if both["expected"].notna().any() else " ; non calculable : profil national des dépenses par âge absent"
-    return pd.concat(
-        [
-            rows(per_capita, "care_spending_per_capita", "€ par habitant", period=str(year), method=method),
-            rows(index, "care_spending_index", "indice (France = 100)", period=str(year), method=method + no_profile),
-            rows(adjusted, "care_spending_age_adjusted", "€ par habitant", period=str(year), method=method + no_profile),
-        ],
-        ignore_index=True,
-    )
+    return _spending_rows(both, str(year), method, no_profile)
 
 
 def _expected_from_profile(people, france_spending, both, year) -> pd.DataFrame:

@@ -23,15 +23,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from ..formatting import fr_number
 from .errors import RawDataError
-from .tables import read_text, restore_leading_zeros
+from .tables import DEPARTEMENT_CODE, read_text, restore_leading_zeros
 
 SERIES_TABLE = Path(__file__).with_name("reference") / "cnam_series_postes.csv"
 R_COLUMNS = ("sns_date", "serie", "dpt", "rem_mon")
-DEPARTEMENT = re.compile(r"^(?:\d{2}|2[AB]|9\d{2})$")  # 9xx: overseas (and the fictional demo)
 UNKNOWN_DEPARTEMENTS = {"99", "999", "00", "000", ""}
 # Cnam codes that are not INSEE codes: the Nord is written « 5N » (label « 5-Nord ») in RNIAM extracts.
 CNAM_DEPARTEMENTS = {"5N": "59"}
+BLOCK_BYTES = 1 << 24
 
 
 def departement_codes(values: pd.Series) -> pd.Series:
@@ -40,7 +41,6 @@ def departement_codes(values: pd.Series) -> pd.Series:
     # « 5-Nord »: the Cnam label of the Nord, whose prefix would otherwise read as 05 (Hautes-Alpes)
     codes = upper.where(~upper.str.startswith("5-NORD"), "59").str.split("-").str[0].replace(CNAM_DEPARTEMENTS)
     return restore_leading_zeros(codes, 2)
-BLOCK_BYTES = 1 << 24
 
 
 @lru_cache(maxsize=1)
@@ -117,8 +117,8 @@ def _block(batch: pa.RecordBatch, path: Path, first_line: int) -> pd.DataFrame:
     dep_codes, deps = _encoded(batch, "dpt")
     dep = departement_codes(deps.astype(str))
     unknown = dep.isin(UNKNOWN_DEPARTEMENTS)
-    if (~unknown & ~dep.str.match(DEPARTEMENT)).any():
-        fail(dep_codes, deps, ~unknown & ~dep.str.match(DEPARTEMENT), "dpt", "code de département attendu (01, 2A, 971…)")
+    if (~unknown & ~dep.str.match(DEPARTEMENT_CODE)).any():
+        fail(dep_codes, deps, ~unknown & ~dep.str.match(DEPARTEMENT_CODE), "dpt", "code de département attendu (01, 2A, 971…)")
     text = pc.replace_substring(pc.utf8_trim_whitespace(batch.column("rem_mon")), ",", ".")
     try:
         amount = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
@@ -202,7 +202,7 @@ def read_r_files(paths: list[Path]) -> pd.DataFrame:
         warnings.append(f"{len(paths) - len(stems)} fichier(s) en double (même mois, autre compression) ignoré(s)")
     unknown = monthly.loc[monthly["departement_code"] == "inconnu", "amount"].sum()
     if unknown:
-        warnings.append(f"{unknown:,.0f} € sans département d'affiliation : non répartis".replace(",", " "))
+        warnings.append(f"{fr_number(unknown)} € sans département d'affiliation : non répartis")
     yearly = monthly[monthly["year"].isin(complete) & (monthly["departement_code"] != "inconnu")]
     yearly = yearly.groupby(["year", "departement_code", "item"], as_index=False)["amount"].sum()
     negative = yearly.groupby(["year", "departement_code"])["amount"].sum()
@@ -218,6 +218,7 @@ def read_r_files(paths: list[Path]) -> pd.DataFrame:
 
 
 RNIAM_BANDS = [f"{a} à {a + 4} ans" for a in range(0, 90, 5)] + ["90 ans et plus"]
+RNIAM_AGE_BANDS = [f"{a:02d}-{a + 4:02d}" for a in range(0, 90, 5)] + ["90+"]  # ours, column for column
 
 
 def read_rniam_population(path: Path) -> pd.DataFrame:
@@ -239,7 +240,7 @@ def read_rniam_population(path: Path) -> pd.DataFrame:
         raise RawDataError(path, f"colonne(s) manquante(s) : {', '.join(missing[:3])}… ; attendu l_dpt, dpt, puis 19 classes "
                                  "d'âge pour les hommes et 19 pour les femmes (suffixe .1)", line=1)
     dep = departement_codes(df["dpt"])
-    bad = ~dep.str.match(DEPARTEMENT)
+    bad = ~dep.str.match(DEPARTEMENT_CODE)
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise RawDataError(path, f"code de département « {df['dpt'].iloc[i]} » invalide (attendu 01, 2A, 971…)",
@@ -247,10 +248,9 @@ def read_rniam_population(path: Path) -> pd.DataFrame:
     if df.duplicated().any():
         i = int(np.flatnonzero(df.duplicated().to_numpy())[0])
         raise RawDataError(path, "ligne répétée à l'identique", line=i + 2)
-    bands = [f"{a:02d}-{a + 4:02d}" for a in range(0, 90, 5)] + ["90+"]
     frames = []
     for sex, suffix in (("M", ""), ("F", ".1")):
-        for label, band in zip(RNIAM_BANDS, bands):
+        for label, band in zip(RNIAM_BANDS, RNIAM_AGE_BANDS):
             column = label + suffix
             values = pd.to_numeric(df[column].str.replace(",", "."), errors="coerce")
             bad = values.isna() | (values < 0) | (values != values.round())

@@ -9,18 +9,18 @@ CSS and the CSS with a financial contribution: ``nb_css_gratuite;nb_css_particip
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
 
 from .errors import RawDataError
-from .tables import COMMUNE_CODE, check_allowed, check_unique, counts, first_bad, read_delimited, restore_leading_zeros
+from .tables import (COMMUNE_CODE, DEPARTEMENT_CODE, check_allowed, check_unique, counts, first_bad, read_delimited,
+                     restore_leading_zeros)
 
 COLUMNS = ["territoire_type", "territoire_code", "annee", "nb_beneficiaires_css"]
 SPLIT = ["nb_css_gratuite", "nb_css_participation"]
 CODE_FORMATS = {"COM": (COMMUNE_CODE, "code commune INSEE invalide", 5),
-                "DEP": (re.compile(r"^(?:\d{2}|2[AB]|9\d{2})$"), "code de département invalide (attendu 01, 2A, 971…)", 2)}
+                "DEP": (DEPARTEMENT_CODE, "code de département invalide (attendu 01, 2A, 971…)", 2)}
 
 
 def read_css_beneficiaries(path: Path) -> pd.DataFrame:

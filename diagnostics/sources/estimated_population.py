@@ -17,14 +17,13 @@ import pandas as pd
 
 from ..config import AGE_BANDS
 from .errors import RawDataError
+from .tables import DEPARTEMENT_CODE
 from .workbooks import cell_text, column_letter, open_workbook
 
 FIRST_DATA_ROW = 6
 BLOCK = len(AGE_BANDS) + 1  # 20 bands and a total
 SEX_BLOCKS = {"M": 2 + BLOCK, "F": 2 + 2 * BLOCK}
 FIRST_YEAR = 1999
-# three-digit codes: overseas (971…976), and the fictional demo région (961…963)
-DEPARTEMENT = re.compile(r"^(?:\d{2}|2[AB]|9\d\d)$")
 FRANCE_ROW = "france métropolitaine et dom"
 TOTAL_ROWS = {"france métropolitaine", "dom", FRANCE_ROW}
 
@@ -53,7 +52,7 @@ def _read_sheet(ws, path: Path, year: int, warnings: list[str]) -> list[tuple]:
             if key != FRANCE_ROW:
                 continue
             level, code = "FRANCE", "FRANCE"
-        elif DEPARTEMENT.match(_departement_code(cells[0])):
+        elif DEPARTEMENT_CODE.match(_departement_code(cells[0])):
             level, code = "DEP", _departement_code(cells[0])
         elif label.lower().startswith("source"):
             break

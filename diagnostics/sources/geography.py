@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import RawDataError
 from .tables import check_commune_codes, check_unique, read_delimited, restore_leading_zeros
 from .workbooks import open_workbook, sheet_table
 

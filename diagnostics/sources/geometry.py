@@ -9,7 +9,6 @@ or named by ``geometry_code`` in ``sources.toml``; a file without a CRS is read 
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from pathlib import Path
 
@@ -20,12 +19,11 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
 from .errors import RawDataError
+from .tables import COMMUNE_CODE, DEPARTEMENT_CODE
 
 CODE_PROPERTIES = ("code", "INSEE_COM", "INSEE_DEP", "INSEE_ARM", "CODGEO", "code_insee", "insee", "DEP", "code_commune",
                    "code_departement")
 NAME_PROPERTIES = ("nom", "NOM", "NOM_M", "LIBGEO", "name", "libelle")
-COMMUNE = re.compile(r"^(?:\d{2}|2[AB])\d{3}$")
-DEPARTEMENT = re.compile(r"^(?:\d{2}|2[AB]|9\d{2})$")
 WGS84 = CRS.from_epsg(4326)
 
 
@@ -151,7 +149,7 @@ def read_geometry(path: Path, code_property: str | None = None, crs: str | None 
     key = _code_property(path, props, code_property)
     codes = pd.Series([str(p.get(key) if p.get(key) is not None else "").strip() for p in props])
     codes = codes.where(~codes.str.fullmatch(r"\d|\d{4}"), "0" + codes)  # leading zero lost by a spreadsheet
-    is_commune, is_dep = codes.str.match(COMMUNE), codes.str.match(DEPARTEMENT)
+    is_commune, is_dep = codes.str.match(COMMUNE_CODE), codes.str.match(DEPARTEMENT_CODE)
     bad = ~(is_commune | is_dep)
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])

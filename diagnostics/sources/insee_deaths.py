@@ -134,13 +134,13 @@ OPPOSITION_COLUMNS = ["Date de décès", "Code du lieu de décès", "Numéro d'a
 def read_death_oppositions(path: Path) -> np.ndarray:
     """Keys of the records whose reuse was opposed (RGPD; INSEE's oppositions CSV: ``Date de décès;Code
     du lieu de décès;Numéro d'acte de décès``), matched as duplicates are: date + place + certificate."""
-    from .tables import read_delimited
+    from .tables import COMMUNE_CODE, read_delimited
 
     df = read_delimited(path, OPPOSITION_COLUMNS)
     date = df["Date de décès"].str.replace(r"^(\d{2})/(\d{2})/(\d{4})$", r"\3\2\1", regex=True).str.replace("-", "")
     bad = ~date.str.fullmatch(r"\d{8}")
     place = df["Code du lieu de décès"].str.zfill(5)
-    bad_place = ~place.str.fullmatch(r"(?:\d{2}|2[AB])\d{3}")
+    bad_place = ~place.str.match(COMMUNE_CODE)
     for mask, column, expected in ((bad, OPPOSITION_COLUMNS[0], "date AAAAMMJJ ou JJ/MM/AAAA"),
                                    (bad_place, OPPOSITION_COLUMNS[1], "code commune ou pays à 5 caractères")):
         if mask.any():

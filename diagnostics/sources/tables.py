@@ -15,6 +15,8 @@ import pandas as pd
 from .errors import RawDataError
 
 COMMUNE_CODE = re.compile(r"^(?:\d{2}|2[AB])\d{3}$")
+# three-digit codes: overseas (971…976), and the fictional demo région (961…963)
+DEPARTEMENT_CODE = re.compile(r"^(?:\d{2}|2[AB]|9\d{2})$")
 ENCODINGS = ("utf-8-sig", "latin-1")
 
 
