@@ -102,6 +102,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         batch_per_report = None
+        per_size = {}
         for n in args.sizes:
             raw = synthetic_raw(tmp, n)
             seconds, peak, _ = run_measured([sys.executable, "run_all.py", "--raw", str(raw), "--processed", str(tmp / f"p{n}"),
@@ -109,9 +110,14 @@ def main() -> None:
             html = [p.stat().st_size for p in (tmp / f"r{n}").glob("T*.html")]
             per = seconds / n
             batch_per_report = batch_per_report or per
+            per_size[n] = per
             print(f"{n:5d} territoires : {seconds:7.1f} s, {per:.2f} s par rapport (tout compris : données, index), "
                   f"pic mémoire {peak:.2f} Go, HTML moyen {np.mean(html) / 1e6:.2f} Mo")
             shutil.rmtree(tmp / f"r{n}")
+        if len(per_size) > 1:
+            first, last = min(per_size), max(per_size)
+            print(f"linéarité : {per_size[last]:.2f} s par rapport à {last} territoires contre {per_size[first]:.2f} s à "
+                  f"{first} (rapport {per_size[last] / per_size[first]:.2f} ; 1,00 = coût proportionnel au nombre de territoires)")
         if args.naive:
             naive = naive_seconds_per_report(raw, tmp / f"p{args.sizes[-1]}", tmp, args.naive)
             print(f"boucle naïve (papermill puis nbconvert en ligne de commande, {args.naive} territoires) : "

@@ -9,7 +9,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import re
 import sys
 import time
 import traceback
@@ -18,10 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import config
+from .formatting import fr_number
 from .io import write_text
 from .sources.errors import RawDataError
+from .sources.territory_definitions import SAFE_CODE
 
-SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$")
 
 
 @dataclass
@@ -35,7 +35,7 @@ class Outcome:
 
 def report_filename(code: str) -> str:
     """The territory code as a file name; codes that are not safe file names are refused."""
-    if not SAFE_NAME.match(code) or code in (".", ".."):
+    if not SAFE_CODE.match(code):
         raise ValueError(f"code de territoire « {code} » inutilisable comme nom de fichier (lettres, chiffres, - _ .)")
     return code
 
@@ -53,9 +53,11 @@ def html_exporter():
     return HTMLExporter(template_name="diagnostic", extra_template_basedirs=[str(config.TEMPLATES_DIR)])
 
 
+# After the first collection the survivors (modules, cached tables) are frozen: later collections only
+# scan what the previous territory left, ≈ 0 s instead of ≈ 0,2 s for a full pass over every object.
 RESET_CELL = """%reset -f
 import gc as _gc, matplotlib.pyplot as _plt
-_plt.close("all"); _gc.collect(); del _gc, _plt"""
+_plt.close("all"); _gc.collect(); _gc.freeze(); del _gc, _plt"""
 CELL_TIMEOUT = 600  # seconds; a cell taking longer is stuck
 
 
@@ -366,13 +368,13 @@ def print_summary(outcomes: list[Outcome], seconds: float, output: Path) -> None
     ok = [o for o in outcomes if o.ok]
     failed = [o for o in outcomes if not o.ok]
     if not outcomes:
-        print(f"\nAucun rapport reconstruit ; index mis à jour dans {output} ({seconds:.1f} s).")
+        print(f"\nAucun rapport reconstruit ; index mis à jour dans {output} ({fr_number(seconds, 1)} s).")
         return
-    print(f"\n{len(ok)} rapport(s) écrit(s) dans {output}, {len(failed)} échec(s), en {seconds:.1f} s "
-          f"({seconds / max(len(outcomes), 1):.1f} s par rapport).")
+    print(f"\n{len(ok)} rapport(s) écrit(s) dans {output}, {len(failed)} échec(s), en {fr_number(seconds, 1)} s "
+          f"({fr_number(seconds / max(len(outcomes), 1), 2)} s par rapport).")
     slowest = sorted(ok, key=lambda o: -o.seconds)[:5]
     if slowest:
-        print("Les plus longs :\n" + "\n".join(f"  {o.territory:<24} {o.seconds:6.1f} s" for o in slowest))
+        print("Les plus longs :\n" + "\n".join(f"  {o.territory:<24} {fr_number(o.seconds, 1):>6} s" for o in slowest))
     if failed:
         print("Échecs :")
     for o in failed:

@@ -20,6 +20,7 @@ from .care_spending import read_commune_spending
 from .catalog import BY_KEY, accepted_formats, scan
 from .census_population import read_census_population
 from .cnam_reimbursements import read_r_files, read_rniam_population
+from .coherence import coherence_checks
 from .commune_changes import read_cog_movements, read_user_commune_mapping, resolve_aliases, to_current_communes
 from .css import read_css_beneficiaries
 from .deaths import read_residence_deaths
@@ -155,10 +156,10 @@ def read_all(raw_dir: Path, options: dict | None = None, check: bool = False) ->
     manifest = read_manifest(raw_dir)
     options = {**manifest.options, **(options or {})}
     found, unknown = scan(raw_dir, manifest.files)
-    results, checks = {}, []
+    results, checks, used_paths = {}, [], {}
     for key in sorted(found, key=lambda k: list(BY_KEY).index(k)):
         paths = found[key]
-        used = sorted(paths)[-1:] if key in SINGLE_FILE else sorted(paths)
+        used = used_paths[key] = sorted(paths)[-1:] if key in SINGLE_FILE else sorted(paths)
         try:
             results[key] = read_file_group(key, used, options)
             if key == "death_oppositions":  # read first (catalog order), applied to the deaths files
@@ -187,6 +188,13 @@ def read_all(raw_dir: Path, options: dict | None = None, check: bool = False) ->
                 raise
             entry.error = str(exc)
             del results[key]
+    for key, check_files in coherence_checks(results, used_paths):
+        try:
+            check_files()
+        except RawDataError as exc:
+            if not check:
+                raise
+            checks.append(FileCheck(exc.path, key, error=str(exc)))
     return results, checks, unknown, Manifest({k: v for k, v in options.items() if not k.startswith("_")}, manifest.files)
 
 

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .tables import check_allowed, check_commune_codes, check_unique, counts, read_delimited
+from .tables import calendar_years, check_allowed, check_commune_codes, check_unique, counts, read_delimited
 
 SPENDING_BANDS = ["0-19", "20-29", "30-39", "40-49", "50-59", "60-69", "70-79", "80+"]
 COLUMNS = ["annee", "commune", "classe_age", "poste", "montant_rembourse"]
+SPENDING_ITEMS = ["soins_de_ville", "medicaments", "hopital", "autres"]  # postes (labels in indicators.consumption)
 
 
 def read_commune_spending(path: Path) -> pd.DataFrame:
@@ -20,10 +21,11 @@ def read_commune_spending(path: Path) -> pd.DataFrame:
     df = read_delimited(path, COLUMNS)
     check_commune_codes(df, "commune", path)
     check_allowed(df, "classe_age", SPENDING_BANDS, path)
+    check_allowed(df, "poste", SPENDING_ITEMS, path)
     check_unique(df, ["annee", "commune", "classe_age", "poste"], path)
     return pd.DataFrame(
         {
-            "year": counts(df, "annee", path),
+            "year": calendar_years(df, "annee", path),
             "commune": df["commune"],
             "spending_band": df["classe_age"],
             "item": df["poste"],

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import RawDataError
-from .tables import (COMMUNE_CODE, DEPARTEMENT_CODE, check_allowed, check_unique, counts, first_bad, read_delimited,
+from .tables import (COMMUNE_CODE, DEPARTEMENT_CODE, calendar_years, check_allowed, check_unique, counts, first_bad, read_delimited,
                      restore_leading_zeros)
 
 COLUMNS = ["territoire_type", "territoire_code", "annee", "nb_beneficiaires_css"]
@@ -35,7 +35,7 @@ def read_css_beneficiaries(path: Path) -> pd.DataFrame:
             line = first_bad(bad)
             raise RawDataError(path, f"{problem} « {df['territoire_code'].iloc[line - 2]} »", line=line, column="territoire_code")
     check_unique(df, ["territoire_type", "territoire_code", "annee"], path)
-    out = pd.DataFrame({"level": df["territoire_type"], "code": df["territoire_code"], "year": counts(df, "annee", path),
+    out = pd.DataFrame({"level": df["territoire_type"], "code": df["territoire_code"], "year": calendar_years(df, "annee", path),
                         "beneficiaries": counts(df, "nb_beneficiaires_css", path)})
     given = [c for c in SPLIT if c in df]
     if given and given != SPLIT:

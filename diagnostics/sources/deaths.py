@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..config import AGE_BANDS
 from .population import INSEE_SEX
-from .tables import check_allowed, check_commune_codes, check_unique, counts, read_delimited
+from .tables import calendar_years, check_allowed, check_commune_codes, check_consecutive_years, check_unique, counts, read_delimited
 
 COLUMNS = ["commune", "annee", "sexe", "classe_age", "deces"]
 
@@ -22,12 +22,14 @@ def read_residence_deaths(path: Path) -> pd.DataFrame:
     check_allowed(df, "sexe", INSEE_SEX, path)
     check_allowed(df, "classe_age", AGE_BANDS, path)
     check_unique(df, ["commune", "annee", "sexe", "classe_age"], path)
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "commune": df["commune"],
-            "year": counts(df, "annee", path),
+            "year": calendar_years(df, "annee", path),
             "sex": df["sexe"].map(INSEE_SEX),
             "age_band": df["classe_age"],
             "deaths": counts(df, "deces", path),
         }
     )
+    check_consecutive_years(out["year"], path, "annee")
+    return out

@@ -104,10 +104,12 @@ def _digits(mat: np.ndarray, path: Path, lines: np.ndarray, column: str) -> np.n
 
 def _dates(value: np.ndarray, path: Path, lines: np.ndarray, column: str, invalid: np.ndarray, skip: bool):
     year, month, day = value // 10000, value // 100 % 100, value % 100
-    bad = (month > 12) | (day > 31)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_days = np.array([31, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(month, 0, 12)] + (leap & (month == 2))
+    bad = (month > 12) | (day > month_days)
     if bad.any() and not skip:
         i = int(np.flatnonzero(bad)[0])
-        raise RawDataError(path, f"date impossible « {value[i]:08d} » (mois 01–12, jour 01–31, 00 si inconnu) ; "
+        raise RawDataError(path, f"date impossible « {value[i]:08d} » (mois 01–12, jour existant dans le mois, 00 si inconnu) ; "
                                  "pour écarter ces enregistrements : invalid_death_records = \"ignorer\" dans [options] de sources.toml",
                            line=int(lines[i]), column=column)
     invalid |= bad

@@ -18,6 +18,7 @@ options of the build. Example::
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +44,8 @@ def read_manifest(raw_dir: Path) -> Manifest:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
+        found = re.search(r"at line (\d+)", str(exc))  # Python 3.11's error has no lineno attribute
+        line = getattr(exc, "lineno", None) or (int(found.group(1)) if found else None)
         raise RawDataError(path, f"syntaxe TOML invalide ({exc})", line=line) from None
     unknown = set(data) - {"options", "files"}
     if unknown:

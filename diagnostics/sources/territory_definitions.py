@@ -6,6 +6,7 @@ and may use shorthands: ``DEP:961`` (every commune of a département), ``EPCI:20
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +15,17 @@ from .errors import RawDataError
 from .tables import check_commune_codes, check_unique, first_bad, read_delimited
 
 COLUMNS = ["code", "nom", "type", "communes"]
+# A territory's code names its report file: no path separator, no leading dot, nothing a shell or a
+# browser would read otherwise.
+SAFE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$")
+
+
+def check_territory_codes(df: pd.DataFrame, column: str, path: Path) -> None:
+    bad = ~df[column].str.match(SAFE_CODE)
+    if bad.any():
+        line = first_bad(bad)
+        raise RawDataError(path, f"code de territoire « {df[column].iloc[line - 2]} » inutilisable comme nom de fichier "
+                                 "(attendu : lettres sans accent, chiffres, - _ . ; 81 caractères au plus)", line=line, column=column)
 
 
 def _expand(token: str, communes: pd.DataFrame) -> list[str] | None:
@@ -31,6 +43,7 @@ def read_territory_definitions(path: Path, communes: pd.DataFrame) -> pd.DataFra
     """territory_code, territory_name, kind, commune — one row per member commune."""
     df = read_delimited(path, COLUMNS)
     check_unique(df, ["code"], path)
+    check_territory_codes(df, "code", path)
     known = communes.set_index("commune")
     rows = []
     for i, r in df.iterrows():
@@ -69,6 +82,7 @@ def read_commune_territory_mapping(path: Path, communes: pd.DataFrame) -> pd.Dat
     df["commune"] = df["commune"].where(~df["commune"].str.fullmatch(r"\d{4}"), df["commune"].str.zfill(5))
     check_commune_codes(df, "commune", path)
     check_unique(df, ["commune", "code_territoire"], path)
+    check_territory_codes(df, "code_territoire", path)
     unknown = ~df["commune"].isin(set(communes["commune"]))
     if unknown.any():
         line = first_bad(unknown)
