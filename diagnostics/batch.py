@@ -6,10 +6,13 @@ reported (cell and error) without stopping the others, and its executed notebook
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
+import signal
 import sys
+import threading
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -18,7 +21,7 @@ from pathlib import Path
 
 from . import config
 from .formatting import fr_number
-from .io import write_text
+from .io import OutputError, ensure_writable, is_disk_fault, output_error, write_text
 from .sources.errors import RawDataError
 from .sources.territory_definitions import SAFE_CODE
 
@@ -31,6 +34,7 @@ class Outcome:
     seconds: float
     error: str = ""
     debug_notebook: str = ""
+    disk_fault: bool = False  # the output disk is full or read-only: every other report would fail too
 
 
 def report_filename(code: str) -> str:
@@ -182,6 +186,8 @@ def build_report(code: str, processed_dir: str, output_dir: str, keep_notebooks:
         body, csv_text = worker.build(code, processed_dir, generated)
         write_report(output, code, body, csv_text)
     except Exception as exc:  # one territory's failure must not stop the batch
+        if is_disk_fault(exc):
+            return Outcome(code, False, time.perf_counter() - start, str(output_error(output, exc)), disk_fault=True)
         nb = getattr(exc, "nb", None)
         kept = keep_notebook(output, code, nbformat.writes(nb)) if nb is not None else ""
         return Outcome(code, False, time.perf_counter() - start, describe_error(exc), kept)
@@ -196,18 +202,26 @@ def describe_error(exc: Exception) -> str:
 
     if isinstance(exc, CellExecutionError):
         nb = getattr(exc, "nb", None)
-        number = next((i + 1 for i, c in enumerate(nb.cells if nb is not None else [])
-                       if any(o.get("output_type") == "error" for o in c.get("outputs", []))), "?")
-        return f"cellule {number} du notebook : {exc.ename} : {exc.evalue}"
+        failed = next(((i + 1, c) for i, c in enumerate(nb.cells if nb is not None else [])
+                       if any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
+        if failed is None:
+            return f"cellule ? du notebook : {exc.ename} : {exc.evalue}"
+        number, cell = failed
+        first = next((line.strip() for line in cell.source.splitlines() if line.strip() and not line.startswith("#")), "")
+        opening = first[:60] + ("…" if len(first) > 60 else "")
+        # numbered as in the kept executed notebook (with papermill's injected parameters cell)
+        return f"cellule {number} du notebook (« {opening} ») : {exc.ename} : {exc.evalue}"
     return f"{type(exc).__name__} : {exc}" + ("" if str(exc) else "\n" + traceback.format_exc(limit=3))
 
 
-def _quiet_worker() -> None:
+def _worker_setup() -> None:
     """Worker processes send their stderr (the kernels' start-up chatter) to /dev/null: failures
-    reach the user through :class:`Outcome`, and the progress bar stays readable."""
+    reach the user through :class:`Outcome`, and the progress bar stays readable. Terminated, a
+    worker unwinds (SystemExit), so that the report it was writing leaves no temporary file."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     os.close(devnull)
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -301,11 +315,21 @@ def run(args: argparse.Namespace) -> int:
     if args.check:
         return check_raw_folder(args.raw, options)
     started = time.perf_counter()
-    print(f"Lecture et validation des fichiers bruts : {args.raw}", file=sys.stderr)
     try:
+        for folder in (args.processed, args.output):
+            ensure_writable(folder)
+        print(f"Lecture et validation des fichiers bruts : {args.raw}", file=sys.stderr)
         tables = build_processed(args.raw, args.processed, options)
     except RawDataError as exc:
         print(f"Erreur dans les données brutes : {exc}", file=sys.stderr)
+        return 2
+    except OutputError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        if not is_disk_fault(exc):
+            raise
+        print(f"Erreur : {output_error(args.processed, exc)} ; les tables précédentes sont intactes.", file=sys.stderr)
         return 2
     except ValueError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
@@ -332,36 +356,90 @@ def run(args: argparse.Namespace) -> int:
     if fresh:
         print(f"{len(fresh)} rapport(s) à jour (mêmes données, notebook, modèle et paramètres) : non reconstruit(s)"
               + ("" if todo else " ; rien à reconstruire (--force pour tout refaire)"), file=sys.stderr)
-    if not todo:
-        outcomes = []
-    elif args.scheduler:
-        from .cluster import build_on_cluster
+    outcomes: list[Outcome] = []
 
-        print(f"Production sur la grappe Dask {args.scheduler}", file=sys.stderr)
-        outcomes = build_on_cluster(args.scheduler, todo, args.processed, args.output, generated, fingerprint,
-                                    args.keep_notebooks, progress)
-    else:
-        outcomes = build_all(todo, args, generated)
-    state.update({o.territory: fingerprint for o in outcomes if o.ok})
-    state.update({o.territory: "" for o in outcomes if not o.ok})
-    write_text(args.output / STATE_FILE, json.dumps(state, indent=1, sort_keys=True))
-    built = set(up_to_date(list(state), state, fingerprint, args.output))  # this run's and earlier up-to-date reports
-    write_text(args.output / "index.html", index_html(load_tables(args.processed), built, generated))
+    def record(outcome: Outcome) -> None:
+        """Each report's state saved as soon as it is written: a batch stopped midway resumes there."""
+        if outcome.disk_fault:
+            raise OutputError(outcome.error)
+        outcomes.append(outcome)
+        state[outcome.territory] = fingerprint if outcome.ok else ""
+        write_text(args.output / STATE_FILE, json.dumps(state, indent=1, sort_keys=True))
+
+    try:
+        if todo and args.scheduler:
+            from .cluster import build_on_cluster
+
+            print(f"Production sur la grappe Dask {args.scheduler}", file=sys.stderr)
+            build_on_cluster(args.scheduler, todo, args.processed, args.output, generated, fingerprint,
+                             args.keep_notebooks, progress, record)
+        elif todo:
+            build_all(todo, args, generated, record)
+        built = set(up_to_date(list(state), state, fingerprint, args.output))  # this run's and earlier up-to-date reports
+        write_text(args.output / "index.html", index_html(load_tables(args.processed), built, generated))
+    except KeyboardInterrupt as stop:
+        print(f"\nInterrompu : {len([o for o in outcomes if o.ok])} rapport(s) écrit(s) sur {len(todo)} ; aucun fichier "
+              "à moitié écrit. Relancez la même commande pour terminer (les rapports à jour ne sont pas refaits).",
+              file=sys.stderr)
+        return 128 + getattr(stop, "signal", signal.SIGINT)
+    except (OutputError, OSError) as exc:
+        if isinstance(exc, OSError) and not is_disk_fault(exc):
+            raise
+        message = exc if isinstance(exc, OutputError) else output_error(args.output, exc)
+        print(f"\nErreur : {message}.\nArrêt : {len([o for o in outcomes if o.ok])} rapport(s) écrit(s) et complet(s) ; "
+              "aucun fichier à moitié écrit. Libérez de la place (ou rendez le dossier inscriptible) puis relancez : "
+              "seuls les rapports manquants seront produits.", file=sys.stderr)
+        return 2
     print_summary(outcomes, time.perf_counter() - started, args.output)
     return 0 if all(o.ok for o in outcomes) else 1
 
 
-def build_all(codes: list[str], args: argparse.Namespace, generated: str) -> list[Outcome]:
-    """Every report, on the local pool of worker processes (each reusing its kernel)."""
+class Stopped(KeyboardInterrupt):
+    """SIGTERM (or SIGINT) received: the batch stops as after Ctrl-C."""
+
+    def __init__(self, signum: int):
+        super().__init__()
+        self.signal = signum
+
+
+@contextlib.contextmanager
+def stop_signals_as_interrupt():
+    """SIGTERM handled like Ctrl-C (by default it kills the process on the spot, leaving temporary
+    files and workers behind)."""
+    def stop(signum, _frame):
+        raise Stopped(signum)
+
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield
+        return
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def build_all(codes: list[str], args: argparse.Namespace, generated: str, record) -> None:
+    """Every report, on the local pool of worker processes (each reusing its kernel); ``record``
+    receives each :class:`Outcome` as it comes. Interrupted, the workers are stopped at once (each
+    removes its temporary file; its kernel, polling its parent, exits with it)."""
     kernel = kernel_name()
-    outcomes: list[Outcome] = []
-    jobs = min(args.jobs, len(codes))
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_quiet_worker) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(args.jobs, len(codes)), initializer=_worker_setup)
+    try:
         futures = [pool.submit(build_report, code, str(args.processed), str(args.output), args.keep_notebooks,
                                generated, str(config.REPORT_NOTEBOOK), kernel) for code in codes]
         for future in progress(as_completed(futures), len(futures)):
-            outcomes.append(future.result())
-    return outcomes
+            record(future.result())
+    except BaseException:
+        workers = list(getattr(pool, "_processes", {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in workers:
+            process.terminate()
+        for process in workers:
+            process.join(timeout=10)
+        raise
+    pool.shutdown()
 
 
 def print_summary(outcomes: list[Outcome], seconds: float, output: Path) -> None:
@@ -384,4 +462,11 @@ def print_summary(outcomes: list[Outcome], seconds: float, output: Path) -> None
 
 
 def main(argv=None) -> int:
-    return run(parse_args(argv))
+    args = parse_args(argv)
+    with stop_signals_as_interrupt():
+        try:
+            return run(args)
+        except KeyboardInterrupt as stop:  # while reading the raw files or writing the tables
+            print(f"\nInterrompu avant la production des rapports : {args.output} inchangé ; {args.processed} contient "
+                  "l'ancien jeu de tables ou le nouveau, complet.", file=sys.stderr)
+            return 128 + getattr(stop, "signal", signal.SIGINT)

@@ -58,23 +58,26 @@ def remote_report(code: str, files: dict[str, bytes], fingerprint: str, generate
 
 
 def build_on_cluster(address: str, codes: list[str], processed_dir: Path, output: Path, generated: str,
-                     fingerprint: str, keep_notebooks: bool, progress) -> list:
-    """Submit every territory to the cluster at ``address``; write each result as it arrives."""
+                     fingerprint: str, keep_notebooks: bool, progress, record) -> None:
+    """Submit every territory to the cluster at ``address``; write each result as it arrives and
+    pass its :class:`~diagnostics.batch.Outcome` to ``record``."""
     from distributed import Client, as_completed
 
     from .batch import Outcome, keep_notebook, write_report
 
-    outcomes = []
     with Client(address, timeout="30s") as client:
         files = client.scatter(bundle(processed_dir, config.REPORT_NOTEBOOK), broadcast=True)
         futures = [client.submit(remote_report, code, files, fingerprint, generated, keep_notebooks,
                                  key=f"rapport-{code}-{fingerprint[:12]}", pure=False) for code in codes]
-        for future in progress(as_completed(futures), len(futures)):
-            r = future.result()
-            kept = keep_notebook(output, r["territory"], r["notebook"]) if r["notebook"] else ""
-            if r["ok"]:
-                write_report(output, r["territory"], r["html"], r["csv"])
-                outcomes.append(Outcome(r["territory"], True, r["seconds"]))
-            else:
-                outcomes.append(Outcome(r["territory"], False, r["seconds"], r["error"], kept))
-    return outcomes
+        try:
+            for future in progress(as_completed(futures), len(futures)):
+                r = future.result()
+                kept = keep_notebook(output, r["territory"], r["notebook"]) if r["notebook"] else ""
+                if r["ok"]:
+                    write_report(output, r["territory"], r["html"], r["csv"])
+                    record(Outcome(r["territory"], True, r["seconds"]))
+                else:
+                    record(Outcome(r["territory"], False, r["seconds"], r["error"], kept))
+        except BaseException:
+            client.cancel(futures)  # the cluster stops working for a client that has stopped
+            raise

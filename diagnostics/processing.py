@@ -7,7 +7,7 @@ import pandas as pd
 
 from .config import DISCLOSURE_THRESHOLD, MORTALITY_PERIOD_YEARS
 from .indicators import compute_indicators
-from .io import write_parquet
+from .io import write_parquet_set
 from .sources.assemble import assemble, read_all
 from .territories import build_territories
 from .territory_shapes import territory_outlines
@@ -22,7 +22,7 @@ def build_processed(raw_dir: Path, processed_dir: Path, options: dict | None = N
 
     ``options`` (region, standard, threshold, years…) override those of the folder's ``sources.toml``.
     Everything is computed before anything is written, so a bad input leaves the previous
-    ``data/processed`` untouched; each file is then replaced atomically.
+    ``data/processed`` untouched; the tables are then replaced together (all old or all new).
     """
     results, _, _, manifest = read_all(Path(raw_dir), options)
     options = manifest.options
@@ -34,7 +34,5 @@ def build_processed(raw_dir: Path, processed_dir: Path, options: dict | None = N
                                                   period_years=options.get("mortality_period", MORTALITY_PERIOD_YEARS))
     tables["indicators"] = indicators
     tables["standard_population"] = standard_pop
-    processed_dir = Path(processed_dir)
-    for name in PUBLISHED_TABLES + ["indicators", "standard_population"]:
-        write_parquet(tables[name], processed_dir / f"{name}.parquet")
+    write_parquet_set({name: tables[name] for name in PUBLISHED_TABLES + ["indicators", "standard_population"]}, processed_dir)
     return tables
