@@ -25,3 +25,4 @@ AGE_BANDS: list[str] = [f"{a:02d}-{a + 4:02d}" for a in range(0, 95, 5)] + ["95+
 PREMATURE_BANDS: list[str] = AGE_BANDS[:13]  # 00-04 … 60-64: deaths before 65 (mortalité prématurée)
 SEXES = {"M": "hommes", "F": "femmes"}
 FRANCE_CODE = "FRANCE"
+TOTAL = "total"  # category of an indicator row that is not a part (item, family of places…)

@@ -134,7 +134,9 @@ display(HTML(figures.region_map(t, "mortality_icm")))
 # **Intervalles de confiance** à 95 %. **Significativité** : le territoire est dit significativement
 # supérieur (ou inférieur) à un comparateur lorsque son intervalle de confiance est entièrement au-dessus
 # (ou au-dessous) de la valeur du comparateur. **Secret statistique** : aucun effectif de 1 à 10 n'est publié ;
-# les taux calculés sur de tels effectifs ne sont pas affichés (« non calculable »).
+# les taux calculés sur de tels effectifs ne sont pas affichés (« non calculable »), pas plus que les chiffres
+# qui permettraient de les retrouver par soustraction (l'autre sexe, l'autre partie d'un total, les périodes
+# triennales glissantes quand une année isolée compte moins de 11 décès).
 
 # %%
 display(HTML(report.html_table(report.methods_table(t), "Définitions des indicateurs")))

@@ -54,3 +54,47 @@ def test_one_masked_sex_masks_the_other():
                                     "departement_code": [None], "region_code": [None], "reported": [True]}))
     out = add_comparators(ind, areas, {"mortality_icm": True}, 11, {"mortality_icm"})
     assert dict(zip(out.sex, out.small_count)) == {"hommes": True, "femmes": True, "ensemble": False}
+
+
+def _rows(spec):
+    """Indicator rows from (indicator, sex, category, period, numerator) tuples of one territory."""
+    return pd.DataFrame([{"territory_code": "T", "indicator": i, "sex": s, "category": c, "period": p, "numerator": float(n)}
+                         for i, s, c, p, n in spec])
+
+
+def test_a_masked_part_of_a_total_masks_the_other_parts():
+    """CSS: 5 without contribution (masked) + 20 with = 25 in all; publishing 20 and 25 would give 5."""
+    from diagnostics.disclosure import secondary_suppression
+
+    ind = _rows([("css_rate", "ensemble", c, "2023", n) for c, n in (("gratuite", 5), ("participation", 20), ("total", 25))])
+    small = pd.Series([True, False, False])
+    assert secondary_suppression(small, ind).tolist() == [True, True, False]
+
+
+def test_deaths_at_65_and_over_recoverable_from_all_ages_minus_premature_mask_the_premature_rows():
+    from diagnostics.disclosure import secondary_suppression
+
+    spec = [("mortality_icm", "ensemble", "total", "2019-2023", 15), ("mortality_dsr", "ensemble", "total", "2019-2023", 15),
+            ("premature_mortality_icm", "ensemble", "total", "2019-2023", 12),
+            ("premature_mortality_dsr", "ensemble", "total", "2019-2023", 12)]
+    masked = secondary_suppression(pd.Series([False] * 4), _rows(spec))
+    assert masked.tolist() == [False, False, True, True]  # 15 − 12 = 3 deaths at 65+ would be published
+    spec[2:] = [(i, s, c, p, 2) for i, s, c, p, _ in spec[2:]]  # 15 − 2 = 13: nothing to hide (2 itself is masked upstream)
+    assert not secondary_suppression(pd.Series([False, False, True, True]), _rows(spec))[:2].any()
+
+
+def test_a_single_year_solvable_from_overlapping_periods_masks_the_rolling_windows():
+    """2018 = (2018–2020) + (2021–2023) − (2019–2023): with 4 deaths in 2018 the windows go."""
+    from diagnostics.disclosure import secondary_suppression
+
+    def rows(d2018):
+        deaths = {2018: d2018, 2019: 12, 2020: 14, 2021: 13, 2022: 15, 2023: 16}
+        windows = [(y, y + 2) for y in range(2018, 2022)]
+        spec = [("mortality_icm", "ensemble", "total", "2019-2023", sum(deaths[y] for y in range(2019, 2024)))]
+        spec += [("mortality_icm_trend", "ensemble", "total", f"{a}-{b}", sum(deaths[y] for y in range(a, b + 1)))
+                 for a, b in windows]
+        return _rows(spec)
+
+    exposed = secondary_suppression(pd.Series([False] * 5), rows(4))
+    assert exposed.tolist() == [False, True, True, True, True]
+    assert not secondary_suppression(pd.Series([False] * 5), rows(11)).any()

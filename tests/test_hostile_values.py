@@ -37,3 +37,35 @@ def test_code_that_would_leave_the_output_folder_is_refused(raw_copy, tmp_path):
     assert r.returncode == 2
     assert "code de territoire « ../evade » inutilisable comme nom de fichier" in r.stderr
     assert not (tmp_path / "evade.html").exists() and not list((tmp_path).glob("*.html"))
+
+
+def test_names_of_the_deaths_files_never_reach_an_output(tmp_path):
+    """The INSEE deaths files hold each deceased's name: none may reach a report, a CSV, a kept
+    notebook, a processed table or the console."""
+    import pandas as pd
+
+    raw = tmp_path / "officiel"
+    subprocess.run([sys.executable, str(config.PROJECT_ROOT / "scripts" / "generate_official_demo.py"), str(raw)],
+                   check=True, capture_output=True)
+    for deaths in sorted(raw.glob("deces-*.txt")):
+        lines = deaths.read_text(encoding="latin-1").splitlines(keepends=True)
+        # the name field is the first 80 characters of the fixed-width record
+        deaths.write_text("".join(f"DUPONTEL{i:06d}*HORTENSE MARGUERITE/".ljust(80) + line[80:] for i, line in enumerate(lines)),
+                          encoding="latin-1")
+    assert "DUPONTEL000001*HORTENSE" in (raw / "deces-2020.txt").read_text(encoding="latin-1")
+    out, processed = tmp_path / "out", tmp_path / "processed"
+    r = run_all("TS-SUD", "DEP-961", "--raw", raw, "--output", out, "--processed", processed, "--jobs", "2", "--keep-notebooks")
+    assert r.returncode == 0, r.stdout + r.stderr
+    texts = [r.stdout, r.stderr]
+    for path in sorted(out.rglob("*")):
+        if path.is_file():
+            text = path.read_bytes().decode("utf-8", "replace")
+            texts.append(text)
+            texts += [base64.b64decode(s).decode("utf-8") for s in re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", text)]
+    tables = sorted(processed.glob("*.parquet"))
+    assert len(tables) >= 15 and len(list(out.glob("_notebooks/*.ipynb"))) == 2
+    for table in tables:  # read, not grepped: Parquet pages are compressed
+        df = pd.read_parquet(table)
+        texts += [" ".join(df[c].map(str)) for c in df.columns] + [" ".join(map(str, df.columns))]
+    everything = "\n".join(texts).upper()
+    assert "DUPONTEL" not in everything and "HORTENSE" not in everything and "MARGUERITE" not in everything

@@ -5,12 +5,11 @@ import numpy as np
 import pandas as pd
 
 from .. import stats
-from ..config import DISCLOSURE_THRESHOLD, FRANCE_CODE
-from ..disclosure import complementary_sex_suppression
+from ..config import DISCLOSURE_THRESHOLD, FRANCE_CODE, TOTAL  # noqa: F401 - TOTAL re-exported to the families
+from ..disclosure import secondary_suppression
 
 ENSEMBLE = "ensemble"
 SEX_LABEL = {"M": "hommes", "F": "femmes"}
-TOTAL = "total"
 LEVEL_DEPARTEMENT = "département"  # the value is the département's (« valeur départementale »)
 
 COLUMNS = [
@@ -127,5 +126,5 @@ def add_comparators(indicators: pd.DataFrame, areas: pd.DataFrame, tested: dict[
     count_based = count_based or set()
     numerator = out["numerator"].fillna(0)
     small = out["indicator"].isin(count_based) & (numerator > 0) & (numerator < threshold)
-    out["small_count"] = complementary_sex_suppression(small, out)
+    out["small_count"] = secondary_suppression(small, out, threshold)
     return out
