@@ -91,6 +91,10 @@ def test_no_masked_interval_can_be_read_in_any_channel(built):
                 assert interval not in text, f"{code} {r.indicator} {r.sex} {r.category} {r.period} : {interval} dans {name}"
             checked += 1
     assert checked >= 30
+    # in the other territories' figures, a masked territory is said « non calculable », not drawn
+    brumes = channels(out, "CLS-BRUMES")["alt"]
+    assert "CLS des Hauts-Vallons : non calculable (effectif trop faible)" in brumes
+    assert "CLS des Hauts-Vallons : –, non calculable (effectif trop faible)" in brumes  # the map
 
 
 def published_counts(csv: pd.DataFrame) -> dict[tuple, float | None]:

@@ -1,6 +1,8 @@
 """Territory names with markup, quotes, accents and great length are shown as text, never run; a code
 that is not a safe file name is refused before anything is written."""
+import ast
 import base64
+import json
 import re
 import subprocess
 import sys
@@ -69,3 +71,17 @@ def test_names_of_the_deaths_files_never_reach_an_output(tmp_path):
         texts += [" ".join(df[c].map(str)) for c in df.columns] + [" ".join(map(str, df.columns))]
     everything = "\n".join(texts).upper()
     assert "DUPONTEL" not in everything and "HORTENSE" not in everything and "MARGUERITE" not in everything
+
+
+def test_parameters_passed_to_the_notebook_cannot_run_code(tmp_path):
+    """The processed folder's path reaches the notebook as a parameter: quotes, backslashes and line
+    breaks in it stay text (papermill writes it as an escaped literal)."""
+    hostile = tmp_path / 'p"; open("PWNED", "w"); x = "\\\n'
+    r = run_all("ASV-NACRE", "--processed", hostile, "--output", tmp_path / "out", "--jobs", "1", "--keep-notebooks")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (hostile / "indicators.parquet").exists() and (tmp_path / "out" / "ASV-NACRE.html").exists()
+    notebook = json.loads((tmp_path / "out" / "_notebooks" / "ASV-NACRE.ipynb").read_text(encoding="utf-8"))
+    injected = next("".join(c["source"]) for c in notebook["cells"] if "injected-parameters" in c["metadata"].get("tags", []))
+    assignment = next(node for node in ast.parse(injected).body if node.targets[0].id == "processed_dir")
+    assert ast.literal_eval(assignment.value) == str(hostile)  # one string literal, equal to the path
+    assert not list(config.PROJECT_ROOT.rglob("PWNED")) and not list(tmp_path.rglob("PWNED"))
