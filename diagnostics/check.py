@@ -6,7 +6,9 @@ from pathlib import Path
 
 from .formatting import fr_number
 from .sources.assemble import assemble, read_all, unknown_files_message
+from .indicators.declared import declarations
 from .sources.catalog import BY_KEY
+from .sources.declared_files import declared_files, read_declared_file
 from .sources.errors import RawDataError
 
 
@@ -32,6 +34,16 @@ def check_raw_folder(raw_dir: Path, options: dict, out=sys.stdout) -> int:
         if c.error:
             problems += 1
             print(f"    {c.error}", file=out)
+    for d in declarations():  # the raw files of the declared indicators are theirs, not unknown
+        files = declared_files(raw_dir, d.raw_file)
+        unknown = [u for u in unknown if u not in files]
+        if files:
+            try:
+                rows = len(read_declared_file(files[-1], d.id, d.columns, bool(d.meta["count_based"])))
+                print(f"\n[ok] {files[-1].name} — indicateur déclaré « {d.meta['label']} »\n    {fr_number(rows)} lignes", file=out)
+            except RawDataError as exc:
+                problems += 1
+                print(f"\n[ERREUR] {files[-1].name} — indicateur déclaré « {d.meta['label']} »\n    {exc}", file=out)
     if unknown:
         problems += 1
         print("\n[ERREUR] " + unknown_files_message(unknown), file=out)

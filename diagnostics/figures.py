@@ -9,6 +9,7 @@ from . import charts
 from .formatting import fr_interval, fr_number, fr_value
 from .indicators.common import ENSEMBLE, LEVEL_DEPARTEMENT, TOTAL
 from .indicators.consumption import ITEM_LABELS
+from .indicators.declared import declarations
 from .indicators.metadata import indicator_metadata
 from .indicators.medico_social import CATEGORY_FAMILY, FAMILIES
 from .report import SMALL_COUNT_LABEL, Territory, judgement
@@ -34,7 +35,7 @@ def _peers(t: Territory, indicator: str, sex: str = ENSEMBLE, category: str = TO
 def spine_rows(t: Territory) -> pd.DataFrame:
     meta = indicator_metadata()
     lines = []
-    for ind in SPINE_INDICATORS:
+    for ind in SPINE_INDICATORS + [d.id for d in declarations() if d.headline]:
         row = t.value_row(ind)
         if row is None:
             continue

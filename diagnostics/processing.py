@@ -7,14 +7,16 @@ import pandas as pd
 
 from .config import DISCLOSURE_THRESHOLD, MORTALITY_PERIOD_YEARS
 from .indicators import compute_indicators
+from .indicators.declared import declarations
 from .io import write_parquet_set
 from .sources.assemble import assemble, read_all
+from .sources.declared_files import read_declared_counts
 from .territories import build_territories
 from .territory_shapes import territory_outlines
 
 PUBLISHED_TABLES = ["sources", "communes", "population", "deaths", "france_reference", "territories", "css", "care_spending",
                     "france_spending", "departement_spending", "insured_population", "finess_places", "france_places", "geometry",
-                    "territory_shapes"]
+                    "territory_shapes", "declared_counts"]
 
 
 def build_processed(raw_dir: Path, processed_dir: Path, options: dict | None = None) -> dict[str, pd.DataFrame]:
@@ -27,6 +29,7 @@ def build_processed(raw_dir: Path, processed_dir: Path, options: dict | None = N
     results, _, _, manifest = read_all(Path(raw_dir), options)
     options = manifest.options
     tables = assemble(results, options)
+    tables["declared_counts"] = read_declared_counts(Path(raw_dir), declarations())
     tables["territories"] = build_territories(tables["territory_definitions"], tables["communes"], tables["population"])
     tables["territory_shapes"] = territory_outlines(tables["geometry"], tables["territories"])
     indicators, standard_pop = compute_indicators(tables, standard=options.get("standard", "france"),

@@ -18,6 +18,7 @@ from .config import FRANCE_CODE, PROCESSED_DIR
 from .disclosure import SMALL_COUNT_LABEL, masked_count, publishable_indicators
 from .formatting import fr_interval, fr_number, fr_value
 from .indicators.common import ENSEMBLE, LEVEL_DEPARTEMENT, TOTAL
+from .indicators.declared import declarations
 from .indicators.medico_social import CATEGORY_FAMILY, CATEGORY_LABEL, FAMILIES
 from .indicators.metadata import FAMILY_LABELS, indicator_metadata
 
@@ -298,6 +299,16 @@ def css_split_html(t: Territory) -> str:
     if set(d.category) <= {TOTAL}:
         return ""
     return html_table(category_table(t, "css_rate", CSS_PARTS), "Bénéficiaires de la CSS selon la participation financière (% de la population)")
+
+
+def declared_indicators_html(t: Territory, family: str) -> str:
+    """The indicators added by declaration (``indicators/declared/``) to ``family``, as one comparison
+    table at the end of the family's section ("" when there are none for this territory)."""
+    ids = [d.id for d in declarations() if d.meta["family"] == family and t.value_row(d.id) is not None]
+    if not ids:
+        return ""
+    return (departemental_values_note(t, ids) +
+            html_table(comparison_table(t, ids), f"{FAMILY_LABELS[family]} : indicateurs complémentaires"))
 
 
 def establishments_table(t: Territory) -> pd.DataFrame:

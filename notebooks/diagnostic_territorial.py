@@ -46,6 +46,7 @@ display(HTML(figures.spine(t)))
 # %%
 display(HTML(figures.pyramid(t)))
 display(HTML(report.html_table(report.comparison_table(t, ["population", "share_75_plus"]), "Population")))
+display(HTML(report.declared_indicators_html(t, "population")))
 
 # %% [markdown]
 # ## Mortalité
@@ -71,6 +72,7 @@ display(HTML(figures.mortality_by_sex(t, "premature_mortality_icm")))
 display(HTML(figures.icm_trend(t)))
 display(HTML(figures.region_ranking(t, "mortality_icm")))
 display(HTML(figures.region_ranking(t, "premature_mortality_icm")))
+display(HTML(report.declared_indicators_html(t, "mortality")))
 
 # %% [markdown]
 # ## Précarité : Complémentaire santé solidaire
@@ -83,6 +85,7 @@ display(HTML(report.departemental_values_note(t, ["css_rate"])))
 display(HTML(report.html_table(report.comparison_table(t, ["css_rate"]), "Bénéficiaires de la CSS (ex CMU-C)")))
 display(HTML(report.css_split_html(t)))
 display(HTML(figures.css_trend(t)))
+display(HTML(report.declared_indicators_html(t, "precarity")))
 
 # %% [markdown]
 # ## Consommation de soins
@@ -96,6 +99,7 @@ display(HTML(figures.spending_by_item(t)))
 display(HTML(report.html_table(report.category_table(t, "care_spending_per_capita", ITEM_LABELS), "Dépense remboursée par habitant (brute)")))
 display(HTML(report.html_table(report.category_table(t, "care_spending_age_adjusted", ITEM_LABELS), "Dépense remboursée par habitant ajustée sur l'âge")))
 display(HTML(report.html_table(report.comparison_table(t, ["care_spending_index"]), "Indice de dépense à âge égal")))
+display(HTML(report.declared_indicators_html(t, "consumption")))
 
 # %% [markdown]
 # ## Équipement médico-social
@@ -109,6 +113,7 @@ for indicator, title in (("equipment_elderly_rate", "Personnes âgées (pour 1 0
                          ("equipment_disabled_children_rate", "Enfance handicapée (pour 1 000 habitants de moins de 20 ans)"),
                          ("equipment_disabled_adults_rate", "Adultes handicapés (pour 1 000 habitants de 20 à 59 ans)")):
     display(HTML(report.html_table(report.category_table(t, indicator), title)))
+display(HTML(report.declared_indicators_html(t, "medico_social")))
 
 # %% [markdown]
 # ### Établissements et services du territoire

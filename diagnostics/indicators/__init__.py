@@ -7,6 +7,7 @@ from ..config import DISCLOSURE_THRESHOLD, MORTALITY_PERIOD_YEARS
 from ..territories import area_list
 from .common import add_comparators
 from .consumption import care_spending_indicators, departemental_care_spending_indicators
+from .declared import declarations, declared_indicator
 from .medico_social import equipment_indicators
 from .metadata import indicator_metadata
 from .mortality import mortality_indicators
@@ -35,6 +36,11 @@ def compute_indicators(tables: dict[str, pd.DataFrame], standard: str = "france"
         _care_spending(t),
         equipment_indicators(t["finess_places"], t["france_places"], t["population"], t["france_reference"], t["territories"]),
     ]
+    declared_counts = t.get("declared_counts")
+    for d in declarations():
+        if declared_counts is not None and (declared_counts["indicator"] == d.id).any():
+            frames.append(declared_indicator(d, declared_counts[declared_counts["indicator"] == d.id], t["population"],
+                                             t["france_reference"], t["territories"]))
     meta = indicator_metadata()
     indicators = pd.concat(frames, ignore_index=True)
     unknown = set(indicators["indicator"]) - set(meta)

@@ -20,8 +20,15 @@ FAMILY_LABELS = {
 
 @lru_cache(maxsize=None)
 def indicator_metadata(path: Path = METADATA_FILE) -> dict[str, dict]:
+    """The package's indicators (``metadata.yaml``) followed by the declared ones (``declared/``)."""
+    from .declared import declarations
+
     with open(path, encoding="utf-8") as f:
         meta = yaml.safe_load(f)
+    for d in declarations():
+        if d.id in meta:
+            raise ValueError(f"{d.path} : l'identifiant « {d.id} » est déjà celui d'un indicateur du paquet")
+        meta[d.id] = {**d.meta, "declared": True}
     for key, entry in meta.items():
         missing = [field for field in REQUIRED if field not in entry]
         if missing:
