@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -209,8 +210,11 @@ def describe_error(exc: Exception) -> str:
         number, cell = failed
         first = next((line.strip() for line in cell.source.splitlines() if line.strip() and not line.startswith("#")), "")
         opening = first[:60] + ("…" if len(first) > 60 else "")
+        # the line within the cell, from IPython's « Cell In[3], line 7 » (colours stripped)
+        found = re.search(r"In \[\d+\], line (\d+)|In\[\d+\], line (\d+)", re.sub(r"\x1b\[[0-9;]*m", "", exc.traceback or ""))
+        line = f", ligne {found.group(1) or found.group(2)}" if found else ""
         # numbered as in the kept executed notebook (with papermill's injected parameters cell)
-        return f"cellule {number} du notebook (« {opening} ») : {exc.ename} : {exc.evalue}"
+        return f"cellule {number}{line} du notebook (« {opening} ») : {exc.ename} : {exc.evalue}"
     return f"{type(exc).__name__} : {exc}" + ("" if str(exc) else "\n" + traceback.format_exc(limit=3))
 
 

@@ -59,8 +59,8 @@ def test_a_failing_notebook_fails_its_territory_only(tmp_path, monkeypatch, caps
     printed = capsys.readouterr().out
     assert code == 1
     assert "2 rapport(s) écrit(s)" in printed and "1 échec(s)" in printed
-    assert "ÉCHEC TS-SUD : cellule 3 du notebook (« from IPython.display import HTML, display ») : ValueError : panne simulée" \
-        in printed
+    assert "ÉCHEC TS-SUD : cellule 3, ligne 7 du notebook (« from IPython.display import HTML, display ») : " \
+           "ValueError : panne simulée" in printed
     assert f"notebook exécuté conservé : {out / '_notebooks' / 'TS-SUD.ipynb'}" in printed
     assert (out / "_notebooks" / "TS-SUD.ipynb").exists() and not (out / "TS-SUD.html").exists()
     assert assert_whole_reports(out) == {"CLS-VALLONS", "ASV-NACRE"}

@@ -15,3 +15,34 @@ def test_exploration_notebook_recomputes_the_icm_of_the_report(demo_processed, t
     assert "ICM 95.9 [92.3 – 99.5] ; dans le rapport : 95.9 (2019-2023)" in text  # the notebook asserts equality too
     assert any(o.get("output_type") == "display_data" and "image/png" in o.get("data", {})
                for c in nb.cells for o in c.get("outputs", []))  # the custom chart
+
+
+def test_report_notebook_gives_the_same_report_in_jupyterlab_and_in_batch():
+    """Run as committed (default parameters, from its folder, as JupyterLab does) and through the
+    batch (parameters injected, reused kernel): every displayed output — tables, figures — is the same."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from diagnostics.batch import ReportWorker
+    from diagnostics.processing import build_processed
+    from diagnostics.report import TABLES
+
+    if not all((config.PROCESSED_DIR / f"{table}.parquet").exists() for table in TABLES):
+        build_processed(config.DEMO_RAW_DIR, config.PROCESSED_DIR)  # what « make demo » leaves for JupyterLab
+    nb = nbformat.read(config.REPORT_NOTEBOOK, as_version=4)
+    NotebookClient(nb, kernel_name=kernel_name(), resources={"metadata": {"path": str(config.NOTEBOOKS_DIR)}}).execute()
+    default_territory = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", [])).source
+    assert 'territory = "TS-NORD"' in default_territory
+    worker = ReportWorker()
+    try:
+        batch = worker.execute({"territory": "TS-NORD", "processed_dir": str(config.PROCESSED_DIR), "generated": None})
+    finally:
+        worker.close()
+
+    def shown(notebook):
+        return [o["data"]["text/html"] for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", [])
+                if o.get("output_type") == "display_data" and "text/html" in o.get("data", {})]
+
+    lab, batched = shown(nb), shown(batch)
+    assert len(lab) > 30 and sum("data:image/svg+xml" in h for h in lab) >= 10
+    assert lab == batched
