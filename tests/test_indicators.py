@@ -216,3 +216,16 @@ def test_finess_category_families_come_from_the_documented_table(tmp_path, monke
     monkeypatch.setattr(medico_social, "CATEGORY_TABLE", bad)
     with pytest.raises(ValueError, match="indicateur\\(s\\) inconnu\\(s\\) equipment_old_rate"):
         medico_social.finess_categories()
+
+
+def test_a_typo_in_metadata_yaml_names_the_line(tmp_path):
+    import pytest
+
+    from diagnostics.indicators.metadata import METADATA_FILE, indicator_metadata
+
+    text = METADATA_FILE.read_text(encoding="utf-8")
+    broken = tmp_path / "metadata.yaml"
+    broken.write_text(text.replace("  higher_is: neither\n", "  higer_is: neither\n", 1), encoding="utf-8")
+    line = text[:text.index("  higher_is: neither\n")].count("\n") + 1
+    with pytest.raises(ValueError, match=rf"metadata.yaml, ligne {line} : indicateur « population » : champ « higer_is » inconnu"):
+        indicator_metadata(broken)

@@ -29,12 +29,29 @@ def indicator_metadata(path: Path = METADATA_FILE) -> dict[str, dict]:
         if d.id in meta:
             raise ValueError(f"{d.path} : l'identifiant « {d.id} » est déjà celui d'un indicateur du paquet")
         meta[d.id] = {**d.meta, "declared": True}
+    _check(path, meta)
+    return meta
+
+
+def _check(path: Path, meta: dict) -> None:
+    """Each entry complete and valid; an error names the line of the entry or of the faulty field."""
+    with open(path, encoding="utf-8") as f:
+        root = yaml.compose(f)
+    lines = {k.value: (k.start_mark.line + 1, {kk.value: kk.start_mark.line + 1 for kk, _ in v.value})
+             for k, v in root.value if isinstance(v, yaml.MappingNode)}
     for key, entry in meta.items():
+        if key not in lines:  # a declared indicator, checked by its own reader
+            continue
+        line, fields = lines[key]
+        unknown = [f for f in entry if f not in REQUIRED]
+        if unknown:
+            raise ValueError(f"{path}, ligne {fields[unknown[0]]} : indicateur « {key} » : champ « {unknown[0]} » inconnu ; "
+                             f"champs attendus : {', '.join(REQUIRED)}")
         missing = [field for field in REQUIRED if field not in entry]
         if missing:
-            raise ValueError(f"{path} : indicateur « {key} » : champ(s) manquant(s) {', '.join(missing)}")
+            raise ValueError(f"{path}, ligne {line} : indicateur « {key} » : champ(s) manquant(s) {', '.join(missing)}")
         if entry["higher_is"] not in ("worse", "better", "neither"):
-            raise ValueError(f"{path} : indicateur « {key} » : higher_is doit valoir worse, better ou neither")
+            raise ValueError(f"{path}, ligne {fields['higher_is']} : indicateur « {key} » : higher_is doit valoir worse, "
+                             "better ou neither")
         if entry["family"] not in FAMILY_LABELS:
-            raise ValueError(f"{path} : indicateur « {key} » : famille inconnue « {entry['family']} »")
-    return meta
+            raise ValueError(f"{path}, ligne {fields['family']} : indicateur « {key} » : famille inconnue « {entry['family']} »")
