@@ -63,6 +63,7 @@ def html_exporter():
 RESET_CELL = """%reset -f
 import gc as _gc, matplotlib.pyplot as _plt
 _plt.close("all"); _gc.collect(); _gc.freeze(); del _gc, _plt"""
+OVERVIEW = "synthese_regionale"  # the regional overview's file name (and its key in the state file)
 CELL_TIMEOUT = 600  # seconds; a cell taking longer is stuck
 
 
@@ -177,23 +178,46 @@ def keep_notebook(output: Path, code: str, notebook_text: str) -> str:
 def build_report(code: str, processed_dir: str, output_dir: str, keep_notebooks: bool, generated: str,
                  notebook: str = str(config.REPORT_NOTEBOOK), kernel: str | None = None) -> Outcome:
     """Execute the report notebook for one territory and write ``<code>.html`` and ``<code>.csv``."""
+    report_filename(code)
+    worker = worker_for(notebook, kernel)
+
+    def produce():
+        body, csv_text = worker.build(code, processed_dir, generated)
+        write_report(Path(output_dir), code, body, csv_text)
+        return worker.last_notebook
+
+    return _outcome(code, Path(output_dir), keep_notebooks, produce)
+
+
+def build_overview(processed_dir: str, output_dir: str, keep_notebooks: bool, generated: str, kernel: str | None = None) -> Outcome:
+    """The regional overview (``synthese_regionale.html``) from its own notebook."""
+    worker = worker_for(str(config.OVERVIEW_NOTEBOOK), kernel)
+
+    def produce():
+        nb = worker.execute({"processed_dir": str(processed_dir), "generated": generated})
+        body, _ = worker.exporter.from_notebook_node(nb, resources={"report_title": "Synthèse régionale des diagnostics territoriaux"})
+        write_text(Path(output_dir) / f"{OVERVIEW}.html", body)
+        return nb
+
+    return _outcome(OVERVIEW, Path(output_dir), keep_notebooks, produce)
+
+
+def _outcome(code: str, output: Path, keep_notebooks: bool, produce) -> Outcome:
+    """Run ``produce`` (which writes the files and returns the executed notebook) into an :class:`Outcome`:
+    one document's failure must not stop the batch; its executed notebook is kept for debugging."""
     import nbformat
 
     start = time.perf_counter()
-    output = Path(output_dir)
-    report_filename(code)
-    worker = worker_for(notebook, kernel)
     try:
-        body, csv_text = worker.build(code, processed_dir, generated)
-        write_report(output, code, body, csv_text)
-    except Exception as exc:  # one territory's failure must not stop the batch
+        nb = produce()
+    except Exception as exc:
         if is_disk_fault(exc):
             return Outcome(code, False, time.perf_counter() - start, str(output_error(output, exc)), disk_fault=True)
-        nb = getattr(exc, "nb", None)
-        kept = keep_notebook(output, code, nbformat.writes(nb)) if nb is not None else ""
+        failed = getattr(exc, "nb", None)
+        kept = keep_notebook(output, code, nbformat.writes(failed)) if failed is not None else ""
         return Outcome(code, False, time.perf_counter() - start, describe_error(exc), kept)
     if keep_notebooks:
-        keep_notebook(output, code, nbformat.writes(worker.last_notebook))
+        keep_notebook(output, code, nbformat.writes(nb))
     return Outcome(code, True, time.perf_counter() - start)
 
 
@@ -379,8 +403,17 @@ def run(args: argparse.Namespace) -> int:
                              args.keep_notebooks, progress, record)
         elif todo:
             build_all(todo, args, generated, record)
+        overview_fingerprint = build_fingerprint(args.processed, config.OVERVIEW_NOTEBOOK)
+        overview = None
+        if args.force or state.get(OVERVIEW) != overview_fingerprint or not (args.output / f"{OVERVIEW}.html").exists():
+            overview = build_overview(args.processed, args.output, args.keep_notebooks, generated)
+            if overview.disk_fault:
+                raise OutputError(overview.error)
+            state[OVERVIEW] = overview_fingerprint if overview.ok else ""
+            write_text(args.output / STATE_FILE, json.dumps(state, indent=1, sort_keys=True))
         built = set(up_to_date(list(state), state, fingerprint, args.output))  # this run's and earlier up-to-date reports
-        write_text(args.output / "index.html", index_html(load_tables(args.processed), built, generated))
+        write_text(args.output / "index.html", index_html(load_tables(args.processed), built, generated,
+                                                          overview=(args.output / f"{OVERVIEW}.html").exists()))
     except KeyboardInterrupt as stop:
         print(f"\nInterrompu : {len([o for o in outcomes if o.ok])} rapport(s) écrit(s) sur {len(todo)} ; aucun fichier "
               "à moitié écrit. Relancez la même commande pour terminer (les rapports à jour ne sont pas refaits).",
@@ -395,7 +428,11 @@ def run(args: argparse.Namespace) -> int:
               "seuls les rapports manquants seront produits.", file=sys.stderr)
         return 2
     print_summary(outcomes, time.perf_counter() - started, args.output)
-    return 0 if all(o.ok for o in outcomes) else 1
+    if overview is not None:
+        print(f"Synthèse régionale : {args.output / (OVERVIEW + '.html')} ({fr_number(overview.seconds, 1)} s)" if overview.ok else
+              f"ÉCHEC de la synthèse régionale : {overview.error}" + (f"\n    notebook exécuté conservé : {overview.debug_notebook}"
+                                                                     if overview.debug_notebook else ""))
+    return 0 if all(o.ok for o in outcomes) and (overview is None or overview.ok) else 1
 
 
 class Stopped(KeyboardInterrupt):

@@ -320,3 +320,54 @@ def establishments_map(outline, points: pd.DataFrame, families: list[str]):
         handles[1].append(f"{ref} places")
     ax.legend(*handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=3, frameon=False, fontsize=8)
     return fig
+
+
+def funnel_plot(points: pd.DataFrame, limits: dict, highlight_labels: bool = True):
+    """ICM (France = 100) against expected deaths: one dot per territory, the control limits of each
+    level in ``limits`` ({label: (expected grid, low, high)}) as dashed then dotted lines."""
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    styles = ["--", ":"]
+    for (label, (grid, low, high)), style in zip(limits.items(), styles):
+        ax.plot(grid, low, style, color="#555555", linewidth=1, label=label)
+        ax.plot(grid, high, style, color="#555555", linewidth=1)
+    ax.axhline(100, color=FRANCE, linewidth=1, label="France = 100")
+    for judgement_, part in points.groupby("judgement"):
+        ax.scatter(part["expected"], part["ratio"], s=42, marker=MARKERS[judgement_], c=COLOURS[judgement_], edgecolors="#333333",
+                   linewidths=0.6, zorder=3, label=f"{LEGEND[judgement_]} (intervalle de confiance)")
+    if highlight_labels:
+        for r in points[points["outside"]].itertuples():
+            ax.annotate(r.label, (r.expected, r.ratio), xytext=(4, 3), textcoords="offset points", fontsize=7)
+    ax.set_xscale("log")
+    ax.set_xlabel("Décès attendus avec les taux de la France (échelle logarithmique)")
+    ax.set_ylabel("ICM (France = 100)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False, fontsize=7.5)
+    return fig
+
+
+GROUP_COLOURS = ["#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854", "#ffd92f", "#e5c494", "#b3b3b3"]  # ColorBrewer Set2
+
+
+def group_map(areas: pd.DataFrame, background=None, legend_title: str = ""):
+    """Areas (``geometry``, ``group`` letter) coloured by group, the letter written on each."""
+    import matplotlib.patheffects as pe
+
+    fig, ax = plt.subplots(figsize=(6.2, 5.2))
+    if background:
+        _shapes(ax, background, facecolor="#f0f0f0", edgecolor="#bdbdbd", linewidth=0.4)
+    groups = sorted(areas["group"].unique())
+    colour = {g: GROUP_COLOURS[i % len(GROUP_COLOURS)] for i, g in enumerate(groups)}
+    _shapes(ax, areas["geometry"], facecolors=[colour[g] for g in areas["group"]], edgecolor="#ffffff", linewidth=0.8)
+    for r in areas.itertuples():
+        point = r.geometry.representative_point()
+        ax.annotate(r.group, (point.x, point.y), ha="center", va="center", fontsize=9, fontweight="bold",
+                    path_effects=[pe.withStroke(linewidth=2.5, foreground="#ffffff")])
+    geoms = list(areas["geometry"]) + list(background or [])
+    x0, y0 = min(g.bounds[0] for g in geoms), min(g.bounds[1] for g in geoms)
+    x1, y1 = max(g.bounds[2] for g in geoms), max(g.bounds[3] for g in geoms)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect(1 / np.cos(np.radians((y0 + y1) / 2)))
+    ax.set_axis_off()
+    ax.legend([Patch(facecolor=colour[g]) for g in groups], [f"Groupe {g}" for g in groups], loc="upper center",
+              bbox_to_anchor=(0.5, -0.01), ncol=4, frameon=False, fontsize=8, title=legend_title or None, title_fontsize=8)
+    return fig

@@ -10,6 +10,7 @@ REPORTS_DIR = PROJECT_ROOT / "reports"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 REPORT_NOTEBOOK = NOTEBOOKS_DIR / "diagnostic_territorial.ipynb"
+OVERVIEW_NOTEBOOK = NOTEBOOKS_DIR / "synthese_regionale.ipynb"
 
 KERNEL_NAME = "diagnostic-territorial"
 KERNEL_DISPLAY_NAME = "Diagnostic territorial (Python 3)"

@@ -9,18 +9,11 @@ from . import charts
 from .formatting import fr_interval, fr_number, fr_value
 from .indicators.common import ENSEMBLE, LEVEL_DEPARTEMENT, TOTAL
 from .indicators.consumption import ITEM_LABELS
-from .indicators.declared import declarations
-from .indicators.metadata import indicator_metadata
+from .indicators.metadata import headline_indicators, indicator_metadata
 from .indicators.medico_social import CATEGORY_FAMILY, FAMILIES
 from .report import SMALL_COUNT_LABEL, Territory, judgement
 from .territories import KIND_DEPARTEMENT
 from .territory_shapes import shapes
-
-SPINE_INDICATORS = [
-    "mortality_icm", "mortality_dsr", "premature_mortality_icm", "premature_mortality_dsr", "css_rate",
-    "share_75_plus", "care_spending_per_capita", "care_spending_index", "equipment_elderly_rate",
-    "equipment_disabled_children_rate", "equipment_disabled_adults_rate",
-]
 
 
 def _peers(t: Territory, indicator: str, sex: str = ENSEMBLE, category: str = TOTAL, period: str | None = None) -> pd.DataFrame:
@@ -35,7 +28,7 @@ def _peers(t: Territory, indicator: str, sex: str = ENSEMBLE, category: str = TO
 def spine_rows(t: Territory) -> pd.DataFrame:
     meta = indicator_metadata()
     lines = []
-    for ind in SPINE_INDICATORS + [d.id for d in declarations() if d.headline]:
+    for ind in headline_indicators():
         row = t.value_row(ind)
         if row is None:
             continue
@@ -100,7 +93,7 @@ def _interval_rows(t: Territory, indicator: str, codes_labels: list[tuple[str, s
     return pd.DataFrame(out)
 
 
-def _alt_intervals(title: str, df: pd.DataFrame, decimals: int) -> str:
+def alt_intervals(title: str, df: pd.DataFrame, decimals: int) -> str:
     parts = [f"{r.label} : {SMALL_COUNT_LABEL if r.value != r.value else fr_number(r.value, decimals)} "
              f"{fr_interval(r.ci_low, r.ci_high, decimals)}".strip() for r in df.itertuples()]
     return f"{title}. " + " ; ".join(parts)
@@ -116,7 +109,7 @@ def mortality_by_sex(t: Territory, indicator: str = "mortality_icm") -> str:
     ref = 100 if meta["unit"].startswith("indice") else t.value_row(indicator).value_france
     title = f"{meta['label']} par sexe, {t.name}, département et région, avec intervalles de confiance à 95 %"
     fig = charts.interval_chart(df, meta["label"], reference=ref, highlight=None, decimals=meta["decimals"])
-    return charts.figure_html(fig, _alt_intervals(title, df, meta["decimals"]), title + " (trait pointillé : France).", wide=True)
+    return charts.figure_html(fig, alt_intervals(title, df, meta["decimals"]), title + " (trait pointillé : France).", wide=True)
 
 
 def region_ranking(t: Territory, indicator: str = "mortality_icm") -> str:
@@ -130,16 +123,16 @@ def region_ranking(t: Territory, indicator: str = "mortality_icm") -> str:
     }).sort_values("value", ascending=False, na_position="last").reset_index(drop=True)
     france = t.value_row(indicator).value_france
     title = f"{meta['label']} des territoires de la région, avec intervalles de confiance à 95 %"
-    shown, note = _ranking_rows(df, t.name)
+    shown, note = ranking_rows(df, t.name)
     fig = charts.interval_chart(shown, meta["label"], reference=france, highlight=t.name, decimals=meta["decimals"])
-    return charts.figure_html(fig, _alt_intervals(title + note, shown, meta["decimals"]), title + f" ; {t.name} en gras{note}.",
+    return charts.figure_html(fig, alt_intervals(title + note, shown, meta["decimals"]), title + f" ; {t.name} en gras{note}.",
                               wide=True)
 
 
 RANKING_ROWS = 10  # highest, lowest, and around the territory, when the région has many territories
 
 
-def _ranking_rows(df: pd.DataFrame, name: str) -> tuple[pd.DataFrame, str]:
+def ranking_rows(df: pd.DataFrame, name: str) -> tuple[pd.DataFrame, str]:
     """All the territories when they fit in a readable chart; else the 10 highest, the 10 lowest and
     the territory with its 10 nearest in the ranking (the full list stays in the alt text)."""
     if len(df) <= 3 * RANKING_ROWS + 1:

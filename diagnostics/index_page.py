@@ -41,14 +41,14 @@ document.querySelectorAll("table.sortable th button").forEach(function (button, 
 """
 
 
-def _latest(ind) -> dict:
+def latest_rows(ind) -> dict:
     """(territory, indicator) → its latest both-sexes total row, found once for the whole table."""
     d = ind[(ind.sex == "ensemble") & (ind.category == "total")].sort_values("period")
     d = d.drop_duplicates(["territory_code", "indicator"], keep="last")
     return {(r.territory_code, r.indicator): r for r in d.itertuples(index=False)}
 
 
-def _cell(latest: dict, code: str, indicator: str) -> str:
+def headline_cell(latest: dict, code: str, indicator: str) -> str:
     """A headline cell: value [CI], the reading in words, coloured by significance, sortable by value."""
     meta = indicator_metadata()[indicator]
     r = latest.get((code, indicator))
@@ -74,9 +74,9 @@ def _maps(tables, ind, areas) -> str:
     return "".join(out)
 
 
-def index_html(tables, built: set[str], generated: str) -> str:
+def index_html(tables, built: set[str], generated: str, overview: bool = False) -> str:
     ind = published_indicators(tables)
-    latest = _latest(ind)
+    latest = latest_rows(ind)
     terr = tables["territories"]
     areas = terr[terr["reported"]].drop_duplicates("territory_code")
     communes = terr[terr["reported"]].groupby("territory_code")["commune"].count()
@@ -93,7 +93,7 @@ def index_html(tables, built: set[str], generated: str) -> str:
         rows.append(f"<tr><td>{link}</td><td>{esc(r.kind)}</td><td data-sort=\"{communes[r.territory_code]}\">"
                     f"{fr_number(communes[r.territory_code])}</td>"
                     f"<td data-sort=\"{'' if pop != pop else f'{pop:.0f}'}\">{'' if pop != pop else fr_number(pop)}</td>"
-                    + "".join(_cell(latest, r.territory_code, i) for i in HEADLINES) + f"<td>{csv}</td></tr>")
+                    + "".join(headline_cell(latest, r.territory_code, i) for i in HEADLINES) + f"<td>{csv}</td></tr>")
     headers = ["Territoire", "Type", "Communes", "Habitants"] + list(HEADLINES.values()) + ["Données"]
     head = "".join(f'<th scope="col"><button type="button">{esc(h)}</button></th>' for h in headers[:-1]) + '<th scope="col">Données</th>'
     region = esc(terr.loc[terr["kind"] == "région", "territory_name"].iloc[0]) if (terr["kind"] == "région").any() else ""
@@ -104,6 +104,7 @@ def index_html(tables, built: set[str], generated: str) -> str:
 <body><main>
 <header class="report-header"><p class="kind">Diagnostics territoriaux de santé</p><h1>{region}</h1>
 <p class="facts">{len(built)} diagnostic(s) · généré le {esc(generated)}</p>
+{'<p><a href="synthese_regionale.html">Synthèse régionale</a> : tous les territoires sur tous les indicateurs, classements, entonnoir de la mortalité, typologie.</p>' if overview else ''}
 <p class="guide">Cliquez sur un territoire pour ouvrir son diagnostic, sur un titre de colonne pour trier le tableau.
 Chaque indicateur est comparé à la France : « significativement pire / meilleur » quand l'intervalle de confiance à
 95 % exclut la valeur nationale ; « non testé » pour les données exhaustives (dépenses, équipement).</p></header>

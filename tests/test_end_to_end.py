@@ -61,6 +61,16 @@ def _parse(path):
     return p
 
 
+def test_the_regional_overview_is_written_and_linked(batch):
+    _, out, _ = batch
+    page = (out / "synthese_regionale.html").read_text(encoding="utf-8")
+    for heading in ("Tous les territoires, tous les indicateurs", "Classements, avec leurs intervalles de confiance",
+                    "La mortalité selon la taille des territoires", "Typologie des territoires", "Méthodes"):
+        assert heading in page
+    assert 'href="synthese_regionale.html"' in (out / "index.html").read_text(encoding="utf-8")
+    assert "<script src" not in page and "http" not in page.split("<body", 1)[1].replace("http://www.w3.org", "")
+
+
 def test_batch_succeeds_and_writes_every_file(batch):
     proc, out, _ = batch
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -72,7 +82,7 @@ def test_batch_succeeds_and_writes_every_file(batch):
     assert 'href="CLS-VALLONS.html"' in index and 'href="TS-SUD.csv"' in index
     assert not list(out.glob(".*.tmp")), "temporary files left behind"
     kept = sorted(p.name for p in (out / "_notebooks").glob("*.ipynb"))
-    assert kept == sorted(f"{c}.ipynb" for c in TERRITORIES)  # --keep-notebooks
+    assert kept == sorted([f"{c}.ipynb" for c in TERRITORIES] + ["synthese_regionale.ipynb"])  # --keep-notebooks
 
 
 def test_report_has_every_section_and_no_code(batch):

@@ -18,6 +18,20 @@ FAMILY_LABELS = {
 }
 
 
+# the synthesis chart's indicators (« graphique de synthèse »), in this order, then the declared headlines
+HEADLINE_INDICATORS = [
+    "mortality_icm", "mortality_dsr", "premature_mortality_icm", "premature_mortality_dsr", "css_rate",
+    "share_75_plus", "care_spending_per_capita", "care_spending_index", "equipment_elderly_rate",
+    "equipment_disabled_children_rate", "equipment_disabled_adults_rate",
+]
+
+
+def headline_indicators() -> list[str]:
+    from .declared import declarations
+
+    return HEADLINE_INDICATORS + [d.id for d in declarations() if d.headline]
+
+
 @lru_cache(maxsize=None)
 def indicator_metadata(path: Path = METADATA_FILE) -> dict[str, dict]:
     """The package's indicators (``metadata.yaml``) followed by the declared ones (``declared/``)."""

@@ -18,14 +18,15 @@ COLUMNS = ["code", "nom", "type", "communes"]
 # A territory's code names its report file: no path separator, no leading dot, nothing a shell or a
 # browser would read otherwise.
 SAFE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$")
+RESERVED_CODES = {"index", "synthese_regionale"}  # pages of the reports folder that are not a territory's
 
 
 def check_territory_codes(df: pd.DataFrame, column: str, path: Path) -> None:
-    bad = ~df[column].str.match(SAFE_CODE)
+    bad = ~df[column].str.match(SAFE_CODE) | df[column].str.lower().isin(RESERVED_CODES)
     if bad.any():
         line = first_bad(bad)
         raise RawDataError(path, f"code de territoire « {df[column].iloc[line - 2]} » inutilisable comme nom de fichier "
-                                 "(attendu : lettres sans accent, chiffres, - _ . ; 81 caractères au plus)", line=line, column=column)
+                                 f"(attendu : lettres sans accent, chiffres, - _ . ; 81 caractères au plus ; ni {' ni '.join(sorted(RESERVED_CODES))})", line=line, column=column)
 
 
 def _expand(token: str, communes: pd.DataFrame) -> list[str] | None:

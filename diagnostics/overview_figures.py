@@ -1,0 +1,170 @@
+"""The parts of the regional overview (``notebooks/synthese_regionale``) as HTML: header, overview
+grid (« tartan rug »), rankings with confidence intervals, funnel plot of the ICM, typology with its
+map, methods. Same conventions as the territory reports: French, offline, colours doubled by
+symbols and words, secret statistique applied (the published indicator rows only)."""
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+
+from . import charts, overview
+from .figures import PLURAL_KINDS, alt_intervals
+from .formatting import fr_number
+from .index_page import SORT_SCRIPT, headline_cell, latest_rows
+from .indicators.metadata import headline_indicators, indicator_metadata
+from .report import html_table, judgement, published_indicators
+from .territories import KIND_DEPARTEMENT
+from .territory_shapes import shapes
+
+RANKED = ["mortality_icm", "premature_mortality_icm", "css_rate"]
+RANKING_MAX_ROWS = 40  # beyond, the 20 highest and the 20 lowest (the full list stays in the alt text)
+
+
+def _names(tables) -> pd.Series:
+    return tables["territories"].drop_duplicates("territory_code").set_index("territory_code")["territory_name"]
+
+
+def _of_kind(tables, kind: str) -> list[str]:
+    terr = tables["territories"]
+    return terr.loc[terr["reported"] & (terr["kind"] == kind), "territory_code"].drop_duplicates().tolist()
+
+
+def header_html(tables, kind: str, generated: str) -> str:
+    terr = tables["territories"]
+    region = terr.loc[terr["kind"] == "région", "territory_name"]
+    areas, _ = overview.overview_rows(terr)
+    esc = html.escape
+    return (f'<header class="report-header"><p class="kind">Synthèse régionale des diagnostics territoriaux</p>'
+            f"<h1>{esc(region.iloc[0] if len(region) else 'Région')}</h1>"
+            f'<p class="facts">{len(areas)} territoires · comparaisons et typologie : {esc(PLURAL_KINDS.get(kind, kind))} · '
+            f"généré le {esc(generated)}</p>"
+            '<p class="guide">Chaque territoire est comparé à la France : « significativement pire / meilleur » quand '
+            "l'intervalle de confiance à 95 % exclut la valeur nationale (couleur et mot), « non testé » pour les "
+            "données exhaustives. Cliquez sur un titre de colonne pour trier.</p></header>")
+
+
+def grid_html(tables) -> str:
+    """Territories in rows, headline indicators in columns, each cell coloured by its difference with
+    France; the région, its départements and France as reference rows below."""
+    ind = published_indicators(tables)
+    indicators = headline_indicators()
+    meta = indicator_metadata()
+    latest = latest_rows(ind)
+    names = _names(tables)
+    kinds = tables["territories"].drop_duplicates("territory_code").set_index("territory_code")["kind"]
+    areas, references = overview.overview_rows(tables["territories"])
+    esc = html.escape
+
+    def row(code: str, reference: bool) -> str:
+        name = "France" if code == "FRANCE" else names.get(code, code)
+        label = esc(name) if reference else f'<a href="{esc(code)}.html">{esc(name)}</a>'
+        return (f"<tr><th scope=\"row\">{label}</th><td>{esc(kinds.get(code, ''))}</td>"
+                + "".join(headline_cell(latest, code, i) for i in indicators) + "</tr>")
+
+    head = "".join(f'<th scope="col"><button type="button">{esc(h)}</button></th>'
+                   for h in ["Territoire", "Type"] + [meta[i]["label"] for i in indicators])
+    return (f'<div class="table-wrap"><table class="data sortable rug"><caption>Tous les territoires sur les indicateurs '
+            f"de la synthèse (dernière période) ; en bas, les valeurs de référence</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(row(c, False) for c in areas)}</tbody>"
+            f"<tfoot>{''.join(row(c, True) for c in references if c in latest_codes(latest))}</tfoot></table></div>"
+            f"<script>{SORT_SCRIPT}</script>")
+
+
+def latest_codes(latest: dict) -> set[str]:
+    return {code for code, _ in latest}
+
+
+def ranking_html(tables, indicator: str, kind: str) -> str:
+    meta = indicator_metadata()[indicator]
+    ind = published_indicators(tables)
+    d = overview.latest(ind, [indicator])
+    d = d[d.territory_code.isin(_of_kind(tables, kind))]
+    names = _names(tables)
+    df = pd.DataFrame({
+        "label": d.territory_code.map(names), "value": d.value, "ci_low": d.ci_low, "ci_high": d.ci_high,
+        "judgement": ["non calculable" if s else judgement(g, meta["higher_is"]) for s, g in zip(d.small_count, d.sig_france)],
+    }).sort_values("value", ascending=False, na_position="last").reset_index(drop=True)
+    france = overview.latest(ind, [indicator]).set_index("territory_code")["value"].get("FRANCE")
+    title = f"{meta['label']} des {PLURAL_KINDS.get(kind, kind)} de la région, avec intervalles de confiance à 95 %"
+    shown = df if len(df) <= RANKING_MAX_ROWS else pd.concat([df.head(RANKING_MAX_ROWS // 2), df.tail(RANKING_MAX_ROWS // 2)])
+    note = "" if len(shown) == len(df) else f" ; les {RANKING_MAX_ROWS // 2} plus élevés et les {RANKING_MAX_ROWS // 2} plus bas"
+    fig = charts.interval_chart(shown, meta["label"], reference=france, decimals=meta["decimals"])
+    return charts.figure_html(fig, alt_intervals(title, df, meta["decimals"]), title + note + " (trait : France).", wide=True)
+
+
+def funnel_html(tables, kind: str) -> str:
+    """ICM against expected deaths, with the limits within which a territory of that size with the
+    national rates would fall 95 % and 99,8 % of the time."""
+    ind = published_indicators(tables)
+    codes = _of_kind(tables, kind)
+    points = overview.funnel_points(ind, codes)
+    if points.empty:
+        return "<p>Entonnoir non calculable : aucun ICM publié pour ces territoires.</p>"
+    rows = overview.latest(ind, ["mortality_icm"]).set_index("territory_code")
+    points["judgement"] = [judgement(rows.loc[c, "sig_france"], "worse") for c in points.territory_code]
+    points["label"] = points.territory_code.map(_names(tables))
+    grid = np.geomspace(max(points.expected.min() / 2, 1.0), points.expected.max() * 2, 200)
+    limits = {f"limites à {int(level * 100) if level < 0.99 else 99.8} %".replace(".", ","): (grid, *overview.funnel_limits(grid, level))
+              for level in overview.FUNNEL_LEVELS}
+    low, high = overview.funnel_limits(points.expected, overview.FUNNEL_LEVELS[1])
+    points["outside"] = (points.ratio < low) | (points.ratio > high)
+    fig = charts.funnel_plot(points, limits)
+    outside = points[points.outside]
+    masked = len(codes) - len(points)
+    alt = (f"Graphique en entonnoir de l'ICM des {PLURAL_KINDS.get(kind, kind)} selon leurs décès attendus. "
+           + (f"Hors des limites à 99,8 % : {' ; '.join(f'{r.label} ({fr_number(r.ratio)})' for r in outside.itertuples())}."
+              if len(outside) else "Aucun territoire hors des limites à 99,8 %."))
+    caption = ("ICM (France = 100) selon le nombre de décès attendus : plus un territoire est petit, plus son ICM varie "
+               "par le seul hasard ; les lignes donnent les limites de cette variation (95 % et 99,8 %). "
+               + (f"{masked} territoire(s) au secret statistique non représenté(s)." if masked else ""))
+    return charts.figure_html(fig, alt, caption.strip())
+
+
+def typology_html(tables, kind: str, groups: int) -> str:
+    """The typology's map and the table of its groups, each described in words."""
+    meta = indicator_metadata()
+    ind = published_indicators(tables)
+    codes = _of_kind(tables, kind)
+    indicators = headline_indicators()
+    assignment, profile = overview.typology(ind, codes, indicators, groups)
+    if profile.empty:
+        return "<p>Typologie non calculable : trop peu de territoires ou d'indicateurs.</p>"
+    names = _names(tables)
+    members = assignment.groupby("group")["territory_code"].apply(lambda c: ", ".join(sorted(names.get(x, x) for x in c)))
+    table = pd.DataFrame({
+        "Groupe": profile.index, "Territoires": [f"{int(n)} : {members[g]}" for g, n in zip(profile.index, profile["size"])],
+        "Profil (écart à la moyenne des territoires)": [overview.describe_group(profile.loc[g], meta) for g in profile.index],
+    })
+    out = html_table(table, f"Typologie des {PLURAL_KINDS.get(kind, kind)} en {len(profile)} groupes")
+    outlines = shapes(tables["territory_shapes"])
+    located = assignment[assignment.territory_code.isin(outlines.index)]
+    if len(located):
+        terr = tables["territories"]
+        deps = terr.loc[terr["kind"] == KIND_DEPARTEMENT, "territory_code"].drop_duplicates()
+        background = [outlines[c] for c in deps if c in outlines.index and c not in set(located.territory_code)]
+        areas = pd.DataFrame({"geometry": located.territory_code.map(outlines), "group": located.group})
+        alt = "Carte de la typologie. " + " ; ".join(f"{names.get(c, c)} : groupe {g}" for c, g in zip(located.territory_code, located.group))
+        out = charts.figure_html(charts.group_map(areas, background, "Typologie"), alt,
+                                 f"Groupes de {PLURAL_KINDS.get(kind, kind)} aux profils d'indicateurs proches.") + out
+    return out
+
+
+def methods_html(groups: int) -> str:
+    return (
+        '<div class="note"><p><strong>Tableau d\'ensemble.</strong> Valeur de la dernière période, intervalle de confiance '
+        "à 95 % ; couleur et mention selon la comparaison avec la France (intervalle entièrement au-dessus ou au-dessous "
+        "de la valeur nationale). Les valeurs au secret statistique (effectifs de 1 à 10) ne sont pas publiées.</p>"
+        "<p><strong>Entonnoir.</strong> Pour chaque nombre de décès attendus E, les limites sont les quantiles de la loi "
+        "de Poisson de moyenne E (forme exacte par la loi du khi-deux), divisés par E : 95 % et 99,8 % des territoires de "
+        "cette taille ayant les taux de la France tombent entre elles. Un territoire hors des limites à 99,8 % s'écarte "
+        "de la France au-delà de ce que le hasard explique ; un petit territoire à l'ICM élevé mais dans les limites "
+        "n'est pas un « territoire atypique ».</p>"
+        f"<p><strong>Typologie.</strong> Indicateurs de la synthèse centrés-réduits sur les territoires comparés ; une "
+        "valeur masquée ou absente est remplacée par la moyenne, un indicateur absent pour plus de la moitié des "
+        f"territoires est écarté ; classification ascendante hiérarchique (méthode de Ward, distance euclidienne) coupée "
+        f"en {groups} groupes. Mêmes données, mêmes groupes. Un groupe est décrit par les indicateurs dont sa moyenne "
+        f"s'écarte d'au moins {fr_number(overview.NOTABLE_Z, 1)} écart-type de celle de l'ensemble (« nettement » : "
+        "au moins un écart-type).</p></div>")
+

@@ -1,0 +1,75 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Diagnostic territorial (Python 3)
+#     language: python
+#     name: diagnostic-territorial
+# ---
+
+# %% tags=["parameters"]
+# Paramètres : le dossier des tables produites par « python run_all.py », le type de territoires
+# comparés dans les classements, l'entonnoir et la typologie (None : le plus nombreux, hors
+# départements), et le nombre de groupes de la typologie.
+processed_dir = None  # None : data/processed du projet
+kind = None
+groups = 4
+generated = None  # date affichée dans l'en-tête (None : aujourd'hui)
+
+# %%
+import datetime as dt
+
+from IPython.display import HTML, display
+
+from diagnostics import overview, overview_figures as parts, report
+
+tables = report.load_tables(processed_dir)
+kind = overview.compared_kind(tables["territories"], kind)
+display(HTML(parts.header_html(tables, kind, generated or dt.date.today().strftime("%d/%m/%Y"))))
+
+# %% [markdown]
+# ## Tous les territoires, tous les indicateurs
+#
+# Une ligne par territoire, une colonne par indicateur de la synthèse : la couleur et la mention disent
+# si le territoire se distingue de la France. Les lignes du bas donnent la région, ses départements et la France.
+
+# %%
+display(HTML(parts.grid_html(tables)))
+
+# %% [markdown]
+# ## Classements, avec leurs intervalles de confiance
+#
+# Deux territoires dont les intervalles se chevauchent ne sont pas significativement différents : un rang
+# ne suffit pas à les départager.
+
+# %%
+for indicator in parts.RANKED:
+    display(HTML(parts.ranking_html(tables, indicator, kind)))
+
+# %% [markdown]
+# ## La mortalité selon la taille des territoires
+#
+# Le graphique en entonnoir place chaque territoire selon son nombre de décès attendus : un petit territoire
+# peut avoir un ICM très élevé par le seul hasard ; seuls ceux qui sortent des limites s'écartent vraiment.
+
+# %%
+display(HTML(parts.funnel_html(tables, kind)))
+
+# %% [markdown]
+# ## Typologie des territoires
+#
+# Les territoires sont regroupés selon leur profil sur l'ensemble des indicateurs de la synthèse, pour
+# repérer ceux qui partagent les mêmes enjeux.
+
+# %%
+display(HTML(parts.typology_html(tables, kind, groups)))
+
+# %% [markdown]
+# ## Méthodes
+
+# %%
+display(HTML(parts.methods_html(groups)))
