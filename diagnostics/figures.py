@@ -228,13 +228,14 @@ MAP_MAX_AREAS = 150  # the EPCI of the largest région; beyond, the map keeps to
 def _map_areas(t: Territory) -> tuple[list[str], str]:
     """The areas the map colours: the territories of the same kind as this one when there are several
     (they usually tile the région: EPCI, territoires de santé), else the départements. When they are
-    more than a map can show legibly, those of the territory's département."""
+    more than a map can show legibly, those of the territory's département, and if still too many,
+    the départements: a report's size does not grow with the number of territories."""
     terr = t.tables["territories"].drop_duplicates("territory_code")
     region = terr[terr["region_code"] == t.region_code]
     same_kind = region[region["reported"] & (region["kind"] == t.kind)]
     if len(same_kind) > MAP_MAX_AREAS:
         same_kind = same_kind[same_kind["departement_code"] == t.departement_code]
-    if len(same_kind) > 1:
+    if 1 < len(same_kind) <= MAP_MAX_AREAS:  # overlapping perimeters can be many even in one département
         return same_kind["territory_code"].tolist(), t.kind
     deps = region.loc[region["kind"] == KIND_DEPARTEMENT, "territory_code"].unique().tolist()
     return deps, KIND_DEPARTEMENT
