@@ -192,9 +192,18 @@ def build_report(code: str, processed_dir: str, output_dir: str, keep_notebooks:
 def build_overview(processed_dir: str, output_dir: str, keep_notebooks: bool, generated: str, kernel: str | None = None) -> Outcome:
     """The regional overview (``synthese_regionale.html``) from its own notebook."""
     worker = worker_for(str(config.OVERVIEW_NOTEBOOK), kernel)
+    donor = _WORKERS.get((str(config.REPORT_NOTEBOOK), kernel or "", threading.get_ident()))
 
     def produce():
-        nb = worker.execute({"processed_dir": str(processed_dir), "generated": generated})
+        # one kernel per process: the overview borrows the one the reports use (imports loaded, no start-up)
+        lend = worker.km is None and donor is not None and donor.km is not None
+        if lend:
+            worker.km, worker.kc = donor.km, donor.kc
+        try:
+            nb = worker.execute({"processed_dir": str(processed_dir), "generated": generated})
+        finally:
+            if lend:
+                donor.km, donor.kc, worker.km, worker.kc = worker.km, worker.kc, None, None
         body, _ = worker.exporter.from_notebook_node(nb, resources={"report_title": "Synthèse régionale des diagnostics territoriaux"})
         write_text(Path(output_dir) / f"{OVERVIEW}.html", body)
         return nb
@@ -395,6 +404,9 @@ def run(args: argparse.Namespace) -> int:
         write_text(args.output / STATE_FILE, json.dumps(state, indent=1, sort_keys=True))
 
     try:
+        overview_fingerprint = build_fingerprint(args.processed, config.OVERVIEW_NOTEBOOK)
+        overview_due = args.force or state.get(OVERVIEW) != overview_fingerprint or not (args.output / f"{OVERVIEW}.html").exists()
+        overview = None
         if todo and args.scheduler:
             from .cluster import build_on_cluster
 
@@ -402,11 +414,10 @@ def run(args: argparse.Namespace) -> int:
             build_on_cluster(args.scheduler, todo, args.processed, args.output, generated, fingerprint,
                              args.keep_notebooks, progress, record)
         elif todo:
-            build_all(todo, args, generated, record)
-        overview_fingerprint = build_fingerprint(args.processed, config.OVERVIEW_NOTEBOOK)
-        overview = None
-        if args.force or state.get(OVERVIEW) != overview_fingerprint or not (args.output / f"{OVERVIEW}.html").exists():
+            overview = build_all(todo, args, generated, record, overview=overview_due)
+        if overview_due and overview is None:
             overview = build_overview(args.processed, args.output, args.keep_notebooks, generated)
+        if overview is not None:
             if overview.disk_fault:
                 raise OutputError(overview.error)
             state[OVERVIEW] = overview_fingerprint if overview.ok else ""
@@ -461,17 +472,21 @@ def stop_signals_as_interrupt():
             signal.signal(s, handler)
 
 
-def build_all(codes: list[str], args: argparse.Namespace, generated: str, record) -> None:
+def build_all(codes: list[str], args: argparse.Namespace, generated: str, record, overview: bool = False) -> Outcome | None:
     """Every report, on the local pool of worker processes (each reusing its kernel); ``record``
-    receives each :class:`Outcome` as it comes. Interrupted, the workers are stopped at once (each
-    removes its temporary file; its kernel, polling its parent, exits with it)."""
+    receives each :class:`Outcome` as it comes. With ``overview``, the regional overview is the last
+    job (it runs while the other worker finishes) and its Outcome is returned. Interrupted, the workers
+    are stopped at once (each removes its temporary file; its kernel, polling its parent, exits with it)."""
     kernel = kernel_name()
     pool = ProcessPoolExecutor(max_workers=min(args.jobs, len(codes)), initializer=_worker_setup)
     try:
         futures = [pool.submit(build_report, code, str(args.processed), str(args.output), args.keep_notebooks,
                                generated, str(config.REPORT_NOTEBOOK), kernel) for code in codes]
+        last = pool.submit(build_overview, str(args.processed), str(args.output), args.keep_notebooks, generated,
+                           kernel) if overview else None
         for future in progress(as_completed(futures), len(futures)):
             record(future.result())
+        result = last.result() if last else None
     except BaseException:
         workers = list(getattr(pool, "_processes", {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
@@ -481,6 +496,7 @@ def build_all(codes: list[str], args: argparse.Namespace, generated: str, record
             process.join(timeout=10)
         raise
     pool.shutdown()
+    return result
 
 
 def print_summary(outcomes: list[Outcome], seconds: float, output: Path) -> None:

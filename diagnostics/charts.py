@@ -347,20 +347,24 @@ def funnel_plot(points: pd.DataFrame, limits: dict, highlight_labels: bool = Tru
 GROUP_COLOURS = ["#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854", "#ffd92f", "#e5c494", "#b3b3b3"]  # ColorBrewer Set2
 
 
-def group_map(areas: pd.DataFrame, background=None, legend_title: str = ""):
-    """Areas (``geometry``, ``group`` letter) coloured by group, the letter written on each."""
+def group_map(areas: pd.DataFrame, background=None, legend_title: str = "", colours: dict | None = None,
+              labels: dict | None = None):
+    """Areas (``geometry``, ``group``) coloured by group; a one-letter group is written on each area.
+    ``colours`` and ``labels`` (group → colour, legend text) default to a palette and « Groupe X »."""
     import matplotlib.patheffects as pe
 
     fig, ax = plt.subplots(figsize=(6.2, 5.2))
     if background:
         _shapes(ax, background, facecolor="#f0f0f0", edgecolor="#bdbdbd", linewidth=0.4)
-    groups = sorted(areas["group"].unique())
-    colour = {g: GROUP_COLOURS[i % len(GROUP_COLOURS)] for i, g in enumerate(groups)}
+    groups = list(colours) if colours else sorted(areas["group"].unique())
+    groups = [g for g in groups if g in set(areas["group"])]
+    colour = colours or {g: GROUP_COLOURS[i % len(GROUP_COLOURS)] for i, g in enumerate(groups)}
     _shapes(ax, areas["geometry"], facecolors=[colour[g] for g in areas["group"]], edgecolor="#ffffff", linewidth=0.8)
     for r in areas.itertuples():
-        point = r.geometry.representative_point()
-        ax.annotate(r.group, (point.x, point.y), ha="center", va="center", fontsize=9, fontweight="bold",
-                    path_effects=[pe.withStroke(linewidth=2.5, foreground="#ffffff")])
+        if len(r.group) == 1:
+            point = r.geometry.representative_point()
+            ax.annotate(r.group, (point.x, point.y), ha="center", va="center", fontsize=9, fontweight="bold",
+                        path_effects=[pe.withStroke(linewidth=2.5, foreground="#ffffff")])
     geoms = list(areas["geometry"]) + list(background or [])
     x0, y0 = min(g.bounds[0] for g in geoms), min(g.bounds[1] for g in geoms)
     x1, y1 = max(g.bounds[2] for g in geoms), max(g.bounds[3] for g in geoms)
@@ -368,6 +372,7 @@ def group_map(areas: pd.DataFrame, background=None, legend_title: str = ""):
     ax.set_ylim(y0, y1)
     ax.set_aspect(1 / np.cos(np.radians((y0 + y1) / 2)))
     ax.set_axis_off()
-    ax.legend([Patch(facecolor=colour[g]) for g in groups], [f"Groupe {g}" for g in groups], loc="upper center",
+    ax.legend([Patch(facecolor=colour[g], edgecolor="#999999") for g in groups], [(labels or {}).get(g, f"Groupe {g}") for g in groups],
+              loc="upper center",
               bbox_to_anchor=(0.5, -0.01), ncol=4, frameon=False, fontsize=8, title=legend_title or None, title_fontsize=8)
     return fig

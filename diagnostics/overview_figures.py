@@ -168,3 +168,33 @@ def methods_html(groups: int) -> str:
         f"s'écarte d'au moins {fr_number(overview.NOTABLE_Z, 1)} écart-type de celle de l'ensemble (« nettement » : "
         "au moins un écart-type).</p></div>")
 
+
+
+# the ARS state-of-play colours: signed in green, in preparation in blue, intention in yellow, expired in grey
+CONTRACT_STATUS_COLOURS = {"signé": "#1a9641", "en cours d'élaboration": "#2b83ba", "intention": "#fdd835", "échu": "#9e9e9e",
+                           "sans contrat": "#ffffff"}
+
+
+def contracts_html(tables) -> str:
+    """Every territory's contract status, as a table and on a map (« état des lieux » of the contracts)."""
+    contracts = tables["contracts"]
+    if contracts.empty:
+        return "<p>Aucun fichier de contrats (contrats.csv) dans les données : état des contrats non disponible.</p>"
+    from .report import contract_text
+
+    names = _names(tables)
+    table = pd.DataFrame({"Territoire": contracts.territory_code.map(names), "Contrat": [contract_text(c) for c in contracts.itertuples()]})
+    counts = contracts.status.value_counts()
+    summary = " ; ".join(f"{status} : {counts[status]}" for status in CONTRACT_STATUS_COLOURS if status in counts)
+    out = html_table(table, f"Contrats des territoires ({summary})")
+    outlines = shapes(tables["territory_shapes"])
+    located = contracts.drop_duplicates("territory_code")
+    located = located[located.territory_code.isin(outlines.index)]
+    if len(located):
+        areas = pd.DataFrame({"geometry": located.territory_code.map(outlines), "group": located.status})
+        colours = {k: v for k, v in CONTRACT_STATUS_COLOURS.items() if k in set(located.status)}
+        alt = "Carte de l'état des contrats. " + " ; ".join(f"{names.get(c, c)} : {s}" for c, s in zip(located.territory_code, located.status))
+        areas = areas.iloc[np.argsort([-g.area for g in areas.geometry], kind="stable")]  # nested perimeters drawn over larger ones
+        fig = charts.group_map(areas, [], "État des contrats", colours, {k: k.capitalize() for k in colours})
+        out = charts.figure_html(fig, alt, "Territoires sous contrat selon l'état du contrat.") + out
+    return out

@@ -16,7 +16,7 @@ from .territory_shapes import territory_outlines
 
 PUBLISHED_TABLES = ["sources", "communes", "population", "deaths", "france_reference", "territories", "css", "care_spending",
                     "france_spending", "departement_spending", "insured_population", "finess_places", "france_places", "geometry",
-                    "territory_shapes", "declared_counts"]
+                    "territory_shapes", "declared_counts", "contracts", "targets"]
 
 
 def build_processed(raw_dir: Path, processed_dir: Path, options: dict | None = None) -> dict[str, pd.DataFrame]:
@@ -37,5 +37,23 @@ def build_processed(raw_dir: Path, processed_dir: Path, options: dict | None = N
                                                   period_years=options.get("mortality_period", MORTALITY_PERIOD_YEARS))
     tables["indicators"] = indicators
     tables["standard_population"] = standard_pop
+    tables["contracts"], tables["targets"] = contracts_and_targets(results, tables["territories"], indicators)
     write_parquet_set({name: tables[name] for name in PUBLISHED_TABLES + ["indicators", "standard_population"]}, processed_dir)
     return tables
+
+
+def contracts_and_targets(results: dict, territories: pd.DataFrame, indicators: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The contracts and targets files, checked against the territories and the computed indicators
+    (empty tables when the raw folder has none)."""
+    from .indicators.metadata import indicator_metadata
+    from .sources.contracts import read_contracts, read_targets
+
+    codes = set(territories.loc[territories["reported"], "territory_code"])
+    contracts = read_contracts(results["contracts"], codes) if "contracts" in results else \
+        pd.DataFrame(columns=["territory_code", "contract", "status", "start", "end"])
+    rows = indicators[(indicators["sex"] == "ensemble") & (indicators["category"] == "total")]
+    targets = read_targets(results["targets"], codes, rows, indicator_metadata()) if "targets" in results else \
+        pd.DataFrame({"territory_code": pd.Series(dtype=str), "indicator": pd.Series(dtype=str),
+                      "baseline_period": pd.Series(dtype=str), "target": pd.Series(dtype=float),
+                      "direction": pd.Series(dtype="int64"), "due_year": pd.Series(dtype="int64")})
+    return contracts, targets

@@ -24,7 +24,7 @@ from .indicators.metadata import FAMILY_LABELS, indicator_metadata
 
 DEPARTEMENTAL_SUFFIX = " (valeur départementale)"
 TABLES = ["indicators", "territories", "communes", "population", "deaths", "france_reference", "finess_places",
-          "standard_population", "sources", "territory_shapes"]
+          "standard_population", "sources", "territory_shapes", "contracts", "targets"]
 DEATHS_BASIS_TEXT = {
     "domicile": "Les décès sont comptés au domicile des personnes décédées (commune de résidence).",
     "lieu de décès": (
@@ -309,6 +309,64 @@ def declared_indicators_html(t: Territory, family: str) -> str:
         return ""
     return (departemental_values_note(t, ids) +
             html_table(comparison_table(t, ids), f"{FAMILY_LABELS[family]} : indicateurs complémentaires"))
+
+
+CONTRACT_NAMES = {"CLS": "Contrat local de santé", "CLSM": "Conseil local de santé mentale", "ASV": "Atelier santé ville",
+                  "CPOM": "Contrat pluriannuel d'objectifs et de moyens"}
+TARGETS_NOTE = ("Évolution significative : la différence entre la dernière période sans année commune avec la période de "
+                "référence et cette référence dépasse 1,96 fois son erreur type (erreurs types déduites des intervalles de "
+                "confiance à 95 %). « Objectif atteint » : la valeur cible est atteinte (ou, pour une baisse ou une hausse "
+                "sans valeur chiffrée, l'évolution est significative dans le sens voulu).")
+
+
+def _dmy(iso: str) -> str:
+    return dt.date.fromisoformat(iso).strftime("%d/%m/%Y") if iso else ""
+
+
+def contract_text(contract: pd.Series) -> str:
+    """« Contrat local de santé (CLS), signé, du 01/06/2021 au 31/05/2026 »."""
+    dates = (f", du {_dmy(contract.start)}" if contract.start else "") + (f" au {_dmy(contract.end)}" if contract.end else "")
+    return f"{CONTRACT_NAMES[contract.contract]} ({contract.contract}), {contract.status}{dates}"
+
+
+def targets_html(t: Territory) -> str:
+    """« Suivi des objectifs »: the territory's contract and, for each indicator it targets, its values
+    over the periods, the target, the change since the baseline and a plain status ("" without any)."""
+    from .targets import follow_up
+
+    contracts = t.tables["contracts"]
+    contracts = contracts[contracts.territory_code == t.code]
+    mine = t.tables["targets"][t.tables["targets"].territory_code == t.code]
+    if contracts.empty and mine.empty:
+        return ""
+    meta = indicator_metadata()
+    out = ["<h2>Suivi des objectifs</h2>"]
+    out += [f"<p>{html.escape(contract_text(c))}.</p>" for c in contracts.itertuples()]
+    if mine.empty:
+        return "".join(out)
+    rows = t.all_indicators[(t.all_indicators.sex == ENSEMBLE) & (t.all_indicators.category == TOTAL)]
+
+    def shown(r, m):
+        if r is None:
+            return "–"
+        if pd.isna(r.value):
+            return f"{r.period} : {SMALL_COUNT_LABEL}"
+        return f"{r.period} : {fr_value(r.value, m['unit'], m['decimals'])} {fr_interval(r.ci_low, r.ci_high, m['decimals'])}"
+
+    lines = []
+    for f in follow_up(mine, rows).itertuples():
+        m = meta[f.indicator]
+        target = (("baisse" if f.direction < 0 else "hausse") if pd.isna(f.target) else fr_value(f.target, m["unit"], m["decimals"]))
+        delta = f.latest.value - f.baseline.value if not pd.isna(f.z) else float("nan")
+        change = "–" if pd.isna(delta) else ("+" if delta > 0 else "") + fr_number(delta, m["decimals"])
+        lines.append({"Indicateur": m["label"],
+                      "Valeurs successives": " ; ".join(f"{r.period} : {SMALL_COUNT_LABEL if pd.isna(r.value) else fr_number(r.value, m['decimals'])}"
+                                                       for r in f.series.itertuples()),
+                      "Référence": shown(f.baseline, m), "Dernière période comparable": shown(f.latest, m),
+                      "Cible (échéance)": f"{target} ({f.due_year})", "Évolution": change, "Statut": f.status})
+    out.append(html_table(pd.DataFrame(lines), "Objectifs du contrat"))
+    out.append(f'<div class="note"><p>{html.escape(TARGETS_NOTE)}</p></div>')
+    return "".join(out)
 
 
 def establishments_table(t: Territory) -> pd.DataFrame:

@@ -132,6 +132,9 @@ display(HTML(report.html_table(report.establishments_table(t), "Établissements 
 # %%
 display(HTML(figures.region_map(t, "mortality_icm")))
 
+# %%
+display(HTML(report.targets_html(t)))  # « Suivi des objectifs », when the territory has a contract
+
 # %% [markdown]
 # ## Méthodes et sources
 #

@@ -69,6 +69,15 @@ display(HTML(parts.funnel_html(tables, kind)))
 display(HTML(parts.typology_html(tables, kind, groups)))
 
 # %% [markdown]
+# ## État des contrats territoriaux
+#
+# Contrats locaux de santé (CLS), conseils locaux de santé mentale (CLSM), ateliers santé ville (ASV) et
+# CPOM : signés, en cours d'élaboration, en intention ou échus.
+
+# %%
+display(HTML(parts.contracts_html(tables)))
+
+# %% [markdown]
 # ## Méthodes
 
 # %%

@@ -1,4 +1,4 @@
-"""Every demo report and the index, opened in Debian's chromium (headless, driven by Playwright):
+"""Every demo report, the index and the regional overview, opened in Debian's chromium (headless, driven by Playwright):
 no console error, no request leaving the file, every image loaded, no horizontal scroll on a
 375 px phone, a full-page screenshot of each kept in the test's temporary folder."""
 import os
@@ -57,7 +57,7 @@ def _open(browser, path, width):
 
 def test_every_report_and_the_index_render_offline_on_desktop_and_phone(all_reports, browser, tmp_path):
     pages = sorted(all_reports.glob("*.html"))
-    assert len(pages) == 14  # 13 demo territories and the index
+    assert len(pages) == 15  # 13 demo territories, the index and the regional overview
     timings = []
     for path in pages:
         for width in (1280, 375):
@@ -70,7 +70,9 @@ def test_every_report_and_the_index_render_offline_on_desktop_and_phone(all_repo
             assert checks["images"] and all(i["ok"] for i in checks["images"]), (path.name, [i for i in checks["images"] if not i["ok"]])
             assert all(i["alt"].strip() for i in checks["images"]), path.name
             assert checks["scrollWidth"] <= checks["innerWidth"], (path.name, width, checks["scrollWidth"])
-            if path.name != "index.html":
+            if path.name == "synthese_regionale.html":
+                assert checks["h2"][0] == "Tous les territoires, tous les indicateurs" and checks["h2"][-1] == "Méthodes", checks["h2"]
+            elif path.name != "index.html":
                 assert checks["h2"][0] == "Synthèse" and checks["h2"][-1] == "Méthodes et sources", checks["h2"]
             timings.append((seconds, path.name, width))
     slowest = max(timings)

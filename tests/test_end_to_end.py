@@ -71,6 +71,14 @@ def test_the_regional_overview_is_written_and_linked(batch):
     assert "<script src" not in page and "http" not in page.split("<body", 1)[1].replace("http://www.w3.org", "")
 
 
+def test_territories_under_contract_have_their_follow_up(batch):
+    _, out, _ = batch
+    text = " ".join(_parse(out / "CLS-VALLONS.html").text)
+    assert "Suivi des objectifs" in text and "Contrat local de santé (CLS), en cours d'élaboration." in text
+    overview = " ".join(_parse(out / "synthese_regionale.html").text)
+    assert "État des contrats territoriaux" in overview and "signé : 2 ; en cours d'élaboration : 1 ; intention : 1 ; échu : 1" in overview
+
+
 def test_batch_succeeds_and_writes_every_file(batch):
     proc, out, _ = batch
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -89,7 +97,8 @@ def test_report_has_every_section_and_no_code(batch):
     _, out, _ = batch
     html_text = (out / "CLS-VALLONS.html").read_text(encoding="utf-8")
     parsed = _parse(out / "CLS-VALLONS.html")
-    assert parsed.h2 == SECTIONS
+    assert parsed.h2 == SECTIONS[:-1] + ["Suivi des objectifs", SECTIONS[-1]]  # CLS-VALLONS has a contract
+    assert _parse(out / "TS-SUD.html").h2 == SECTIONS[:-1] + ["Suivi des objectifs", SECTIONS[-1]]  # a CLSM in intention
     assert "CLS des Hauts-Vallons" in " ".join(parsed.text)
     for code_marker in ("import ", "display(HTML", "report.load_territory", "territory = ", "Traceback"):
         assert code_marker not in html_text

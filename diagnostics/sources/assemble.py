@@ -38,7 +38,9 @@ from .territory_definitions import read_commune_territory_mapping, read_territor
 DEATHS_BY_RESIDENCE = "domicile"
 DEATHS_BY_PLACE = "lieu de décès"
 SINGLE_FILE = {"territory_mapping", "communes", "epci_names", "france_reference", "css", "care_spending", "france_spending",
-               "finess_establishments", "finess_equipment", "france_places", "territory_definitions", "deaths"}
+               "finess_establishments", "finess_equipment", "france_places", "territory_definitions", "deaths", "contracts",
+               "targets"}
+DEFERRED = ("territory_definitions", "territory_mapping", "contracts", "targets")  # read once other tables exist
 
 
 @dataclass
@@ -87,8 +89,8 @@ def read_file_group(key: str, paths: list[Path], options: dict) -> pd.DataFrame 
         return read_r_files(paths)
     if key == "insured_population":
         return _concat([read_rniam_population(p) for p in paths])
-    if key in ("territory_definitions", "territory_mapping"):
-        return paths[0]  # read once the communes are known (see read_all)
+    if key in DEFERRED:
+        return paths[0]  # read once the communes (see read_all) or the indicators (see processing) are known
     readers = {
         "deaths": read_residence_deaths, "france_reference": read_france_reference, "css": read_css_beneficiaries,
         "care_spending": read_commune_spending, "france_spending": read_france_spending,
@@ -101,8 +103,8 @@ def read_file_group(key: str, paths: list[Path], options: dict) -> pd.DataFrame 
 def describe(key: str, result) -> tuple[int, list[str], list[str]]:
     """Rows, details (years, coverage, totals) and warnings of a source's table, in French."""
     details, warnings = [], []
-    if key in ("territory_definitions", "territory_mapping"):
-        return 0, [], []  # described once read, in read_all
+    if key in DEFERRED:
+        return 0, [], []  # described once read
     if key == "death_oppositions":
         return len(result), [f"{fr_number(len(result))} enregistrement(s) sous opposition"], []
     if key == "epci_names":

@@ -87,6 +87,10 @@ KINDS = [
     SourceKind("territory_definitions", "Définition des territoires", "à écrire : code;nom;type;communes",
                "territoires infra-départementaux (CLS, ASV, territoires de santé…)", ("territoires*.csv",),
                ("code", "nom", "type", "communes")),
+    SourceKind("contracts", "Contrats territoriaux (CLS, CLSM, ASV, CPOM)", "ARS (à écrire : territoire;contrat;statut;debut;fin)",
+               "suivi des contrats (synthèse régionale)", ("contrats*.csv",), ("territoire", "contrat", "statut")),
+    SourceKind("targets", "Objectifs des contrats", "ARS (à écrire : territoire;indicateur;periode_reference;cible;echeance)",
+               "section « Suivi des objectifs » des rapports", ("objectifs*.csv",), ("territoire", "indicateur", "periode_reference")),
 ]
 BY_KEY = {k.key: k for k in KINDS}  # order matters: the first matching pattern wins
 IGNORED = ("sources.toml", "readme*", "*.md", ".*", "*.pdf", "*.zip", "*.gz", "*.dbf", "*.shx", "*.prj", "*.cpg", "*.qix",
