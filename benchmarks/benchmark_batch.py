@@ -48,6 +48,8 @@ def synthetic_raw(folder: Path, n: int) -> Path:
         nearest = np.argsort(((centres - centres[seed]) ** 2).sum(axis=1))[:size]
         rows.append((f"T{i:04d}", f"Territoire synthétique {i}", "territoire de projet", " ".join(sorted(codes[nearest]))))
     pd.DataFrame(rows, columns=["code", "nom", "type", "communes"]).to_csv(raw / "territoires.csv", sep=";", index=False)
+    for demo_only in ("contrats.csv", "objectifs.csv"):  # they name the demo's territories
+        (raw / demo_only).unlink(missing_ok=True)
     return raw
 
 
