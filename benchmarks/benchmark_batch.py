@@ -53,18 +53,22 @@ def synthetic_raw(folder: Path, n: int) -> Path:
     return raw
 
 
-def run_measured(cmd: list[str]) -> tuple[float, float, str]:
-    """Wall seconds, peak resident memory (GB) of the process tree, output."""
+def run_measured(cmd: list[str]) -> tuple[float, float, float, str]:
+    """Wall seconds, peak memory (GB) of the process tree as the sum of proportional set sizes (PSS:
+    pages shared by the forked workers counted once, shared among them) and as the sum of resident
+    sizes (RSS: shared pages counted in every process, an upper bound), output."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
-    peak, done = [0], threading.Event()
+    peak, peak_rss, done = [0], [0], threading.Event()
 
     def sample():
         root = psutil.Process(proc.pid)
         while not done.is_set():
             try:
-                tree = [root] + root.children(recursive=True)
-                peak[0] = max(peak[0], sum(p.memory_info().rss for p in tree if p.is_running()))
+                tree = [p for p in [root] + root.children(recursive=True) if p.is_running()]
+                info = [p.memory_full_info() for p in tree]
+                peak[0] = max(peak[0], sum(i.pss for i in info))
+                peak_rss[0] = max(peak_rss[0], sum(i.rss for i in info))
             except psutil.Error:
                 pass
             time.sleep(0.2)
@@ -76,7 +80,7 @@ def run_measured(cmd: list[str]) -> tuple[float, float, str]:
     thread.join()
     if proc.returncode != 0:
         raise SystemExit(out[-3000:])
-    return time.perf_counter() - start, peak[0] / 1e9, out
+    return time.perf_counter() - start, peak[0] / 1e9, peak_rss[0] / 1e9, out
 
 
 def naive_seconds_per_report(raw: Path, processed: Path, tmp: Path, k: int) -> float:
@@ -107,14 +111,14 @@ def main() -> None:
         per_size = {}
         for n in args.sizes:
             raw = synthetic_raw(tmp, n)
-            seconds, peak, _ = run_measured([sys.executable, "run_all.py", "--raw", str(raw), "--processed", str(tmp / f"p{n}"),
+            seconds, peak, peak_rss, _ = run_measured([sys.executable, "run_all.py", "--raw", str(raw), "--processed", str(tmp / f"p{n}"),
                                              "--output", str(tmp / f"r{n}"), "--jobs", str(args.jobs), "--force"])
             html = [p.stat().st_size for p in (tmp / f"r{n}").glob("T*.html")]
             per = seconds / n
             batch_per_report = batch_per_report or per
             per_size[n] = per
             print(f"{n:5d} territoires : {seconds:7.1f} s, {per:.2f} s par rapport (tout compris : données, index), "
-                  f"pic mémoire {peak:.2f} Go, HTML moyen {np.mean(html) / 1e6:.2f} Mo")
+                  f"pic mémoire {peak:.2f} Go (PSS ; RSS cumulés {peak_rss:.2f} Go), HTML moyen {np.mean(html) / 1e6:.2f} Mo")
             shutil.rmtree(tmp / f"r{n}")
         if len(per_size) > 1:
             first, last = min(per_size), max(per_size)
