@@ -384,6 +384,15 @@ def main(out: Path):
     write_csv(nat, out / "france" / f"places_medico_sociales_france_{YEARS[-1]}.csv")
     terr = territories(com)
     write_csv(terr, out / "territoires.csv")
+    # contracts and targets of some demo territories: each status of the regional overview, and targets that
+    # the reports follow (a significant rise against a « baisse », no significant change, not yet comparable)
+    write_csv(pd.DataFrame([("CLS-BRUMES", "CLS", "signé", "01/06/2021", "31/05/2026"), ("CLS-VALLONS", "CLS", "en cours d'élaboration", "", ""),
+                            ("ASV-NACRE", "ASV", "signé", "15/01/2019", "14/01/2024"), ("TS-SUD", "CLSM", "intention", "", ""),
+                            ("200096003", "CLS", "échu", "01/09/2016", "31/08/2021")],
+                           columns=["territoire", "contrat", "statut", "debut", "fin"]), out / "contrats.csv")
+    write_csv(pd.DataFrame([("CLS-BRUMES", "css_rate", "2018", "baisse", 2025), ("CLS-BRUMES", "mortality_icm_trend", "2018-2020", "115", 2026),
+                            ("ASV-NACRE", "css_rate", "2018", "9,5", 2023), ("ASV-NACRE", "premature_mortality_icm", "2019-2023", "baisse", 2028)],
+                           columns=["territoire", "indicateur", "periode_reference", "cible", "echeance"]), out / "objectifs.csv")
     outlines = commune_outlines(com, terr)
     (out / "geo").mkdir(parents=True, exist_ok=True)
     (out / "geo" / "communes-val-brumeux.geojson").write_text(
