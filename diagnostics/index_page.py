@@ -11,6 +11,7 @@ from .disclosure import SMALL_COUNT_LABEL
 from .figures import PLURAL_KINDS, areas_map
 from .formatting import fr_interval, fr_number, fr_value
 from .indicators.metadata import indicator_metadata
+from .overview import latest
 from .report import JUDGEMENT_LABELS, judgement, published_indicators
 from .territory_shapes import shapes
 
@@ -43,9 +44,7 @@ document.querySelectorAll("table.sortable th button").forEach(function (button, 
 
 def latest_rows(ind) -> dict:
     """(territory, indicator) → its latest both-sexes total row, found once for the whole table."""
-    d = ind[(ind.sex == "ensemble") & (ind.category == "total")].sort_values("period")
-    d = d.drop_duplicates(["territory_code", "indicator"], keep="last")
-    return {(r.territory_code, r.indicator): r for r in d.itertuples(index=False)}
+    return {(r.territory_code, r.indicator): r for r in latest(ind).itertuples(index=False)}
 
 
 def headline_cell(latest: dict, code: str, indicator: str) -> str:

@@ -16,9 +16,10 @@ FUNNEL_LEVELS = (0.95, 0.998)  # two and three standard deviations, as in Spiege
 NOTABLE_Z = 0.5  # a group differs on an indicator when its mean is half a standard deviation from the others'
 
 
-def latest(ind: pd.DataFrame, indicators: list[str]) -> pd.DataFrame:
-    """Both sexes, total, latest period: one row per (territory, indicator)."""
-    d = ind[ind.indicator.isin(indicators) & (ind.sex == ENSEMBLE) & (ind.category == TOTAL)].sort_values("period")
+def latest(ind: pd.DataFrame, indicators: list[str] | None = None) -> pd.DataFrame:
+    """Both sexes, total, latest period: one row per (territory, indicator) (of ``indicators``, or all)."""
+    d = ind[(ind.indicator.isin(indicators) if indicators is not None else True) & (ind.sex == ENSEMBLE)
+            & (ind.category == TOTAL)].sort_values("period")
     return d.drop_duplicates(["territory_code", "indicator"], keep="last")
 
 

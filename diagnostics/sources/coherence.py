@@ -57,28 +57,30 @@ def check_deaths_within_population(deaths: pd.DataFrame, population: pd.DataFram
     keys = ["commune", "year"]
     # the line named is the commune-year's largest count: the likely typo
     totals = deaths.reset_index(drop=True).groupby(keys, as_index=False).agg(deaths=("deaths", "sum"), index=("deaths", "idxmax"))
-    both = totals.merge(population.groupby(keys, as_index=False)["population"].sum(), on=keys, how="inner")
-    bad = both[both["deaths"] > both["population"]]
-    if bad.empty:
-        return
-    r = bad.sort_values("index").iloc[0]
-    raise RawDataError(path, f"{r['deaths']} décès en {r['year']} pour une population de {r['population']:.0f} (commune "
-                             f"{r['commune']}) : les décès d'une commune ne peuvent dépasser sa population",
-                       line=int(r["index"]) + 2, column="deces")
+    r = _first_above_population(totals, "deaths", population)
+    if r is not None:
+        raise RawDataError(path, f"{r['deaths']} décès en {r['year']} pour une population de {r['population']:.0f} (commune "
+                                 f"{r['commune']}) : les décès d'une commune ne peuvent dépasser sa population",
+                           line=int(r["index"]) + 2, column="deces")
 
 
 def check_beneficiaries_within_population(css: pd.DataFrame, population: pd.DataFrame, path: Path) -> None:
     """CSS beneficiaries of a commune and year ≤ its population of the same year (``css`` in file order)."""
-    totals = population.groupby(["commune", "year"], as_index=False)["population"].sum()
     com = css[css["level"] == "COM"].reset_index().rename(columns={"code": "commune"})
-    both = com.merge(totals, on=["commune", "year"], how="inner")
-    bad = both[both["beneficiaries"] > both["population"]]
-    if bad.empty:
-        return
-    r = bad.sort_values("index").iloc[0]
-    raise RawDataError(path, f"{r['beneficiaries']} bénéficiaires pour une population de {r['population']:.0f} (commune "
-                             f"{r['commune']}, {r['year']}) : les bénéficiaires ne peuvent dépasser la population",
-                       line=int(r["index"]) + 2, column="nb_beneficiaires_css")
+    r = _first_above_population(com, "beneficiaries", population)
+    if r is not None:
+        raise RawDataError(path, f"{r['beneficiaries']} bénéficiaires pour une population de {r['population']:.0f} (commune "
+                                 f"{r['commune']}, {r['year']}) : les bénéficiaires ne peuvent dépasser la population",
+                           line=int(r["index"]) + 2, column="nb_beneficiaires_css")
+
+
+def _first_above_population(counts: pd.DataFrame, value: str, population: pd.DataFrame) -> pd.Series | None:
+    """The first row (by ``index``, the file line − 2) of commune-year ``counts`` whose ``value``
+    exceeds the commune's population of that year, with that population; None when there is none."""
+    keys = ["commune", "year"]
+    both = counts.merge(population.groupby(keys, as_index=False)["population"].sum(), on=keys, how="inner")
+    bad = both[both[value] > both["population"]]
+    return None if bad.empty else bad.sort_values("index").iloc[0]
 
 
 def coherence_checks(results: dict, found: dict[str, list[Path]]):
