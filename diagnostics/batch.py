@@ -117,12 +117,9 @@ class ReportWorker:
 
     def build(self, code: str, processed_dir: str, generated: str) -> tuple[str, str]:
         """(HTML, CSV text) of one territory's report."""
-        from . import report
-
         nb = self.execute({"territory": code, "processed_dir": str(processed_dir), "generated": generated})
-        t = report.load_territory(code, processed_dir)
-        body, _ = self.exporter.from_notebook_node(nb, resources={"report_title": f"Diagnostic de santé – {t.name}"})
-        csv_text = "\ufeff" + report.csv_table(t).to_csv(sep=";", decimal=",", index=False, lineterminator="\n")  # BOM: Excel
+        csv_text, title = notebook_csv(nb)
+        body, _ = self.exporter.from_notebook_node(nb, resources={"report_title": title})
         self.last_notebook = nb
         return body, csv_text
 
@@ -140,6 +137,18 @@ class ReportWorker:
             except Exception:  # noqa: BLE001
                 pass
         self.km = self.kc = None
+
+
+def notebook_csv(nb) -> tuple[str, str]:
+    """(CSV text, report title) of the territory, as the notebook displayed them: the HTML and the CSV
+    come from the same load of its rows in the kernel."""
+    from .report import CSV_MIMETYPE
+
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if CSV_MIMETYPE in output.get("data", {}):
+                return output["data"][CSV_MIMETYPE], output.get("metadata", {}).get(CSV_MIMETYPE, {}).get("report_title", "")
+    raise ValueError("le notebook n'a pas affiché le CSV du territoire (display(report.csv_export(t)))")
 
 
 _WORKERS: dict[tuple[str, str], ReportWorker] = {}

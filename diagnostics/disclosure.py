@@ -1,6 +1,6 @@
 """Secret statistique: no published count from 1 to threshold − 1, and no figure that gives it back.
 
-A count below the threshold is shown as « < 11 ». A rate, ratio or proportion computed on such a
+A count below the threshold (11 by default, the SNDS rule; set per build) is shown as « < 11 ». A rate, ratio or proportion computed on such a
 count is not shown either (its value and interval, multiplied back by a published denominator,
 would reveal the count): it is reported as « non calculable (effectif trop faible) ».
 """
@@ -15,16 +15,36 @@ from .formatting import NBSP, fr_number
 SMALL_COUNT_LABEL = "non calculable (effectif trop faible)"
 
 
-def is_small(count, threshold: int = DISCLOSURE_THRESHOLD):
-    c = np.asarray(count, dtype=float)
-    return (c > 0) & (c < threshold)
+def masked_label(threshold: int) -> str:
+    """What a masked count reads: ``< 11`` (the threshold of the build, never a constant)."""
+    return f"<{NBSP}{threshold}"
 
 
-def masked_count(count, threshold: int = DISCLOSURE_THRESHOLD, decimals: int = 0) -> str:
-    """``7`` → ``< 11``; other counts in French format."""
-    if bool(is_small(count, threshold)):
-        return f"<{NBSP}{threshold}"
-    return fr_number(count, decimals)
+def shown_count(count, small: bool, threshold: int, decimals: int = 0) -> str:
+    """A published count in French format, or ``< threshold`` when the disclosure step flagged it
+    (``small``): rendering trusts the flag and never tests the count against a number itself."""
+    return masked_label(threshold) if small else fr_number(count, decimals)
+
+
+def rule_text(threshold: int) -> str:
+    """The rule in words, for headers, methods and messages: « aucun effectif de 1 à 10 n'est publié »."""
+    if threshold <= 1:
+        return "aucun effectif n'est masqué (seuil du secret statistique désactivé)"
+    masked = "1" if threshold == 2 else f"1 à {fr_number(threshold - 1)}"
+    return f"aucun effectif de {masked} n'est publié"
+
+
+THRESHOLD_COLUMN = "disclosure_threshold"  # of the ``sources`` table: the threshold a build used
+
+
+def build_threshold(tables: dict) -> int:
+    """The threshold the processed tables were built with (stored by the build, so that every output
+    of that build — reports, CSV, index, overview, the notebook in JupyterLab — uses it, and only it)."""
+    sources = tables["sources"]
+    if THRESHOLD_COLUMN not in sources:
+        raise KeyError("les tables produites ne disent pas leur seuil du secret statistique (version antérieure) : "
+                       "relancez « python run_all.py »")
+    return int(sources[THRESHOLD_COLUMN].iloc[0])
 
 
 def complementary_sex_suppression(small: pd.Series, indicators: pd.DataFrame) -> pd.Series:

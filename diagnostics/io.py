@@ -43,6 +43,7 @@ def ensure_writable(folder: Path | str) -> None:
         raise output_error(folder, exc) from None
 
 
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
@@ -52,10 +53,18 @@ def atomic_path(path: Path | str):
     """Yield a temporary path in the target's folder; rename it over the target on success."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; published files follow the umask
+    # a stop signal between the creation of the temporary file and the ``try`` would leave it behind:
+    # held back until the cleanup below is armed
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        raise
+    try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        os.close(fd)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; published files follow the umask
         yield Path(tmp)
         os.replace(tmp, path)
     finally:

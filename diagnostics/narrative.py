@@ -6,7 +6,7 @@ that are not tested (exhaustive data) are described as above or below France, ne
 """
 from __future__ import annotations
 
-from .formatting import fr_interval, fr_value
+from .formatting import fr_interval, fr_number, fr_value
 from .indicators.common import LEVEL_DEPARTEMENT
 from .indicators.metadata import indicator_metadata
 from .report import Territory, judgement
@@ -38,15 +38,16 @@ def _figure(indicator: str, row, meta) -> str:
     return f"{prefix}{value}{' ' + ci if ci else ''}"
 
 
-def message(indicator: str, row) -> tuple[str, str] | None:
-    """(kind, sentence) for one indicator row; kind is « Point d'attention », « Point fort » or « Repère »."""
+def message(indicator: str, row, threshold: int) -> tuple[str, str] | None:
+    """(kind, sentence) for one indicator row; kind is « Point d'attention », « Point fort » or « Repère »;
+    ``threshold``: the secret statistique's, as the build used it."""
     meta = indicator_metadata()[indicator]
     if row is None:
         return None
     subject, gender = SUBJECTS[indicator]
     if row.small_count:
         return "Repère", (f"{subject[0].upper()}{subject[1:]} ne peut pas être "
-                          f"{_agree('analysé', gender)} : moins de 11 cas sur la période (secret statistique).")
+                          f"{_agree('analysé', gender)} : moins de {fr_number(threshold)} cas sur la période (secret statistique).")
     if row.value != row.value:
         return None
     verdict = judgement(row.sig_france, meta["higher_is"])
@@ -87,7 +88,7 @@ def key_messages(t: Territory, limit: int = 8) -> list[tuple[str, str]]:
     found = []
     for indicator in SUBJECTS:
         row = t.value_row(indicator)
-        m = message(indicator, row)
+        m = message(indicator, row, t.threshold)
         if m:
             found.append((ORDER.get(judgement(row.sig_france, meta[indicator]["higher_is"]), 5), m))
     found.sort(key=lambda x: x[0])

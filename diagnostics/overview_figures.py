@@ -11,6 +11,7 @@ import pandas as pd
 
 from . import charts, overview
 from .figures import PLURAL_KINDS, alt_intervals
+from .disclosure import rule_text
 from .formatting import fr_number
 from .index_page import SORT_SCRIPT, headline_cell, latest_rows
 from .indicators.metadata import headline_indicators, indicator_metadata
@@ -151,11 +152,13 @@ def typology_html(tables, kind: str, groups: int) -> str:
     return out
 
 
-def methods_html(groups: int) -> str:
+def methods_html(groups: int, threshold: int) -> str:
+    """The overview's methods; ``threshold``: the secret statistique's, as the build used it."""
     return (
         '<div class="note"><p><strong>Tableau d\'ensemble.</strong> Valeur de la dernière période, intervalle de confiance '
         "à 95 % ; couleur et mention selon la comparaison avec la France (intervalle entièrement au-dessus ou au-dessous "
-        "de la valeur nationale). Les valeurs au secret statistique (effectifs de 1 à 10) ne sont pas publiées.</p>"
+        f"de la valeur nationale). Secret statistique : {html.escape(rule_text(threshold))}, ni les taux calculés sur ces "
+        "effectifs.</p>"
         "<p><strong>Entonnoir.</strong> Pour chaque nombre de décès attendus E, les limites sont les quantiles de la loi "
         "de Poisson de moyenne E (forme exacte par la loi du khi-deux), divisés par E : 95 % et 99,8 % des territoires de "
         "cette taille ayant les taux de la France tombent entre elles. Un territoire hors des limites à 99,8 % s'écarte "

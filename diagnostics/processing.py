@@ -6,6 +6,7 @@ from pathlib import Path
 import pandas as pd
 
 from .config import DISCLOSURE_THRESHOLD, MORTALITY_PERIOD_YEARS
+from .disclosure import THRESHOLD_COLUMN
 from .indicators import compute_indicators
 from .indicators.declared import declarations
 from .io import write_parquet_set
@@ -32,8 +33,9 @@ def build_processed(raw_dir: Path, processed_dir: Path, options: dict | None = N
     tables["declared_counts"] = read_declared_counts(Path(raw_dir), declarations())
     tables["territories"] = build_territories(tables["territory_definitions"], tables["communes"], tables["population"])
     tables["territory_shapes"] = territory_outlines(tables["geometry"], tables["territories"])
-    indicators, standard_pop = compute_indicators(tables, standard=options.get("standard", "france"),
-                                                  threshold=options.get("threshold", DISCLOSURE_THRESHOLD),
+    threshold = options.get("threshold", DISCLOSURE_THRESHOLD)
+    tables["sources"] = tables["sources"].assign(**{THRESHOLD_COLUMN: threshold})  # every output of the build uses it
+    indicators, standard_pop = compute_indicators(tables, standard=options.get("standard", "france"), threshold=threshold,
                                                   period_years=options.get("mortality_period", MORTALITY_PERIOD_YEARS))
     tables["indicators"] = indicators
     tables["standard_population"] = standard_pop

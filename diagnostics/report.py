@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .config import FRANCE_CODE, PROCESSED_DIR
-from .disclosure import SMALL_COUNT_LABEL, masked_count, publishable_indicators
+from .disclosure import SMALL_COUNT_LABEL, build_threshold, publishable_indicators, rule_text, shown_count
 from .formatting import fr_interval, fr_number, fr_value
 from .indicators.common import ENSEMBLE, LEVEL_DEPARTEMENT, TOTAL
 from .indicators.declared import declarations
@@ -102,6 +102,7 @@ class Territory:
     indicators: pd.DataFrame = field(repr=False)
     all_indicators: pd.DataFrame = field(repr=False)
     tables: dict = field(repr=False)
+    threshold: int  # of the secret statistique, as the build used it (load_territory reads it)
 
     @property
     def comparator_codes(self) -> list[str]:
@@ -150,6 +151,7 @@ def load_territory(code: str, processed_dir: Path | str | None = None, tables=No
         departement_code=first.departement_code, departement_name=names.get(first.departement_code, ""),
         region_code=first.region_code, region_name=names.get(first.region_code, ""),
         indicators=published[published["territory_code"] == code], all_indicators=published, tables=tables,
+        threshold=build_threshold(tables),
     )
 
 
@@ -169,7 +171,7 @@ def comparison_table(t: Territory, indicators: list[str], sex: str = ENSEMBLE, c
         d = m["decimals"]
         value = SMALL_COUNT_LABEL if row.small_count else f"{fr_value(row.value, m['unit'], d)} {fr_interval(row.ci_low, row.ci_high, d)}".strip()
         value += DEPARTEMENTAL_SUFFIX if row.level == LEVEL_DEPARTEMENT else ""
-        count = masked_count(row.numerator if not row.small_count else 1, decimals=0) if m["count_based"] else ""
+        count = shown_count(row.numerator, row.small_count, t.threshold) if m["count_based"] else ""
         lines.append({
             "Indicateur": m["label"],
             "Période": row.period,
@@ -195,7 +197,7 @@ def html_table(df: pd.DataFrame, caption: str = "") -> str:
 
 def csv_table(t: Territory) -> pd.DataFrame:
     """The territory's CSV: every indicator row of the report, figures rounded as displayed,
-    masked counts as « < 11 »."""
+    masked counts as « < seuil » (the build's threshold)."""
     meta = indicator_metadata()
     r = t.indicators.copy()
     decimals = r["indicator"].map(lambda i: meta[i]["decimals"])
@@ -213,8 +215,8 @@ def csv_table(t: Territory) -> pd.DataFrame:
                      ("value_departement", "valeur_departement"), ("value_region", "valeur_region"),
                      ("value_france", "valeur_france")):
         out[dst] = [np.nan if pd.isna(v) else round(float(v), int(d)) for v, d in zip(r[src], decimals)]
-    out["effectif"] = [_csv_number(n, small) for n, small in zip(r["numerator"], r["small_count"])]
-    out["denominateur"] = [_csv_number(n, False) for n in r["denominator"]]
+    out["effectif"] = [_csv_number(n, small, t.threshold) for n, small in zip(r["numerator"], r["small_count"])]
+    out["denominateur"] = [_csv_number(n, False, t.threshold) for n in r["denominator"]]
     out["methode"] = r["method"]
     out["niveau_valeur"] = np.where(r["level"] == LEVEL_DEPARTEMENT, "valeur départementale", "territoire")
     for name in ("departement", "region", "france"):
@@ -223,9 +225,33 @@ def csv_table(t: Territory) -> pd.DataFrame:
     return out
 
 
-def _csv_number(value, small: bool) -> str:
+CSV_MIMETYPE = "text/csv"
+
+
+@dataclass
+class CsvExport:
+    """The territory's CSV as a notebook output: the batch writes ``<code>.csv`` from it, so that the HTML
+    and the CSV of a report come from the same load of the territory's rows (the HTML template ignores
+    it; JupyterLab shows one line of text)."""
+
+    text: str
+    title: str
+    rows: int
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return ({CSV_MIMETYPE: self.text, "text/plain": f"Fichier CSV du rapport : {self.rows} lignes (écrit par run_all.py)"},
+                {CSV_MIMETYPE: {"report_title": self.title}})
+
+
+def csv_export(t: Territory) -> CsvExport:
+    table = csv_table(t)
+    text = "\ufeff" + table.to_csv(sep=";", decimal=",", index=False, lineterminator="\n")  # BOM: Excel reads UTF-8
+    return CsvExport(text, f"Diagnostic de santé – {t.name}", len(table))
+
+
+def _csv_number(value, small: bool, threshold: int) -> str:
     if small:
-        return masked_count(1)
+        return shown_count(value, True, threshold)
     if pd.isna(value):
         return ""
     return f"{float(value):.2f}".rstrip("0").rstrip(".").replace(".", ",")
@@ -249,6 +275,14 @@ def methods_table(t: Territory | None = None) -> pd.DataFrame:
     ])
 
 
+def disclosure_note(t: Territory) -> str:
+    """The secret statistique in the methods annex, with the build's threshold."""
+    return (f'<div class="note"><p><strong>Secret statistique</strong> : {html.escape(rule_text(t.threshold))} ; les taux '
+            "calculés sur de tels effectifs ne sont pas affichés (« non calculable »), pas plus que les chiffres qui "
+            "permettraient de les retrouver par soustraction (l'autre sexe, l'autre partie d'un total, les périodes "
+            f"triennales glissantes quand une année isolée compte moins de {fr_number(t.threshold)} décès).</p></div>")
+
+
 def header_html(t: Territory, generated: str | None = None) -> str:
     """Identity of the report: territory, kind, size, comparators, data years, reading guide."""
     pop = t.value_row("population")
@@ -266,7 +300,7 @@ def header_html(t: Territory, generated: str | None = None) -> str:
         f"dépenses et équipement {esc(pop.period)} · document généré le {esc(generated)}</p>"
         '<p class="guide">Comment lire ce diagnostic : chaque indicateur est comparé à la France ; '
         "une différence n'est dite « significative » que si l'intervalle de confiance à 95 % du territoire "
-        "exclut la valeur nationale. Les effectifs de moins de 11 ne sont jamais publiés (secret statistique).</p>"
+        f"exclut la valeur nationale. Secret statistique : {esc(rule_text(t.threshold))}.</p>"
         "</header>"
     )
 

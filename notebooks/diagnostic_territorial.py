@@ -141,11 +141,10 @@ display(HTML(report.targets_html(t)))  # « Suivi des objectifs », when the ter
 # Les définitions ci-dessous sont produites à partir des mêmes métadonnées que les tableaux.
 # **Intervalles de confiance** à 95 %. **Significativité** : le territoire est dit significativement
 # supérieur (ou inférieur) à un comparateur lorsque son intervalle de confiance est entièrement au-dessus
-# (ou au-dessous) de la valeur du comparateur. **Secret statistique** : aucun effectif de 1 à 10 n'est publié ;
-# les taux calculés sur de tels effectifs ne sont pas affichés (« non calculable »), pas plus que les chiffres
-# qui permettraient de les retrouver par soustraction (l'autre sexe, l'autre partie d'un total, les périodes
-# triennales glissantes quand une année isolée compte moins de 11 décès).
+# (ou au-dessous) de la valeur du comparateur.
 
 # %%
+display(HTML(report.disclosure_note(t)))
 display(HTML(report.html_table(report.methods_table(t), "Définitions des indicateurs")))
 display(HTML(report.sources_note(t)))
+display(report.csv_export(t))  # the territory's CSV, written beside the HTML by run_all.py

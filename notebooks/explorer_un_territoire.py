@@ -18,7 +18,7 @@
 # « quelles communes pèsent le plus ? ») : charger les tables produites par `python run_all.py`,
 # retrouver un indicateur du rapport en le recalculant à la main avec les fonctions du paquet,
 # puis dessiner un graphique sur mesure. Rien ici n'est publié : respectez le secret statistique
-# (pas d'effectif de 1 à 10) avant de diffuser un chiffre.
+# (le seuil de la construction, `t.threshold` : pas d'effectif de 1 à `t.threshold` − 1) avant de diffuser un chiffre.
 
 # %% tags=["parameters"]
 territory = "TS-NORD"
@@ -79,7 +79,7 @@ observed_45_64 = part["deaths"].sum()
 expected_45_64 = (part["population"] * rates.reindex(part.index)).sum()
 icm_45_64 = stats.indirectly_standardised_ratio([observed_45_64], [expected_45_64]).iloc[0]
 print(f"45–64 ans : {observed_45_64:.0f} décès, ICM {icm_45_64.value:.0f} [{icm_45_64.ci_low:.0f} – {icm_45_64.ci_high:.0f}]"
-      + ("  (effectif sous le seuil : ne pas publier)" if 0 < observed_45_64 < 11 else ""))
+      + ("  (effectif sous le seuil : ne pas publier)" if 0 < observed_45_64 < t.threshold else ""))
 
 # %% [markdown]
 # ## 4. Un graphique sur mesure : les communes du territoire

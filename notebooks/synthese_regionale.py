@@ -25,7 +25,7 @@ import datetime as dt
 
 from IPython.display import HTML, display
 
-from diagnostics import overview, overview_figures as parts, report
+from diagnostics import disclosure, overview, overview_figures as parts, report
 
 tables = report.load_tables(processed_dir)
 kind = overview.compared_kind(tables["territories"], kind)
@@ -81,4 +81,4 @@ display(HTML(parts.contracts_html(tables)))
 # ## Méthodes
 
 # %%
-display(HTML(parts.methods_html(groups)))
+display(HTML(parts.methods_html(groups, disclosure.build_threshold(tables))))

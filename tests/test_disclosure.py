@@ -2,14 +2,24 @@
 import numpy as np
 import pandas as pd
 
-from diagnostics.disclosure import masked_count, publishable_indicators
+from diagnostics.disclosure import masked_label, publishable_indicators, rule_text, shown_count
 from diagnostics.formatting import fr_interval, fr_number, fr_value, parse_fr_number
 
 
-def test_counts_from_1_to_threshold_minus_1_are_masked():
-    assert [masked_count(n) for n in (0, 1, 10, 11, 1234)] == ["0", "<\u00a011", "<\u00a011", "11", "1\u202f234"]
-    assert masked_count(4, threshold=5) == "<\u00a05"
-    assert masked_count(5, threshold=5) == "5"
+def test_a_count_is_shown_or_masked_by_its_flag_never_by_a_constant():
+    # the flag decides, whatever the count: a 9 not flagged (threshold 5) is shown, a 40 flagged (secondary) is not
+    assert shown_count(9, False, 5) == "9"
+    assert shown_count(9, True, 20) == "<\u00a020"
+    assert shown_count(40, True, 11) == "<\u00a011"
+    assert shown_count(1234, False, 11) == "1\u202f234"
+    assert masked_label(5) == "<\u00a05"
+
+
+def test_the_rule_is_written_with_the_threshold():
+    assert rule_text(11) == "aucun effectif de 1 à 10 n'est publié"
+    assert rule_text(20) == "aucun effectif de 1 à 19 n'est publié"
+    assert rule_text(2) == "aucun effectif de 1 n'est publié"
+    assert "désactivé" in rule_text(1)
 
 
 def test_publishable_rows_lose_value_interval_and_count_and_comparator_echo():

@@ -12,9 +12,6 @@ the rolling three-year windows and the five-year period would give back; a CSS p
 """
 from __future__ import annotations
 
-import base64
-import html
-import re
 import shutil
 import subprocess
 import sys
@@ -27,6 +24,7 @@ from diagnostics import config
 from diagnostics.disclosure import period_years
 from diagnostics.formatting import fr_interval, parse_fr_number
 from diagnostics.indicators.metadata import indicator_metadata
+from report_text import channels
 
 SECRET = "CLS-SECRET"
 THRESHOLD = config.DISCLOSURE_THRESHOLD
@@ -49,17 +47,6 @@ def built(tmp_path_factory):
                         "--processed", str(processed), "--jobs", "2"], capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stdout + r.stderr
     return out, processed
-
-
-def channels(out, code: str) -> dict[str, str]:
-    """Every text a reader of the territory's files can see."""
-    page = (out / f"{code}.html").read_text(encoding="utf-8")
-    svgs = [base64.b64decode(s).decode("utf-8") for s in re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", page)]
-    svg_text = " ".join(html.unescape(t) for svg in svgs for t in re.findall(r"<text[^>]*>(.*?)</text>", svg, re.S))
-    visible = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", page, flags=re.S)
-    alts = " ".join(html.unescape(a) for a in re.findall(r'alt="([^"]*)"', visible))
-    return {"html": html.unescape(re.sub(r"<[^>]+>", " ", visible)), "alt": alts, "svg": svg_text,
-            "csv": (out / f"{code}.csv").read_text(encoding="utf-8-sig")}
 
 
 def territories(out) -> list[str]:
