@@ -9,6 +9,7 @@ GPs ≈ 95 per 100 000 inhabitants, more concentrated in larger communes. The ti
 runs: standardised population, travel times under 20 minutes from coordinates (k-d tree), then the 2SFCA.
 Peak memory is the process's maximum resident size.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,24 @@ from diagnostics.methods import accessibility as acc  # noqa: E402
 
 # France's age structure by five-year band (rounded), as in benchmark_indicators.py
 SHARE = np.array([5.5, 6, 6.2, 6.2, 5.6, 5.6, 6, 6.3, 6.2, 6.7, 6.6, 6.6, 6.1, 5.9, 5.2, 3.6, 2.9, 2.1, 1.0, 0.3]) / 100
-FRANCE = Outline([(-4.8, 48.4), (-1.6, 49.7), (1.6, 50.9), (2.6, 51.1), (4.2, 49.9), (8.2, 49.0), (7.5, 47.5),
-                  (6.1, 46.3), (7.7, 43.8), (3.1, 42.4), (-1.8, 43.3), (-1.2, 46.2), (-2.5, 47.3), (-4.8, 48.4)])
+FRANCE = Outline(
+    [
+        (-4.8, 48.4),
+        (-1.6, 49.7),
+        (1.6, 50.9),
+        (2.6, 51.1),
+        (4.2, 49.9),
+        (8.2, 49.0),
+        (7.5, 47.5),
+        (6.1, 46.3),
+        (7.7, 43.8),
+        (3.1, 42.4),
+        (-1.8, 43.3),
+        (-1.2, 46.2),
+        (-2.5, 47.3),
+        (-4.8, 48.4),
+    ]
+)
 GP_PER_100_000 = 95
 KM_PER_DEGREE = acc.EARTH_RADIUS_KM * np.pi / 180
 
@@ -52,17 +69,23 @@ def synthetic_communes(n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, 
     towns = _inside(rng, n_towns)
     around = rng.integers(0, n_towns, n_clustered)
     offset_km = rng.normal(0, 8, (n_clustered, 2))
-    clustered = towns[around] + offset_km / KM_PER_DEGREE / np.column_stack([np.cos(np.radians(towns[around, 1])),
-                                                                              np.ones(n_clustered)])
+    clustered = towns[around] + offset_km / KM_PER_DEGREE / np.column_stack(
+        [np.cos(np.radians(towns[around, 1])), np.ones(n_clustered)]
+    )
     lonlat = np.vstack([towns, clustered, _inside(rng, n - n_towns - n_clustered)])
     codes = np.array([f"{i:05d}" for i in range(n)])
     size = np.maximum(rng.lognormal(6.25, 1.1, n), 30)
     size[:n_towns] += 2_000_000 / np.arange(1, n_towns + 1)  # town centres, Zipf
-    size[n_towns:n_towns + n_clustered] *= 2.5  # suburbs are larger than rural communes
+    size[n_towns : n_towns + n_clustered] *= 2.5  # suburbs are larger than rural communes
     shares = rng.dirichlet(SHARE * 300, n)
-    population = pd.DataFrame({"commune": np.repeat(codes, len(AGE_BANDS)), "age_band": np.tile(AGE_BANDS, n),
-                               "population": np.round((shares * size[:, None]).ravel())})
-    pull = size ** 0.3  # GPs settle in bourgs and towns more than in hamlets
+    population = pd.DataFrame(
+        {
+            "commune": np.repeat(codes, len(AGE_BANDS)),
+            "age_band": np.tile(AGE_BANDS, n),
+            "population": np.round((shares * size[:, None]).ravel()),
+        }
+    )
+    pull = size**0.3  # GPs settle in bourgs and towns more than in hamlets
     mean_gps = size * pull / (size * pull).sum() * size.sum() * GP_PER_100_000 / 100_000
     gps = rng.poisson(mean_gps)
     fte = gps * rng.uniform(0.6, 1.1, n)  # activity below or near a full-time equivalent
@@ -89,19 +112,29 @@ def main() -> None:
 
     total_pop = population["population"].sum()
     mean_apl = (apl * demand.reindex(apl.index)).sum() / demand.sum()
-    print(f"python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, "
-          f"pandas {pd.__version__}; {platform.machine()}")
-    print(f"communes: {fr_number(len(coordinates))}; population: {fr_number(total_pop)}; "
-          f"GPs: {fr_number(gps['gps'].sum())} ({fr_number(gps['gps'].sum() / total_pop * 1e5)} per 100 000), "
-          f"FTE: {fr_number(gps['fte'].sum())}")
-    print(f"pairs under 20 min (both directions + self): {fr_number(len(times))} "
-          f"({fr_number(len(times) / len(coordinates))} per commune)")
-    print(f"time: standardised population {t_demand - start:.2f} s, travel times {t_times - t_demand:.2f} s, "
-          f"2SFCA {t_apl - t_times:.2f} s, total {t_apl - start:.2f} s")
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, "
+        f"pandas {pd.__version__}; {platform.machine()}"
+    )
+    print(
+        f"communes: {fr_number(len(coordinates))}; population: {fr_number(total_pop)}; "
+        f"GPs: {fr_number(gps['gps'].sum())} ({fr_number(gps['gps'].sum() / total_pop * 1e5)} per 100 000), "
+        f"FTE: {fr_number(gps['fte'].sum())}"
+    )
+    print(
+        f"pairs under 20 min (both directions + self): {fr_number(len(times))} "
+        f"({fr_number(len(times) / len(coordinates))} per commune)"
+    )
+    print(
+        f"time: standardised population {t_demand - start:.2f} s, travel times {t_times - t_demand:.2f} s, "
+        f"2SFCA {t_apl - t_times:.2f} s, total {t_apl - start:.2f} s"
+    )
     print(f"peak resident memory: {peak:.0f} MiB (before the timed part: {rss_before:.0f} MiB)")
-    print(f"APL (FTE per 100 000 standardised inhabitants): population-weighted mean {mean_apl:.1f}, "
-          f"median {apl.median():.1f}, P10 {apl.quantile(0.1):.1f}, P90 {apl.quantile(0.9):.1f}, "
-          f"communes at 0: {fr_number((apl == 0).sum())}")
+    print(
+        f"APL (FTE per 100 000 standardised inhabitants): population-weighted mean {mean_apl:.1f}, "
+        f"median {apl.median():.1f}, P10 {apl.quantile(0.1):.1f}, P90 {apl.quantile(0.9):.1f}, "
+        f"communes at 0: {fr_number((apl == 0).sum())}"
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ with a fixed seed, written as ``territoires.csv`` in a copy of the demo raw fold
 has the full content (all sections, all figures, the map). Peak memory is the largest sum of the
 resident memory of the batch and all its children (workers, kernels), sampled every 0.2 s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,8 +47,12 @@ def synthetic_raw(folder: Path, n: int) -> Path:
     for i in range(n):
         seed, size = int(rng.integers(len(codes))), int(rng.integers(2, 41))
         nearest = np.argsort(((centres - centres[seed]) ** 2).sum(axis=1))[:size]
-        rows.append((f"T{i:04d}", f"Territoire synthétique {i}", "territoire de projet", " ".join(sorted(codes[nearest]))))
-    pd.DataFrame(rows, columns=["code", "nom", "type", "communes"]).to_csv(raw / "territoires.csv", sep=";", index=False)
+        rows.append(
+            (f"T{i:04d}", f"Territoire synthétique {i}", "territoire de projet", " ".join(sorted(codes[nearest])))
+        )
+    pd.DataFrame(rows, columns=["code", "nom", "type", "communes"]).to_csv(
+        raw / "territoires.csv", sep=";", index=False
+    )
     for demo_only in ("contrats.csv", "objectifs.csv"):  # they name the demo's territories
         (raw / demo_only).unlink(missing_ok=True)
     return raw
@@ -89,11 +94,33 @@ def naive_seconds_per_report(raw: Path, processed: Path, tmp: Path, k: int) -> f
     start = time.perf_counter()
     for code in codes:
         executed = tmp / f"naive-{code}.ipynb"
-        subprocess.run([sys.executable, "-m", "papermill", str(config.REPORT_NOTEBOOK), str(executed), "-p", "territory", code,
-                        "-p", "processed_dir", str(processed), "--report-mode", "-k", "diagnostic-territorial"],
-                       check=True, capture_output=True, cwd=ROOT)
-        subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", "--no-input", str(executed)],
-                       check=True, capture_output=True, cwd=ROOT)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "papermill",
+                str(config.REPORT_NOTEBOOK),
+                str(executed),
+                "-p",
+                "territory",
+                code,
+                "-p",
+                "processed_dir",
+                str(processed),
+                "--report-mode",
+                "-k",
+                "diagnostic-territorial",
+            ],
+            check=True,
+            capture_output=True,
+            cwd=ROOT,
+        )
+        subprocess.run(
+            [sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", "--no-input", str(executed)],
+            check=True,
+            capture_output=True,
+            cwd=ROOT,
+        )
     return (time.perf_counter() - start) / len(codes)
 
 
@@ -103,31 +130,52 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--naive", type=int, default=4, help="territories timed with the naive loop")
     args = parser.parse_args()
-    print(f"machine : {platform.machine()}, {os.cpu_count()} cœurs, {psutil.virtual_memory().total / 2**30:.0f} Gio, "
-          f"Python {platform.python_version()}")
+    print(
+        f"machine : {platform.machine()}, {os.cpu_count()} cœurs, {psutil.virtual_memory().total / 2**30:.0f} Gio, "
+        f"Python {platform.python_version()}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         batch_per_report = None
         per_size = {}
         for n in args.sizes:
             raw = synthetic_raw(tmp, n)
-            seconds, peak, peak_rss, _ = run_measured([sys.executable, "run_all.py", "--raw", str(raw), "--processed", str(tmp / f"p{n}"),
-                                             "--output", str(tmp / f"r{n}"), "--jobs", str(args.jobs), "--force"])
+            seconds, peak, peak_rss, _ = run_measured(
+                [
+                    sys.executable,
+                    "run_all.py",
+                    "--raw",
+                    str(raw),
+                    "--processed",
+                    str(tmp / f"p{n}"),
+                    "--output",
+                    str(tmp / f"r{n}"),
+                    "--jobs",
+                    str(args.jobs),
+                    "--force",
+                ]
+            )
             html = [p.stat().st_size for p in (tmp / f"r{n}").glob("T*.html")]
             per = seconds / n
             batch_per_report = batch_per_report or per
             per_size[n] = per
-            print(f"{n:5d} territoires : {seconds:7.1f} s, {per:.2f} s par rapport (tout compris : données, index), "
-                  f"pic mémoire {peak:.2f} Go (PSS ; RSS cumulés {peak_rss:.2f} Go), HTML moyen {np.mean(html) / 1e6:.2f} Mo")
+            print(
+                f"{n:5d} territoires : {seconds:7.1f} s, {per:.2f} s par rapport (tout compris : données, index), "
+                f"pic mémoire {peak:.2f} Go (PSS ; RSS cumulés {peak_rss:.2f} Go), HTML moyen {np.mean(html) / 1e6:.2f} Mo"
+            )
             shutil.rmtree(tmp / f"r{n}")
         if len(per_size) > 1:
             first, last = min(per_size), max(per_size)
-            print(f"linéarité : {per_size[last]:.2f} s par rapport à {last} territoires contre {per_size[first]:.2f} s à "
-                  f"{first} (rapport {per_size[last] / per_size[first]:.2f} ; 1,00 = coût proportionnel au nombre de territoires)")
+            print(
+                f"linéarité : {per_size[last]:.2f} s par rapport à {last} territoires contre {per_size[first]:.2f} s à "
+                f"{first} (rapport {per_size[last] / per_size[first]:.2f} ; 1,00 = coût proportionnel au nombre de territoires)"
+            )
         if args.naive:
             naive = naive_seconds_per_report(raw, tmp / f"p{args.sizes[-1]}", tmp, args.naive)
-            print(f"boucle naïve (papermill puis nbconvert en ligne de commande, {args.naive} territoires) : "
-                  f"{naive:.2f} s par rapport ; lot {batch_per_report:.2f} s par rapport : {naive / batch_per_report:.1f}× plus rapide")
+            print(
+                f"boucle naïve (papermill puis nbconvert en ligne de commande, {args.naive} territoires) : "
+                f"{naive:.2f} s par rapport ; lot {batch_per_report:.2f} s par rapport : {naive / batch_per_report:.1f}× plus rapide"
+            )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ Generates deterministic fictional yearly files (≈ the size of a real year, 5 %
 them. Time is measured on a plain run; peak memory (Python and numpy allocations) on a second,
 traced run. Memory should not grow with the number of files.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,13 +23,16 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from diagnostics.official_writers import death_records  # noqa: E402
+from diagnostics.demo.official_writers import death_records  # noqa: E402
 from diagnostics.sources.insee_deaths import aggregate_death_files  # noqa: E402
 
 
 def write_year(folder: Path, year: int, n: int, rng: np.random.Generator) -> Path:
     # 35 000 communes; deaths concentrate where hospitals are (Zipf-like weights)
-    pool = np.char.add(np.char.zfill(rng.integers(1, 96, 35_000).astype(str), 2), np.char.zfill(rng.integers(1, 900, 35_000).astype(str), 3))
+    pool = np.char.add(
+        np.char.zfill(rng.integers(1, 96, 35_000).astype(str), 2),
+        np.char.zfill(rng.integers(1, 900, 35_000).astype(str), 3),
+    )
     weights = 1 / np.arange(1, len(pool) + 1) ** 0.9
     communes = pool[rng.choice(len(pool), n, p=weights / weights.sum())]
     ages = np.minimum(rng.gamma(9.0, 9.0, n).astype(int), 110)
@@ -60,8 +64,10 @@ def main() -> None:
         for prev, path in zip(paths, paths[1:]):  # append the previous year's late records to this file
             with open(path, "a", encoding="utf-8") as f:
                 f.write((folder / f"late-{int(prev.stem[-4:])}.txt").read_text(encoding="utf-8"))
-        print(f"génération de {len(paths)} fichiers : {time.perf_counter() - t:.1f} s, "
-              f"{sum(p.stat().st_size for p in paths) / 1e6:.0f} Mo")
+        print(
+            f"génération de {len(paths)} fichiers : {time.perf_counter() - t:.1f} s, "
+            f"{sum(p.stat().st_size for p in paths) / 1e6:.0f} Mo"
+        )
         for k in args.files:
             chosen = paths[-k:]
             t = time.perf_counter()
@@ -71,9 +77,11 @@ def main() -> None:
             aggregate_death_files(chosen)
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
-            print(f"{k} fichier(s) : {summary.records:>9,} enregistrements en {seconds:5.2f} s = "
-                  f"{summary.records / seconds / 1e6:4.2f} M enr./s ; doublons écartés {summary.duplicates:,} ; "
-                  f"pic mémoire {peak / 1e6:4.0f} Mo ; table agrégée {len(table):,} lignes".replace(",", " "))
+            print(
+                f"{k} fichier(s) : {summary.records:>9,} enregistrements en {seconds:5.2f} s = "
+                f"{summary.records / seconds / 1e6:4.2f} M enr./s ; doublons écartés {summary.duplicates:,} ; "
+                f"pic mémoire {peak / 1e6:4.0f} Mo ; table agrégée {len(table):,} lignes".replace(",", " ")
+            )
 
 
 if __name__ == "__main__":

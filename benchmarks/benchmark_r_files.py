@@ -7,6 +7,7 @@ file of ``--rows`` rows in that layout (every column present, decimal commas), t
 through :func:`read_r_file`. Peak memory is traced on a second run: it should depend on the block
 size, not on the number of rows.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,7 +26,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from diagnostics.official_writers import R_FILE_COLUMNS  # noqa: E402
+from diagnostics.demo.official_writers import R_FILE_COLUMNS  # noqa: E402
 from diagnostics.sources.cnam_reimbursements import read_r_file, series_items  # noqa: E402
 
 DEPARTEMENTS = [f"{d:02d}" for d in range(1, 96) if d != 20] + ["2A", "2B", "971", "972", "973", "974", "976"]
@@ -69,12 +70,16 @@ def main() -> None:
         path = Path(tmp) / ("R202001.csv.gz" if args.gzip else "R202001.csv")
         write_file(path, args.rows, np.random.default_rng(2020))
         size = path.stat().st_size / 1e6
-        result = subprocess.run([sys.executable, __file__, "--measure", str(path)], capture_output=True, text=True, check=True)
+        result = subprocess.run(
+            [sys.executable, __file__, "--measure", str(path)], capture_output=True, text=True, check=True
+        )
         elapsed, peak, arrow_peak, groups = result.stdout.split()
     elapsed = float(elapsed)
     print(f"machine : {platform.processor() or platform.machine()}, Python {platform.python_version()}")
-    print(f"{args.rows:,} lignes, {size:.0f} Mo{' (gzip)' if args.gzip else ''} : {elapsed:.2f} s, "
-          f"{args.rows / elapsed / 1e6:.2f} M lignes/s, pic mémoire Python {peak} Mo + Arrow {arrow_peak} Mo, {groups} agrégats")
+    print(
+        f"{args.rows:,} lignes, {size:.0f} Mo{' (gzip)' if args.gzip else ''} : {elapsed:.2f} s, "
+        f"{args.rows / elapsed / 1e6:.2f} M lignes/s, pic mémoire Python {peak} Mo + Arrow {arrow_peak} Mo, {groups} agrégats"
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Every path and project-wide convention, derived from the project root."""
+
 from __future__ import annotations
 
 from pathlib import Path

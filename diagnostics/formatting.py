@@ -1,4 +1,5 @@
 """French number formats for everything a reader sees: ``1 911 €``, ``9,7 %``, ``[119 – 137]``."""
+
 from __future__ import annotations
 
 import math

@@ -21,10 +21,11 @@ generated = None  # date affichée dans l'en-tête (None : aujourd'hui)
 # %%
 from IPython.display import HTML, display
 
-from diagnostics import figures, narrative, report
 from diagnostics.indicators.consumption import ITEM_LABELS
+from diagnostics.reporting import figures, narrative, report
+from diagnostics.reporting.territory import load_territory
 
-t = report.load_territory(territory, processed_dir)
+t = load_territory(territory, processed_dir)
 display(HTML(report.header_html(t, generated)))
 
 # %% [markdown]
@@ -59,7 +60,13 @@ display(HTML(report.declared_indicators_html(t, "population")))
 
 # %%
 display(HTML(report.deaths_basis_note(t)))
-mortality = ["mortality_icm", "mortality_dsr", "mortality_crude_rate", "premature_mortality_icm", "premature_mortality_dsr"]
+mortality = [
+    "mortality_icm",
+    "mortality_dsr",
+    "mortality_crude_rate",
+    "premature_mortality_icm",
+    "premature_mortality_dsr",
+]
 for sex, title in (("ensemble", "Deux sexes"), ("hommes", "Hommes"), ("femmes", "Femmes")):
     display(HTML(report.html_table(report.comparison_table(t, mortality, sex=sex), f"Mortalité – {title}")))
 
@@ -94,10 +101,29 @@ display(HTML(report.declared_indicators_html(t, "precarity")))
 # l'âge de la population ; l'**indice à âge égal** (France = 100) neutralise cet effet.
 
 # %%
-display(HTML(report.departemental_values_note(t, ["care_spending_per_capita", "care_spending_age_adjusted", "care_spending_index"])))
+display(
+    HTML(
+        report.departemental_values_note(
+            t, ["care_spending_per_capita", "care_spending_age_adjusted", "care_spending_index"]
+        )
+    )
+)
 display(HTML(figures.spending_by_item(t)))
-display(HTML(report.html_table(report.category_table(t, "care_spending_per_capita", ITEM_LABELS), "Dépense remboursée par habitant (brute)")))
-display(HTML(report.html_table(report.category_table(t, "care_spending_age_adjusted", ITEM_LABELS), "Dépense remboursée par habitant ajustée sur l'âge")))
+display(
+    HTML(
+        report.html_table(
+            report.category_table(t, "care_spending_per_capita", ITEM_LABELS), "Dépense remboursée par habitant (brute)"
+        )
+    )
+)
+display(
+    HTML(
+        report.html_table(
+            report.category_table(t, "care_spending_age_adjusted", ITEM_LABELS),
+            "Dépense remboursée par habitant ajustée sur l'âge",
+        )
+    )
+)
 display(HTML(report.html_table(report.comparison_table(t, ["care_spending_index"]), "Indice de dépense à âge égal")))
 display(HTML(report.declared_indicators_html(t, "consumption")))
 
@@ -109,9 +135,11 @@ display(HTML(report.declared_indicators_html(t, "consumption")))
 
 # %%
 display(HTML(figures.equipment_by_family(t)))
-for indicator, title in (("equipment_elderly_rate", "Personnes âgées (pour 1 000 habitants de 75 ans ou plus)"),
-                         ("equipment_disabled_children_rate", "Enfance handicapée (pour 1 000 habitants de moins de 20 ans)"),
-                         ("equipment_disabled_adults_rate", "Adultes handicapés (pour 1 000 habitants de 20 à 59 ans)")):
+for indicator, title in (
+    ("equipment_elderly_rate", "Personnes âgées (pour 1 000 habitants de 75 ans ou plus)"),
+    ("equipment_disabled_children_rate", "Enfance handicapée (pour 1 000 habitants de moins de 20 ans)"),
+    ("equipment_disabled_adults_rate", "Adultes handicapés (pour 1 000 habitants de 20 à 59 ans)"),
+):
     display(HTML(report.html_table(report.category_table(t, indicator), title)))
 display(HTML(report.declared_indicators_html(t, "medico_social")))
 

@@ -27,25 +27,29 @@ processed_dir = None  # None : data/processed du projet
 # %% [markdown]
 # ## 1. Les tables produites
 #
-# `report.load_tables` lit `data/processed/*.parquet` ; le dictionnaire des colonnes est dans le README.
+# `load_tables` lit `data/processed/*.parquet` ; le dictionnaire des colonnes est dans le README.
 
 # %%
 import matplotlib.pyplot as plt
-import pandas as pd
 
-from diagnostics import report, stats
 from diagnostics.indicators.mortality import mortality_period, pooled, yearly_counts
+from diagnostics.methods import rates
+from diagnostics.reporting.territory import load_tables, load_territory
 
-tables = report.load_tables(processed_dir)
-t = report.load_territory(territory, tables=tables)
-print(f"{t.name} ({t.kind}) : {len(t.communes)} communes ; comparé à {t.departement_name}, {t.region_name} et la France")
+tables = load_tables(processed_dir)
+t = load_territory(territory, tables=tables)
+print(
+    f"{t.name} ({t.kind}) : {len(t.communes)} communes ; comparé à {t.departement_name}, {t.region_name} et la France"
+)
 {name: df.shape for name, df in tables.items()}
 
 # %% [markdown]
 # Les indicateurs du territoire, tels que le rapport les affiche (effectifs sous le seuil déjà masqués) :
 
 # %%
-t.indicators[["indicator", "sex", "category", "period", "value", "ci_low", "ci_high", "numerator", "sig_france"]].head(15)
+t.indicators[["indicator", "sex", "category", "period", "value", "ci_low", "ci_high", "numerator", "sig_france"]].head(
+    15
+)
 
 # %% [markdown]
 # ## 2. Recalculer l'ICM à la main
@@ -58,13 +62,15 @@ years = mortality_period(tables["deaths"], tables["population"])
 members = tables["territories"][tables["territories"]["territory_code"] == territory]
 counts = pooled(yearly_counts(tables["deaths"], tables["population"], tables["france_reference"], members), years)
 local, france = counts[counts.territory_code == territory], counts[counts.territory_code == "FRANCE"]
-rates = france.set_index(["sex", "age_band"]).eval("deaths / population").rename("france_rate")
-expected = (local.set_index(["sex", "age_band"])["population"] * rates).sum()
+france_rates = france.set_index(["sex", "age_band"]).eval("deaths / population").rename("france_rate")
+expected = (local.set_index(["sex", "age_band"])["population"] * france_rates).sum()
 observed = local["deaths"].sum()
-by_hand = stats.indirectly_standardised_ratio([observed], [expected]).iloc[0]
+by_hand = rates.indirectly_standardised_ratio([observed], [expected]).iloc[0]
 reported = t.value_row("mortality_icm")
-print(f"Décès observés {observed:.0f}, attendus {expected:.1f} : ICM {by_hand.value:.1f} "
-      f"[{by_hand.ci_low:.1f} – {by_hand.ci_high:.1f}] ; dans le rapport : {reported.value:.1f} ({reported.period})")
+print(
+    f"Décès observés {observed:.0f}, attendus {expected:.1f} : ICM {by_hand.value:.1f} "
+    f"[{by_hand.ci_low:.1f} – {by_hand.ci_high:.1f}] ; dans le rapport : {reported.value:.1f} ({reported.period})"
+)
 assert abs(by_hand.value - reported.value) < 1e-6
 
 # %% [markdown]
@@ -76,10 +82,12 @@ assert abs(by_hand.value - reported.value) < 1e-6
 bands = ["45-49", "50-54", "55-59", "60-64"]
 part = local[local.age_band.isin(bands)].set_index(["sex", "age_band"])
 observed_45_64 = part["deaths"].sum()
-expected_45_64 = (part["population"] * rates.reindex(part.index)).sum()
-icm_45_64 = stats.indirectly_standardised_ratio([observed_45_64], [expected_45_64]).iloc[0]
-print(f"45–64 ans : {observed_45_64:.0f} décès, ICM {icm_45_64.value:.0f} [{icm_45_64.ci_low:.0f} – {icm_45_64.ci_high:.0f}]"
-      + ("  (effectif sous le seuil : ne pas publier)" if 0 < observed_45_64 < t.threshold else ""))
+expected_45_64 = (part["population"] * france_rates.reindex(part.index)).sum()
+icm_45_64 = rates.indirectly_standardised_ratio([observed_45_64], [expected_45_64]).iloc[0]
+print(
+    f"45–64 ans : {observed_45_64:.0f} décès, ICM {icm_45_64.value:.0f} [{icm_45_64.ci_low:.0f} – {icm_45_64.ci_high:.0f}]"
+    + ("  (effectif sous le seuil : ne pas publier)" if 0 < observed_45_64 < t.threshold else "")
+)
 
 # %% [markdown]
 # ## 4. Un graphique sur mesure : les communes du territoire

@@ -25,9 +25,12 @@ import datetime as dt
 
 from IPython.display import HTML, display
 
-from diagnostics import disclosure, overview, overview_figures as parts, report
+from diagnostics.methods import disclosure
+from diagnostics.reporting import overview
+from diagnostics.reporting import overview_figures as parts
+from diagnostics.reporting.territory import load_tables
 
-tables = report.load_tables(processed_dir)
+tables = load_tables(processed_dir)
 kind = overview.compared_kind(tables["territories"], kind)
 display(HTML(parts.header_html(tables, kind, generated or dt.date.today().strftime("%d/%m/%Y"))))
 

@@ -6,6 +6,7 @@ inhabitant, ≈ 100 EHPAD places per 1 000 aged 75+) with real heterogeneity bet
 
     python scripts/generate_demo_data.py [OUTPUT_DIR]     (default data/raw/demo)
 """
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,50 @@ YEARS = list(range(2018, 2024))
 BANDS = [f"{a:02d}-{a + 4:02d}" for a in range(0, 95, 5)] + ["95+"]
 
 # France, 2020, thousands per sex and 5-year band (INSEE estimates, rounded).
-FR_POP_M = [1850, 2000, 2100, 2100, 1900, 1850, 1950, 2050, 2050, 2200, 2150, 2100, 1950, 1850, 1600, 1050, 800, 500, 200, 40]
-FR_POP_F = [1770, 1900, 2000, 2000, 1850, 1900, 2050, 2150, 2100, 2250, 2250, 2250, 2100, 2050, 1850, 1350, 1150, 900, 500, 150]
+FR_POP_M = [
+    1850,
+    2000,
+    2100,
+    2100,
+    1900,
+    1850,
+    1950,
+    2050,
+    2050,
+    2200,
+    2150,
+    2100,
+    1950,
+    1850,
+    1600,
+    1050,
+    800,
+    500,
+    200,
+    40,
+]
+FR_POP_F = [
+    1770,
+    1900,
+    2000,
+    2000,
+    1850,
+    1900,
+    2050,
+    2150,
+    2100,
+    2250,
+    2250,
+    2250,
+    2100,
+    2050,
+    1850,
+    1350,
+    1150,
+    900,
+    500,
+    150,
+]
 # France, ≈ 2019, deaths per 100 000 per sex and band.
 FR_MORT_M = [85, 8, 10, 35, 60, 70, 85, 120, 180, 290, 470, 730, 1100, 1550, 2200, 3500, 6000, 11000, 20000, 35000]
 FR_MORT_F = [70, 7, 8, 15, 22, 25, 35, 55, 90, 150, 240, 350, 520, 750, 1100, 1900, 3600, 7200, 14500, 29000]
@@ -36,8 +79,42 @@ DEPARTEMENTS = [  # code, name, number of communes, mortality effect, precarity 
     ("963", "Côtes-de-Nacre", 90, 0.02, -0.05),
 ]
 REGION = ("96", "Région de Val-Brumeux (fictive)")
-SYL1 = ["Bru", "Lun", "Nac", "Omb", "Fal", "Mor", "Vel", "Cor", "Gri", "Tal", "Bel", "Sor", "Pra", "Ver", "Cal", "Rou", "Mar", "Fer"]
-SYL2 = ["mont", "val", "ville", "court", "lieu", "bourg", "moux", "nelle", "lac", "chêne", "roche", "brie", "fontaine", "pré"]
+SYL1 = [
+    "Bru",
+    "Lun",
+    "Nac",
+    "Omb",
+    "Fal",
+    "Mor",
+    "Vel",
+    "Cor",
+    "Gri",
+    "Tal",
+    "Bel",
+    "Sor",
+    "Pra",
+    "Ver",
+    "Cal",
+    "Rou",
+    "Mar",
+    "Fer",
+]
+SYL2 = [
+    "mont",
+    "val",
+    "ville",
+    "court",
+    "lieu",
+    "bourg",
+    "moux",
+    "nelle",
+    "lac",
+    "chêne",
+    "roche",
+    "brie",
+    "fontaine",
+    "pré",
+]
 SUFFIX = ["", "", "", "-sur-Brume", "-le-Vieux", "-en-Ombre", "-les-Bains", "-la-Forêt", "-sur-Nacre", "-d'en-Haut"]
 
 SPENDING_BANDS = ["0-19", "20-29", "30-39", "40-49", "50-59", "60-69", "70-79", "80+"]
@@ -168,8 +245,11 @@ def spending(rng, com, pop, fr, year):
     head = np.array(SPENDING_PER_HEAD, float)
     head *= 1850 / ((head * fr_pop.to_numpy()).sum() / fr_pop.sum())  # France mean: 1 850 €
     per_head = dict(zip(SPENDING_BANDS, head))
-    nat = [(year, b, item, round(per_head[b] * fr_pop[b] * share), int(fr_pop[b]))
-           for b in SPENDING_BANDS for item, share in SPENDING_ITEMS.items()]
+    nat = [
+        (year, b, item, round(per_head[b] * fr_pop[b] * share), int(fr_pop[b]))
+        for b in SPENDING_BANDS
+        for item, share in SPENDING_ITEMS.items()
+    ]
     p = pop[pop.annee == year].assign(b=lambda d: d.AGE5.map(spending_band_of))
     p = p.groupby(["CODGEO", "b"])["NB"].sum().reset_index().merge(com[["CODGEO", "mort", "prec"]], on="CODGEO")
     rows = []
@@ -213,16 +293,72 @@ def finess(rng, com, pop, fr, year):
             et = f"{commune[:2]}{serial:07d}"
             ej = f"{commune[:2]}{serial + 5000:07d}"
             name = f"{label.split('(')[0].split(' pour ')[0][:28].upper()} {c.LIBGEO.upper()}"
-            fields = ["structureet", et, ej, name, name, "", "", str(rng.integers(1, 80)), "R",
-                      "DES " + rng.choice(["TILLEULS", "LILAS", "ORMES", "GLYCINES", "CEDRES"]), "", "",
-                      commune[2:], commune[:2], c.LIBDEP.upper(), f"{commune}0 {c.LIBGEO.upper()}", "", "",
-                      cat, label, "", "", "", "", "", "", "", "", "2001-01-01", "2001-01-01", "2023-06-30", ""]
+            fields = [
+                "structureet",
+                et,
+                ej,
+                name,
+                name,
+                "",
+                "",
+                str(rng.integers(1, 80)),
+                "R",
+                "DES " + rng.choice(["TILLEULS", "LILAS", "ORMES", "GLYCINES", "CEDRES"]),
+                "",
+                "",
+                commune[2:],
+                commune[:2],
+                c.LIBDEP.upper(),
+                f"{commune}0 {c.LIBGEO.upper()}",
+                "",
+                "",
+                cat,
+                label,
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "2001-01-01",
+                "2001-01-01",
+                "2023-06-30",
+                "",
+            ]
             et_lines.append(";".join(fields))
             closed = rng.random() < 0.03  # a few suppressed installations: must not count
-            eq = ["equipementsocial", et, "924", "Accueil", "11", "Hébergement Complet Internat", "711",
-                  "Personnes Agées dépendantes", "1", str(places), "", "", "", "", "", "O" if closed else "N",
-                  "2010-01-01", "2001-01-01", str(places), "", "", "", "", "", "N", "2001-01-01", "2023-06-30",
-                  "2023-06-30"]
+            eq = [
+                "equipementsocial",
+                et,
+                "924",
+                "Accueil",
+                "11",
+                "Hébergement Complet Internat",
+                "711",
+                "Personnes Agées dépendantes",
+                "1",
+                str(places),
+                "",
+                "",
+                "",
+                "",
+                "",
+                "O" if closed else "N",
+                "2010-01-01",
+                "2001-01-01",
+                str(places),
+                "",
+                "",
+                "",
+                "",
+                "",
+                "N",
+                "2001-01-01",
+                "2023-06-30",
+                "2023-06-30",
+            ]
             eq_lines.append(";".join(eq))
             if not closed:
                 placed += places
@@ -240,7 +376,12 @@ def territories(com):
 
     rows += [  # territoires de santé may straddle départements
         ("TS-NORD", "Territoire de santé des Brumes du Nord", "territoire de santé", spec(epcis["961"][:3])),
-        ("TS-CENTRE", "Territoire de santé Centre-Ombrelune", "territoire de santé", spec(epcis["961"][3:], epcis["962"][:2])),
+        (
+            "TS-CENTRE",
+            "Territoire de santé Centre-Ombrelune",
+            "territoire de santé",
+            spec(epcis["961"][3:], epcis["962"][:2]),
+        ),
         ("TS-SUD", "Territoire de santé Ombrelune-Sud", "territoire de santé", spec(epcis["962"][2:])),
         ("TS-LITTORAL", "Territoire de santé Nacre-Littoral", "territoire de santé", spec(epcis["963"])),
     ]
@@ -263,7 +404,12 @@ def _outline(rng, radius=80_000.0, centre=(150_000.0, 6_600_000.0)):
 
     theta = np.linspace(0, 2 * np.pi, 160, endpoint=False)
     phase = rng.uniform(0, 2 * np.pi, 3)
-    r = radius * (1 + 0.12 * np.sin(3 * theta + phase[0]) + 0.07 * np.sin(5 * theta + phase[1]) + 0.04 * np.sin(9 * theta + phase[2]))
+    r = radius * (
+        1
+        + 0.12 * np.sin(3 * theta + phase[0])
+        + 0.07 * np.sin(5 * theta + phase[1])
+        + 0.04 * np.sin(9 * theta + phase[2])
+    )
     return Polygon(np.column_stack([centre[0] + r * np.cos(theta), centre[1] + 0.9 * r * np.sin(theta)]))
 
 
@@ -313,9 +459,9 @@ def commune_outlines(com: pd.DataFrame, terr: pd.DataFrame) -> dict:
     pts = _seeds(rng, outline, len(com))
     deps = {d: n for d, _, n, *_ in DEPARTEMENTS}
     by_x = np.argsort(pts[:, 0], kind="stable")
-    west, east = by_x[:deps["963"]], by_x[deps["963"]:]
+    west, east = by_x[: deps["963"]], by_x[deps["963"] :]
     east = east[np.argsort(-pts[east, 1], kind="stable")]
-    groups = {"963": west, "961": east[:deps["961"]], "962": east[deps["961"]:]}
+    groups = {"963": west, "961": east[: deps["961"]], "962": east[deps["961"] :]}
     in_contract = {c for spec in terr.loc[~terr["code"].str.match(r"^(DEP|TS)-|^\d"), "communes"] for c in spec.split()}
     where = {}
     first_split = {"961": 3, "962": 2, "963": 3}  # the territoires de santé's EPCI (see territories)
@@ -355,8 +501,10 @@ def geolocalisation_lines(et_lines: list[str], outlines: dict) -> list[str]:
             if cell.contains(shapely.Point(lon, lat)):
                 break
         x, y = to_l93.transform(lon, lat)
-        lines.append(f"geolocalisation;{fields[1]};{x:.1f};{y:.1f};1,ATLASANTE,96,BAN,EPSG:2154 RGF93 / Lambert-93 (Métropole);"
-                     "2023-06-30")
+        lines.append(
+            f"geolocalisation;{fields[1]};{x:.1f};{y:.1f};1,ATLASANTE,96,BAN,EPSG:2154 RGF93 / Lambert-93 (Métropole);"
+            "2023-06-30"
+        )
     return lines
 
 
@@ -370,11 +518,20 @@ def main(out: Path):
     fr = france_reference(rng)
     com = communes(rng)
     pop = commune_population(rng, com, fr)
-    write_csv(fr.rename(columns={"population": "population", "deces": "deces"}), out / "france" / "france_population_deces.csv")
-    write_csv(com[["CODGEO", "LIBGEO", "DEP", "LIBDEP", "REG", "LIBREG", "EPCI", "LIBEPCI"]], out / "table-appartenance-geo-communes-2024.csv")
+    write_csv(
+        fr.rename(columns={"population": "population", "deces": "deces"}),
+        out / "france" / "france_population_deces.csv",
+    )
+    write_csv(
+        com[["CODGEO", "LIBGEO", "DEP", "LIBDEP", "REG", "LIBREG", "EPCI", "LIBEPCI"]],
+        out / "table-appartenance-geo-communes-2024.csv",
+    )
     for y in YEARS:
         py = pop[pop.annee == y].drop(columns="annee").assign(NIVGEO="COM")
-        write_csv(py[["NIVGEO", "CODGEO", "LIBGEO", "SEXE", "AGE5", "NB"]], out / "population" / f"population_communes_sexe_age5_{y}.csv")
+        write_csv(
+            py[["NIVGEO", "CODGEO", "LIBGEO", "SEXE", "AGE5", "NB"]],
+            out / "population" / f"population_communes_sexe_age5_{y}.csv",
+        )
     write_csv(commune_deaths(rng, com, pop, fr), out / "deces" / f"deces_domicile_communes_{YEARS[0]}-{YEARS[-1]}.csv")
     write_csv(css(rng, com, pop, fr), out / "css" / "beneficiaires_css.csv")
     local, national = spending(rng, com, pop, fr, YEARS[-1])
@@ -386,19 +543,41 @@ def main(out: Path):
     write_csv(terr, out / "territoires.csv")
     # contracts and targets of some demo territories: each status of the regional overview, and targets that
     # the reports follow (a significant rise against a « baisse », no significant change, not yet comparable)
-    write_csv(pd.DataFrame([("CLS-BRUMES", "CLS", "signé", "01/06/2021", "31/05/2026"), ("CLS-VALLONS", "CLS", "en cours d'élaboration", "", ""),
-                            ("ASV-NACRE", "ASV", "signé", "15/01/2019", "14/01/2024"), ("TS-SUD", "CLSM", "intention", "", ""),
-                            ("200096003", "CLS", "échu", "01/09/2016", "31/08/2021")],
-                           columns=["territoire", "contrat", "statut", "debut", "fin"]), out / "contrats.csv")
-    write_csv(pd.DataFrame([("CLS-BRUMES", "css_rate", "2018", "baisse", 2025), ("CLS-BRUMES", "mortality_icm_trend", "2018-2020", "115", 2026),
-                            ("ASV-NACRE", "css_rate", "2018", "9,5", 2023), ("ASV-NACRE", "premature_mortality_icm", "2019-2023", "baisse", 2028)],
-                           columns=["territoire", "indicateur", "periode_reference", "cible", "echeance"]), out / "objectifs.csv")
+    write_csv(
+        pd.DataFrame(
+            [
+                ("CLS-BRUMES", "CLS", "signé", "01/06/2021", "31/05/2026"),
+                ("CLS-VALLONS", "CLS", "en cours d'élaboration", "", ""),
+                ("ASV-NACRE", "ASV", "signé", "15/01/2019", "14/01/2024"),
+                ("TS-SUD", "CLSM", "intention", "", ""),
+                ("200096003", "CLS", "échu", "01/09/2016", "31/08/2021"),
+            ],
+            columns=["territoire", "contrat", "statut", "debut", "fin"],
+        ),
+        out / "contrats.csv",
+    )
+    write_csv(
+        pd.DataFrame(
+            [
+                ("CLS-BRUMES", "css_rate", "2018", "baisse", 2025),
+                ("CLS-BRUMES", "mortality_icm_trend", "2018-2020", "115", 2026),
+                ("ASV-NACRE", "css_rate", "2018", "9,5", 2023),
+                ("ASV-NACRE", "premature_mortality_icm", "2019-2023", "baisse", 2028),
+            ],
+            columns=["territoire", "indicateur", "periode_reference", "cible", "echeance"],
+        ),
+        out / "objectifs.csv",
+    )
     outlines = commune_outlines(com, terr)
     (out / "geo").mkdir(parents=True, exist_ok=True)
     (out / "geo" / "communes-val-brumeux.geojson").write_text(
-        json.dumps(outlines, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+        json.dumps(outlines, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
+    )
     establishments = et + geolocalisation_lines(et, outlines)
-    for name, lines in (("etalab-cs1100507-stock-20240110-0336.csv", establishments), ("etalab-cs1100505-stock-20240110-0344.csv", eq)):
+    for name, lines in (
+        ("etalab-cs1100507-stock-20240110-0336.csv", establishments),
+        ("etalab-cs1100505-stock-20240110-0344.csv", eq),
+    ):
         (out / "finess").mkdir(parents=True, exist_ok=True)
         text = "finess;etalab;2.0;2024-01-10\n" + "\n".join(lines) + "\n"
         (out / "finess" / name).write_bytes(text.encode("latin-1"))

@@ -11,6 +11,7 @@ fictional France whose other 93 départements share the rest of the national fig
 protected population, the communes' outlines as an IGN ADMIN EXPRESS shapefile (Lambert-93), and the tidy files for which no official open file exists (CSS, national
 references, France's spending profile by age). Deterministic (seeded).
 """
+
 from __future__ import annotations
 
 import shutil
@@ -24,16 +25,27 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from diagnostics.config import AGE_BANDS, DEMO_RAW_DIR  # noqa: E402
-from diagnostics.official_writers import (  # noqa: E402
-    admin_express_shapefile, appartenance_workbook, census_long_csv, death_records, estimated_population_workbook, r_file_csv, rniam_csv,
+from diagnostics.demo.official_writers import (  # noqa: E402
+    admin_express_shapefile,
+    appartenance_workbook,
+    census_long_csv,
+    death_records,
+    estimated_population_workbook,
+    r_file_csv,
+    rniam_csv,
 )
 from diagnostics.sources import read_raw_tables  # noqa: E402
 from diagnostics.sources.geometry import read_geometry  # noqa: E402
 
 SEED = 961
 CENSUS_YEAR = 2021
-COPIED = ["finess", "france/france_population_deces.csv", "france/depenses_remboursees_france_2023.csv",
-          "france/places_medico_sociales_france_2023.csv", "territoires.csv"]
+COPIED = [
+    "finess",
+    "france/france_population_deces.csv",
+    "france/depenses_remboursees_france_2023.csv",
+    "france/places_medico_sociales_france_2023.csv",
+    "territoires.csv",
+]
 
 
 def single_ages(population: pd.DataFrame) -> pd.DataFrame:
@@ -76,7 +88,14 @@ def cnam_files(out: Path, t: dict, rng: np.random.Generator) -> None:
             cash = rng.uniform(1e5, 1e6) if item == "" else 0
             for serie in series:
                 share = total / 12 / len(series) + cash
-                rows.append({"sns_date": f"{year}{month:02d}", "serie": serie, "dpt": dep.lstrip("0") or dep, "rem_mon": share * 1.02})
+                rows.append(
+                    {
+                        "sns_date": f"{year}{month:02d}",
+                        "serie": serie,
+                        "dpt": dep.lstrip("0") or dep,
+                        "rem_mon": share * 1.02,
+                    }
+                )
                 rows.append({"sns_date": f"{year}{month:02d}", "serie": serie, "dpt": dep, "rem_mon": -share * 0.02})
         name = f"R{year}{month:02d}.csv" + (".gz" if month % 2 else "")
         r_file_csv(out / name, pd.DataFrame(rows))
@@ -99,13 +118,25 @@ def css_file(out: Path, t: dict) -> None:
     css = t["css"]
     dep_of = t["communes"].set_index("commune")["departement_code"]
     com = css[css["level"] == "COM"].assign(dep=lambda d: d["code"].map(dep_of))
-    deps = com.groupby(["dep", "year"], as_index=False)["beneficiaries"].sum().rename(columns={"dep": "code"}).assign(level="DEP")
+    deps = (
+        com.groupby(["dep", "year"], as_index=False)["beneficiaries"]
+        .sum()
+        .rename(columns={"dep": "code"})
+        .assign(level="DEP")
+    )
     com = com[com["dep"] != sorted(dep_of.unique())[1]].drop(columns="dep")
     rows = pd.concat([com, deps, css[css["level"] == "FRANCE"]], ignore_index=True)
     free = (rows["beneficiaries"] * 0.82).round().astype(int)
-    table = pd.DataFrame({"territoire_type": rows["level"], "territoire_code": rows["code"], "annee": rows["year"],
-                          "nb_beneficiaires_css": rows["beneficiaries"], "nb_css_gratuite": free,
-                          "nb_css_participation": rows["beneficiaries"] - free})
+    table = pd.DataFrame(
+        {
+            "territoire_type": rows["level"],
+            "territoire_code": rows["code"],
+            "annee": rows["year"],
+            "nb_beneficiaires_css": rows["beneficiaries"],
+            "nb_css_gratuite": free,
+            "nb_css_participation": rows["beneficiaries"] - free,
+        }
+    )
     table.to_csv(out / "beneficiaires_css_cpam_2018-2023.csv", sep=";", index=False)
 
 
@@ -120,7 +151,9 @@ def main(out: Path) -> None:
     pop = t["population"].merge(communes[["commune", "departement_code"]], on="commune")
     deps = pop.groupby(["departement_code", "year", "sex", "age_band"], as_index=False)["population"].sum()
     deps = deps.rename(columns={"departement_code": "code"}).assign(level="DEP")
-    france = t["france_reference"].assign(level="FRANCE", code="FRANCE")[["level", "code", "year", "sex", "age_band", "population"]]
+    france = t["france_reference"].assign(level="FRANCE", code="FRANCE")[
+        ["level", "code", "year", "sex", "age_band", "population"]
+    ]
     estimates = pd.concat([deps, france], ignore_index=True)
     names = dict(zip(communes["departement_code"], communes["departement_name"]))
     estimated_population_workbook(out / "estim-pop-dep-sexe-aq-1975-2024.xlsx", estimates, names)
@@ -134,18 +167,28 @@ def main(out: Path) -> None:
     ages = first + rng.integers(0, 5, len(records))
     for year, idx in records.groupby("year").groups.items():
         part = records.loc[idx]
-        lines = death_records(rng, part["commune"].to_numpy(), part["year"].to_numpy(),
-                              np.where(part["sex"] == "M", 1, 2), ages[idx].to_numpy(), first_act=int(year % 100) * 10**6)
+        lines = death_records(
+            rng,
+            part["commune"].to_numpy(),
+            part["year"].to_numpy(),
+            np.where(part["sex"] == "M", 1, 2),
+            ages[idx].to_numpy(),
+            first_act=int(year % 100) * 10**6,
+        )
         (out / f"deces-{year}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     # five records whose reuse was opposed (RGPD): INSEE's oppositions file, to be left out
     opposed = (out / f"deces-{year}.txt").read_text(encoding="utf-8").splitlines()[:5]
     (out / "fichier-opposition-deces.csv").write_text(
         "Date de décès;Code du lieu de décès;Numéro d'acte de décès\n"
-        + "".join(f"{r[160:162]}/{r[158:160]}/{r[154:158]};{r[162:167]};{r[167:176].strip()}\n" for r in opposed), encoding="utf-8")
+        + "".join(f"{r[160:162]}/{r[158:160]}/{r[154:158]};{r[162:167]};{r[167:176].strip()}\n" for r in opposed),
+        encoding="utf-8",
+    )
 
     cnam_files(out, t, rng)
     (out / "ADMIN-EXPRESS").mkdir(exist_ok=True)
-    admin_express_shapefile(out / "ADMIN-EXPRESS" / "COMMUNE.shp", read_geometry(DEMO_RAW_DIR / "geo" / "communes-val-brumeux.geojson"))
+    admin_express_shapefile(
+        out / "ADMIN-EXPRESS" / "COMMUNE.shp", read_geometry(DEMO_RAW_DIR / "geo" / "communes-val-brumeux.geojson")
+    )
     css_file(out, t)
     for name in COPIED:
         src = DEMO_RAW_DIR / name

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from diagnostics import config
-from diagnostics.processing import build_processed
+from diagnostics.pipeline.processing import build_processed
 
 
 @pytest.fixture(scope="session")
@@ -17,7 +17,7 @@ def demo_processed(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_tables(demo_processed):
-    from diagnostics.report import load_tables
+    from diagnostics.reporting.territory import load_tables
 
     return load_tables(demo_processed)
 

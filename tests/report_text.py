@@ -1,4 +1,5 @@
 """What a reader of the published files can see, for the tests that scan them."""
+
 from __future__ import annotations
 
 import base64
@@ -9,7 +10,9 @@ from pathlib import Path
 
 def page_channels(page: str) -> dict[str, str]:
     """The visible text, the alt texts and the text of the SVG figures of an HTML page."""
-    svgs = [base64.b64decode(s).decode("utf-8") for s in re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", page)]
+    svgs = [
+        base64.b64decode(s).decode("utf-8") for s in re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", page)
+    ]
     svg_text = " ".join(html.unescape(t) for svg in svgs for t in re.findall(r"<text[^>]*>(.*?)</text>", svg, re.S))
     visible = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", page, flags=re.S)
     alts = " ".join(html.unescape(a) for a in re.findall(r'alt="([^"]*)"', visible))
@@ -18,8 +21,10 @@ def page_channels(page: str) -> dict[str, str]:
 
 def channels(out: Path, code: str) -> dict[str, str]:
     """Every text a reader of the territory's files can see: its report and its CSV."""
-    return {**page_channels((out / f"{code}.html").read_text(encoding="utf-8")),
-            "csv": (out / f"{code}.csv").read_text(encoding="utf-8-sig")}
+    return {
+        **page_channels((out / f"{code}.html").read_text(encoding="utf-8")),
+        "csv": (out / f"{code}.csv").read_text(encoding="utf-8-sig"),
+    }
 
 
 def table_column(html_text: str, header: str) -> list[str]:

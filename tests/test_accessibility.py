@@ -1,4 +1,5 @@
 """2SFCA accessibility (APL): hand-computed case, banded decay, coordinates, pairs beyond 20 minutes."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -62,14 +63,20 @@ def test_pairs_beyond_twenty_minutes_are_ignored():
 def test_missing_self_pairs_are_added_and_duplicates_refused():
     no_self = _times(FOUR).query("origin != destination")
     assert acc.two_step_fca(SUPPLY, DEMAND, no_self).to_dict() == pytest.approx(
-        {"A": 95.0, "B": 85.0, "C": 80.0, "D": 10.0})
+        {"A": 95.0, "B": 85.0, "C": 80.0, "D": 10.0}
+    )
     with pytest.raises(ValueError, match="plusieurs fois"):
         acc.two_step_fca(SUPPLY, DEMAND, pd.concat([_times(FOUR), _times(FOUR).head(1)]))
 
 
 def _on_equator(km_from_origin: dict[str, float]) -> pd.DataFrame:
-    return pd.DataFrame({"commune": list(km_from_origin), "latitude": 0.0,
-                         "longitude": [km / KM_PER_DEGREE_AT_EQUATOR for km in km_from_origin.values()]})
+    return pd.DataFrame(
+        {
+            "commune": list(km_from_origin),
+            "latitude": 0.0,
+            "longitude": [km / KM_PER_DEGREE_AT_EQUATOR for km in km_from_origin.values()],
+        }
+    )
 
 
 def test_times_from_coordinates_agree_with_the_distance_along_the_equator():
@@ -95,8 +102,9 @@ def test_default_detour_and_speed():
 
 def test_apl_from_coordinates_equals_apl_from_the_same_times_given():
     coords = _on_equator({"A": 0.0, "B": 8.0, "C": 12.0, "D": 29.0})
-    given = _times({("A", "B"): 8.0, ("A", "C"): 12.0, ("B", "C"): 4.0, ("C", "D"): 17.0, ("B", "D"): 21.0,
-                    ("A", "D"): 29.0})
+    given = _times(
+        {("A", "B"): 8.0, ("A", "C"): 12.0, ("B", "C"): 4.0, ("C", "D"): 17.0, ("B", "D"): 21.0, ("A", "D"): 29.0}
+    )
     from_coords = acc.potential_accessibility(SUPPLY, DEMAND, coordinates=coords, speed_kmh=60, detour=1.0)
     from_table = acc.potential_accessibility(SUPPLY, DEMAND, times=given)
     pd.testing.assert_series_equal(from_coords, from_table, rtol=1e-9)
@@ -112,8 +120,14 @@ def test_standardised_population_weights_ages_and_keeps_the_total():
     """Two communes of 1 000: one of 0-4 year olds (weight 2), one of 30-34 (weight 1) under a toy table.
     Weighted 2000 and 1000, rescaled by 2000/3000: 1333.33 and 666.67, total 2000 as before."""
     use = pd.Series({"00-04": 2.0, "30-34": 1.0})
-    population = pd.DataFrame({"commune": ["X", "X", "Y"], "age_band": ["00-04", "00-04", "30-34"],
-                               "sex": ["M", "F", "M"], "population": [600.0, 400.0, 1000.0]})
+    population = pd.DataFrame(
+        {
+            "commune": ["X", "X", "Y"],
+            "age_band": ["00-04", "00-04", "30-34"],
+            "sex": ["M", "F", "M"],
+            "population": [600.0, 400.0, 1000.0],
+        }
+    )
     got = acc.standardised_population(population, use)
     assert got.to_dict() == pytest.approx({"X": 4000 / 3, "Y": 2000 / 3})
     with pytest.raises(ValueError, match="coefficient"):

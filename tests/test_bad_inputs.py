@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from diagnostics import batch, config
+from diagnostics import config
+
+from diagnostics.pipeline import cli
 
 HERE = Path(__file__).parent / "bad_inputs"
 CASES = tomllib.loads((HERE / "cases.toml").read_text(encoding="utf-8"))["case"]
@@ -89,7 +91,7 @@ def previous_build(tmp_path_factory) -> tuple[Path, Path, dict, dict]:
     """A complete earlier build (processed tables and one report) that no failed run may touch."""
     root = tmp_path_factory.mktemp("previous")
     processed, reports = root / "processed", root / "reports"
-    assert batch.main(["--raw", str(config.DEMO_RAW_DIR), "--processed", str(processed), "--output", str(reports),
+    assert cli.main(["--raw", str(config.DEMO_RAW_DIR), "--processed", str(processed), "--output", str(reports),
                        "--jobs", "1", "CLS-BRUMES"]) == 0
     return processed, reports, tree_digest(processed), tree_digest(reports)
 
@@ -118,7 +120,7 @@ def test_bad_input_stops_with_a_message_that_says_where_and_what(case, bases, pr
     shutil.copytree(bases[case.get("base", "demo")], raw)
     break_file(raw, case)
     capsys.readouterr()
-    code = batch.main(["--raw", str(raw), "--processed", str(processed), "--output", str(reports), "--jobs", "1"])
+    code = cli.main(["--raw", str(raw), "--processed", str(processed), "--output", str(reports), "--jobs", "1"])
     message = capsys.readouterr().err
     assert code == 2, repr(message[-600:])
     for fragment in [Path(case.get("named", case["file"])).name, case["where"], *case["expected"]]:

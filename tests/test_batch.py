@@ -1,19 +1,25 @@
 """The batch reuses kernels without leaking state, rebuilds only what changed, and runs the same on
 a Dask cluster (a LocalCluster of worker processes on loopback) as on the local pool."""
+
 import subprocess
 import sys
 
 import pytest
 
 from diagnostics import config
-from diagnostics.batch import ReportWorker
+from diagnostics.pipeline.worker import ReportWorker
 
 GENERATED = "01/01/2026"
 
 
 def run_all(*args):
-    return subprocess.run([sys.executable, str(config.PROJECT_ROOT / "run_all.py"), *map(str, args)],
-                          capture_output=True, text=True, timeout=900, cwd=config.PROJECT_ROOT)
+    return subprocess.run(
+        [sys.executable, str(config.PROJECT_ROOT / "run_all.py"), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=config.PROJECT_ROOT,
+    )
 
 
 def test_a_reused_kernel_gives_the_same_report_as_a_fresh_one(demo_processed):
@@ -35,10 +41,15 @@ def test_a_reused_kernel_gives_the_same_report_as_a_fresh_one(demo_processed):
 def test_each_run_starts_from_an_empty_namespace(demo_processed, tmp_path):
     import nbformat
 
-    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}, cells=[
-        nbformat.v4.new_code_cell("territory = 'X'", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("print(sorted(k for k in globals() if k.startswith('leftover')))\nleftover_from = territory"),
-    ])
+    nb = nbformat.v4.new_notebook(
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        cells=[
+            nbformat.v4.new_code_cell("territory = 'X'", metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell(
+                "print(sorted(k for k in globals() if k.startswith('leftover')))\nleftover_from = territory"
+            ),
+        ],
+    )
     path = tmp_path / "probe.ipynb"
     nbformat.write(nb, path)
     worker = ReportWorker(str(path))
@@ -70,12 +81,23 @@ def test_rerun_with_nothing_changed_rebuilds_nothing_and_force_rebuilds(tmp_path
 
 def test_a_dask_cluster_builds_the_same_reports(tmp_path):
     distributed = pytest.importorskip("distributed")
-    local = run_all("TS-SUD", "CLS-VALLONS", "--output", tmp_path / "local", "--processed", tmp_path / "p1", "--jobs", "2")
+    local = run_all(
+        "TS-SUD", "CLS-VALLONS", "--output", tmp_path / "local", "--processed", tmp_path / "p1", "--jobs", "2"
+    )
     assert local.returncode == 0, local.stdout + local.stderr
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster:
-        remote = run_all("TS-SUD", "CLS-VALLONS", "--output", tmp_path / "remote", "--processed", tmp_path / "p2",
-                         "--scheduler", cluster.scheduler_address)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        remote = run_all(
+            "TS-SUD",
+            "CLS-VALLONS",
+            "--output",
+            tmp_path / "remote",
+            "--processed",
+            tmp_path / "p2",
+            "--scheduler",
+            cluster.scheduler_address,
+        )
     assert remote.returncode == 0, remote.stdout + remote.stderr
     assert f"Production sur la grappe Dask {cluster.scheduler_address}" in remote.stderr
     for name in ("TS-SUD.html", "TS-SUD.csv", "CLS-VALLONS.html", "CLS-VALLONS.csv"):

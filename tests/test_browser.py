@@ -1,6 +1,7 @@
 """Every demo report, the index and the regional overview, opened in Debian's chromium (headless, driven by Playwright):
 no console error, no request leaving the file, every image loaded, no horizontal scroll on a
 375 px phone, a full-page screenshot of each kept in the test's temporary folder."""
+
 import os
 import shutil
 import subprocess
@@ -14,7 +15,9 @@ from diagnostics import config
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None:
     if os.environ.get("CI"):
-        raise RuntimeError("chromium absent : `make test` l'installe (apt-get) ; les tests navigateur ne sont pas facultatifs en CI")
+        raise RuntimeError(
+            "chromium absent : `make test` l'installe (apt-get) ; les tests navigateur ne sont pas facultatifs en CI"
+        )
     pytest.skip("chromium absent (make browser l'installe)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -29,9 +32,21 @@ PAGE_CHECKS = """() => ({
 @pytest.fixture(scope="module")
 def all_reports(tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
-    proc = subprocess.run([sys.executable, str(config.PROJECT_ROOT / "run_all.py"), "--output", str(out),
-                           "--processed", str(tmp_path_factory.mktemp("processed")), "--jobs", "2"],
-                          capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(config.PROJECT_ROOT / "run_all.py"),
+            "--output",
+            str(out),
+            "--processed",
+            str(tmp_path_factory.mktemp("processed")),
+            "--jobs",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return out
 
@@ -67,11 +82,16 @@ def test_every_report_and_the_index_render_offline_on_desktop_and_phone(all_repo
             page.close()
             assert problems == [], (path.name, width, problems)
             assert outside == [], (path.name, width, outside)
-            assert checks["images"] and all(i["ok"] for i in checks["images"]), (path.name, [i for i in checks["images"] if not i["ok"]])
+            assert checks["images"] and all(i["ok"] for i in checks["images"]), (
+                path.name,
+                [i for i in checks["images"] if not i["ok"]],
+            )
             assert all(i["alt"].strip() for i in checks["images"]), path.name
             assert checks["scrollWidth"] <= checks["innerWidth"], (path.name, width, checks["scrollWidth"])
             if path.name == "synthese_regionale.html":
-                assert checks["h2"][0] == "Tous les territoires, tous les indicateurs" and checks["h2"][-1] == "Méthodes", checks["h2"]
+                assert (
+                    checks["h2"][0] == "Tous les territoires, tous les indicateurs" and checks["h2"][-1] == "Méthodes"
+                ), checks["h2"]
             elif path.name != "index.html":
                 assert checks["h2"][0] == "Synthèse" and checks["h2"][-1] == "Méthodes et sources", checks["h2"]
             timings.append((seconds, path.name, width))

@@ -10,6 +10,7 @@ the rolling three-year windows and the five-year period would give back; a CSS p
   its years; all ages = before 65 + 65 and over); no unpublished count that this system solves is
   between 1 and 10.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -19,12 +20,12 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from report_text import channels
 
 from diagnostics import config
-from diagnostics.disclosure import period_years
 from diagnostics.formatting import fr_interval, parse_fr_number
 from diagnostics.indicators.metadata import indicator_metadata
-from report_text import channels
+from diagnostics.methods.disclosure import period_years
 
 SECRET = "CLS-SECRET"
 THRESHOLD = config.DISCLOSURE_THRESHOLD
@@ -43,8 +44,23 @@ def built(tmp_path_factory):
     css["nb_css_gratuite"] = css["nb_beneficiaires_css"] - css["nb_css_participation"]
     css.to_csv(raw / "css" / "beneficiaires_css.csv", sep=";", index=False)
     out, processed = root / "reports", root / "processed"
-    r = subprocess.run([sys.executable, str(config.PROJECT_ROOT / "run_all.py"), "--raw", str(raw), "--output", str(out),
-                        "--processed", str(processed), "--jobs", "2"], capture_output=True, text=True, timeout=900)
+    r = subprocess.run(
+        [
+            sys.executable,
+            str(config.PROJECT_ROOT / "run_all.py"),
+            "--raw",
+            str(raw),
+            "--output",
+            str(out),
+            "--processed",
+            str(processed),
+            "--jobs",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     return out, processed
 
@@ -75,7 +91,9 @@ def test_no_masked_interval_can_be_read_in_any_channel(built):
         for r in masked.itertuples():
             interval = fr_interval(r.ci_low, r.ci_high, meta[r.indicator]["decimals"])
             for name, text in seen.items():
-                assert interval not in text, f"{code} {r.indicator} {r.sex} {r.category} {r.period} : {interval} dans {name}"
+                assert interval not in text, (
+                    f"{code} {r.indicator} {r.sex} {r.category} {r.period} : {interval} dans {name}"
+                )
             checked += 1
     assert checked >= 30
     # in the other territories' figures, a masked territory is said « non calculable », not drawn
@@ -86,9 +104,15 @@ def test_no_masked_interval_can_be_read_in_any_channel(built):
 
 def published_counts(csv: pd.DataFrame) -> dict[tuple, float | None]:
     """(family, sex, category, period) → count as published (None when masked)."""
-    families = {"mortality_icm": "deaths", "mortality_dsr": "deaths", "mortality_crude_rate": "deaths",
-                "mortality_icm_trend": "deaths", "premature_mortality_icm": "premature", "premature_mortality_dsr": "premature",
-                "css_rate": "css"}
+    families = {
+        "mortality_icm": "deaths",
+        "mortality_dsr": "deaths",
+        "mortality_crude_rate": "deaths",
+        "mortality_icm_trend": "deaths",
+        "premature_mortality_icm": "premature",
+        "premature_mortality_dsr": "premature",
+        "css_rate": "css",
+    }
     out: dict[tuple, float | None] = {}
     for r in csv[csv.indicateur.isin(families)].itertuples():
         key = (families[r.indicateur], r.sexe, r.categorie, str(r.periode))
@@ -121,7 +145,7 @@ def solvable_unpublished(published: dict[tuple, float | None]) -> dict[tuple, fl
             rows.append(row)
             rhs.append(0.0)
 
-    for (fam, sex, cat, period) in list(index):
+    for fam, sex, cat, period in list(index):
         if fam == "deaths" and "-" in period:
             relation((fam, sex, cat, period), [(fam, sex, cat, str(y)) for y in period_years(period)])
         if fam == "premature":
@@ -148,11 +172,16 @@ def solvable_unpublished(published: dict[tuple, float | None]) -> dict[tuple, fl
 
 def test_the_attacker_finds_a_count_when_the_rules_are_off():
     """The solver is not blind: with a sex and a year left unmasked, it gives the masked counts back."""
-    published = {("deaths", "ensemble", "total", "2019-2021"): 30.0, ("deaths", "hommes", "total", "2019-2021"): 24.0,
-                 ("deaths", "femmes", "total", "2019-2021"): None}
+    published = {
+        ("deaths", "ensemble", "total", "2019-2021"): 30.0,
+        ("deaths", "hommes", "total", "2019-2021"): 24.0,
+        ("deaths", "femmes", "total", "2019-2021"): None,
+    }
     assert solvable_unpublished(published) == {("deaths", "femmes", "total", "2019-2021"): pytest.approx(6.0)}
-    windows = {("deaths", "ensemble", "total", p): v for p, v in (("2018-2020", 30.0), ("2021-2023", 44.0),
-                                                                ("2019-2023", 70.0))}
+    windows = {
+        ("deaths", "ensemble", "total", p): v
+        for p, v in (("2018-2020", 30.0), ("2021-2023", 44.0), ("2019-2023", 70.0))
+    }
     assert solvable_unpublished(windows)[("deaths", "ensemble", "total", "2018")] == pytest.approx(4.0)
 
 

@@ -1,12 +1,13 @@
 """The French guides cannot rot: every run_all.py command they quote is accepted by the batch's
 option parser, and every file they link exists."""
+
 import re
 import shlex
 
 import pytest
 
 from diagnostics import config
-from diagnostics.batch import parse_args
+from diagnostics.pipeline.cli import parse_args
 
 DOCS = sorted((config.PROJECT_ROOT / "docs").glob("*.md"))
 

@@ -5,6 +5,7 @@ the next run finishes the work, rebuilding only what is missing.
 The disk tests mount small tmpfs file systems (root only: they are skipped elsewhere, never in CI,
 which runs as root).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -20,19 +21,29 @@ from pathlib import Path
 import psutil
 import pytest
 
-from diagnostics import batch, config
+from diagnostics import config
+from diagnostics.pipeline import cli
+from diagnostics.pipeline.state import STATE_FILE
 
 TERRITORIES = ["TS-SUD", "CLS-VALLONS", "ASV-NACRE", "TS-NORD", "TS-CENTRE", "CLS-BRUMES"]
 
 
 def run_all(*args, **kwargs):
-    return subprocess.run([sys.executable, str(config.PROJECT_ROOT / "run_all.py"), *map(str, args)],
-                          capture_output=True, text=True, timeout=900, cwd=config.PROJECT_ROOT, **kwargs)
+    return subprocess.run(
+        [sys.executable, str(config.PROJECT_ROOT / "run_all.py"), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=config.PROJECT_ROOT,
+        **kwargs,
+    )
 
 
 def leftovers(*folders: Path) -> list[Path]:
     """Temporary files of interrupted writes."""
-    return [p for folder in folders for p in folder.rglob("*") if p.name.endswith(".tmp") or p.name.startswith(".essai")]
+    return [
+        p for folder in folders for p in folder.rglob("*") if p.name.endswith(".tmp") or p.name.startswith(".essai")
+    ]
 
 
 def assert_whole_reports(folder: Path) -> set[str]:
@@ -48,35 +59,50 @@ def assert_whole_reports(folder: Path) -> set[str]:
 def test_a_failing_notebook_fails_its_territory_only(tmp_path, monkeypatch, capsys):
     broken = tmp_path / "diagnostic_territorial.ipynb"
     text = config.REPORT_NOTEBOOK.read_text(encoding="utf-8")
-    marker = "t = report.load_territory(territory, processed_dir)"
+    marker = "t = load_territory(territory, processed_dir)"
     assert marker in text
-    broken.write_text(text.replace(marker, marker + "\\n\",\n    \"if territory == 'TS-SUD': raise ValueError('panne simulée')"),
-                      encoding="utf-8")
+    broken.write_text(
+        text.replace(marker, marker + "\\n\",\n    \"if territory == 'TS-SUD': raise ValueError('panne simulée')"),
+        encoding="utf-8",
+    )
     monkeypatch.setattr(config, "REPORT_NOTEBOOK", broken)
     out = tmp_path / "reports"
-    code = batch.main(["TS-SUD", "CLS-VALLONS", "ASV-NACRE", "--output", str(out), "--processed", str(tmp_path / "p"),
-                       "--jobs", "2"])
+    code = cli.main(
+        ["TS-SUD", "CLS-VALLONS", "ASV-NACRE", "--output", str(out), "--processed", str(tmp_path / "p"), "--jobs", "2"]
+    )
     printed = capsys.readouterr().out
     assert code == 1
     assert "2 rapport(s) écrit(s)" in printed and "1 échec(s)" in printed
-    assert "ÉCHEC TS-SUD : cellule 3, ligne 7 du notebook (« from IPython.display import HTML, display ») : " \
-           "ValueError : panne simulée" in printed
+    assert (
+        "ÉCHEC TS-SUD : cellule 3, ligne 7 du notebook (« from IPython.display import HTML, display ») : "
+        "ValueError : panne simulée" in printed
+    )
     assert f"notebook exécuté conservé : {out / '_notebooks' / 'TS-SUD.ipynb'}" in printed
     assert (out / "_notebooks" / "TS-SUD.ipynb").exists() and not (out / "TS-SUD.html").exists()
     assert assert_whole_reports(out) == {"CLS-VALLONS", "ASV-NACRE"}
-    assert json.loads((out / batch.STATE_FILE).read_text())["TS-SUD"] == ""  # rebuilt by the next run
+    assert json.loads((out / STATE_FILE).read_text())["TS-SUD"] == ""  # rebuilt by the next run
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_batch_stopped_by_a_signal_leaves_whole_files_and_resumes(tmp_path, signum):
     out, processed = tmp_path / "reports", tmp_path / "processed"
-    cmd = [sys.executable, str(config.PROJECT_ROOT / "run_all.py"), *TERRITORIES, "--output", str(out),
-           "--processed", str(processed), "--jobs", "2"]
+    cmd = [
+        sys.executable,
+        str(config.PROJECT_ROOT / "run_all.py"),
+        *TERRITORIES,
+        "--output",
+        str(out),
+        "--processed",
+        str(processed),
+        "--jobs",
+        "2",
+    ]
     # a new session: SIGINT goes to the whole group, as Ctrl-C in a terminal does
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=config.PROJECT_ROOT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=config.PROJECT_ROOT, start_new_session=True
+    )
     deadline = time.monotonic() + 300
-    while not (out / batch.STATE_FILE).exists() and proc.poll() is None and time.monotonic() < deadline:
+    while not (out / STATE_FILE).exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.1)
     assert proc.poll() is None, "le lot s'est terminé avant le signal"
     children = psutil.Process(proc.pid).children(recursive=True)
@@ -91,8 +117,10 @@ def test_a_batch_stopped_by_a_signal_leaves_whole_files_and_resumes(tmp_path, si
     assert not leftovers(out, processed)
     on_disk = assert_whole_reports(out)
     psutil.wait_procs(children, timeout=15)
-    assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]  # no orphan worker or kernel
-    state = json.loads((out / batch.STATE_FILE).read_text())
+    assert not [
+        c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE
+    ]  # no orphan worker or kernel
+    state = json.loads((out / STATE_FILE).read_text())
     # recorded = received by the batch; a worker may have written a report the batch had not yet received
     built = {code for code, fingerprint in state.items() if fingerprint}
     assert 1 <= len(built) < len(TERRITORIES) and built <= on_disk
@@ -110,7 +138,9 @@ def small_disk(path: Path, size: str):
     path.mkdir(parents=True, exist_ok=True)
     if os.geteuid() != 0 or not shutil.which("mount"):
         pytest.skip("monter un système de fichiers demande les droits root")
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True, text=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True, text=True
+    )
     if mounted.returncode != 0:
         pytest.skip(f"montage tmpfs impossible ici : {mounted.stderr.strip()}")
     try:

@@ -1,5 +1,6 @@
 """Map outlines: GeoJSON, Shapefile and GeoPackage in any CRS, to longitude / latitude; territories'
 outlines united from their communes; the map in the report."""
+
 import json
 import sqlite3
 from pathlib import Path
@@ -12,11 +13,14 @@ from pyproj import CRS, Transformer
 
 from diagnostics.sources.errors import RawDataError
 from diagnostics.sources.geometry import read_geometry
-from diagnostics.territory_shapes import shapes, territory_outlines
+from diagnostics.territories.shapes import shapes, territory_outlines
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "formats" / "samples" / "geo"
 # two adjacent 10 km squares in Lambert-93 near Bourg-en-Bresse, and their longitude / latitude
-SQUARES = {"01004": shapely.box(870_000, 6_570_000, 880_000, 6_580_000), "01005": shapely.box(880_000, 6_570_000, 890_000, 6_580_000)}
+SQUARES = {
+    "01004": shapely.box(870_000, 6_570_000, 880_000, 6_580_000),
+    "01005": shapely.box(880_000, 6_570_000, 890_000, 6_580_000),
+}
 TO_LONLAT = Transformer.from_crs(2154, 4326, always_xy=True)
 
 
@@ -51,8 +55,16 @@ def _write_geopackage(path: Path):
         env = geom.bounds
         import struct
 
-        header = b"GP" + bytes([0, 0b00000011]) + struct.pack("<i", 2154) + struct.pack("<4d", env[0], env[2], env[1], env[3])
-        con.execute("INSERT INTO commune VALUES (?, ?, ?, ?)", (i, header + shapely.to_wkb(shapely.MultiPolygon([geom])), code, code))
+        header = (
+            b"GP"
+            + bytes([0, 0b00000011])
+            + struct.pack("<i", 2154)
+            + struct.pack("<4d", env[0], env[2], env[1], env[3])
+        )
+        con.execute(
+            "INSERT INTO commune VALUES (?, ?, ?, ?)",
+            (i, header + shapely.to_wkb(shapely.MultiPolygon([geom])), code, code),
+        )
     con.commit()
     con.close()
 
@@ -69,7 +81,10 @@ def test_outlines_in_lambert93_come_out_in_longitude_latitude(tmp_path, fmt):
         df = read_geometry(path)
     else:
         path = tmp_path / "communes.geojson"
-        features = [{"type": "Feature", "properties": {"code": c}, "geometry": shapely.geometry.mapping(g)} for c, g in SQUARES.items()]
+        features = [
+            {"type": "Feature", "properties": {"code": c}, "geometry": shapely.geometry.mapping(g)}
+            for c, g in SQUARES.items()
+        ]
         path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
         with pytest.raises(RawDataError, match="projeté sans le dire ; précisez geometry_crs"):
             read_geometry(path)
@@ -85,17 +100,22 @@ def test_outlines_in_lambert93_come_out_in_longitude_latitude(tmp_path, fmt):
 def test_code_property_found_named_or_reported(tmp_path):
     path = tmp_path / "COMMUNE.shp"
     _write_shapefile(path, field="ID_COMMUNE")
-    with pytest.raises(RawDataError, match=r"aucune propriété de code .* propriétés : ID_COMMUNE, NOM — nommez-la avec geometry_code"):
+    with pytest.raises(
+        RawDataError, match=r"aucune propriété de code .* propriétés : ID_COMMUNE, NOM — nommez-la avec geometry_code"
+    ):
         read_geometry(path)
     assert read_geometry(path, code_property="ID_COMMUNE")["name"].tolist() == ["L'Abergement-Clémenciat", "Ambérieu"]
     with pytest.raises(RawDataError, match="propriété « CODE » \\(option geometry_code\\) absente"):
         read_geometry(path, code_property="CODE")
 
 
-@pytest.mark.parametrize("codes, fragment", [
-    (("01004", "01004"), "entité n° 2 : code « 01004 » en double"),
-    (("01004", "1O05"), "entité n° 2 : code « 1O05 » (propriété INSEE_COM) : code commune (5 caractères)"),
-])
+@pytest.mark.parametrize(
+    "codes, fragment",
+    [
+        (("01004", "01004"), "entité n° 2 : code « 01004 » en double"),
+        (("01004", "1O05"), "entité n° 2 : code « 1O05 » (propriété INSEE_COM) : code commune (5 caractères)"),
+    ],
+)
 def test_bad_codes_are_named(tmp_path, codes, fragment):
     path = tmp_path / "COMMUNE.shp"
     _write_shapefile(path, codes=codes)
@@ -107,8 +127,14 @@ def test_bad_codes_are_named(tmp_path, codes, fragment):
 def test_leading_zero_restored_and_broken_json_located(tmp_path):
     path = tmp_path / "deps.geojson"
     square = shapely.geometry.mapping(shapely.box(5, 46, 5.1, 46.1))
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"code": 1, "nom": "Ain"}, "geometry": square}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [{"type": "Feature", "properties": {"code": 1, "nom": "Ain"}, "geometry": square}],
+            }
+        )
+    )
     assert read_geometry(path)[["code", "level"]].values.tolist() == [["01", "DEP"]]
     path.write_text('{"type": "FeatureCollection",\n "features": [\n {"type": }]}')
     with pytest.raises(RawDataError, match="deps.geojson, ligne 3 : JSON invalide"):
@@ -127,8 +153,13 @@ def test_real_france_geojson_departements():
 
 def test_territory_outlines_unite_communes_and_fall_back_on_departements():
     geometry = pd.DataFrame({"code": list(SQUARES), "level": "COM", "geometry": shapely.to_wkb(list(SQUARES.values()))})
-    territories = pd.DataFrame({"territory_code": ["T", "DEP-01", "DEP-01"], "commune": ["01004", "01004", "01005"],
-                                "kind": ["CLS", "département", "département"]})
+    territories = pd.DataFrame(
+        {
+            "territory_code": ["T", "DEP-01", "DEP-01"],
+            "commune": ["01004", "01004", "01005"],
+            "kind": ["CLS", "département", "département"],
+        }
+    )
     out = shapes(territory_outlines(geometry, territories))
     assert out["DEP-01"].area == pytest.approx(2e8, rel=1e-3) and out["DEP-01"].geom_type == "Polygon"  # one piece
     assert out["T"].area == pytest.approx(1e8, rel=1e-3)
@@ -138,15 +169,20 @@ def test_territory_outlines_unite_communes_and_fall_back_on_departements():
 
 
 def test_demo_map_shows_the_territories_of_the_same_kind(demo_tables):
-    from diagnostics import figures, report
+    from diagnostics.reporting import figures
+    from diagnostics.reporting.territory import load_territory
 
     assert len(demo_tables["territory_shapes"]) == demo_tables["territories"]["territory_code"].nunique()
-    t = report.load_territory("TS-NORD", tables=demo_tables)
+    t = load_territory("TS-NORD", tables=demo_tables)
     html = figures.region_map(t)
     assert html.startswith('<figure><div class="figure-frame"><img src="data:image/svg+xml;base64,')
     assert "Carte des territoires de santé de la région" in html
-    icm = demo_tables["indicators"].query("indicator == 'mortality_icm' and sex == 'ensemble' and territory_code == 'TS-LITTORAL'")
+    icm = demo_tables["indicators"].query(
+        "indicator == 'mortality_icm' and sex == 'ensemble' and territory_code == 'TS-LITTORAL'"
+    )
     assert f"Territoire de santé Nacre-Littoral : {round(icm.value.iloc[-1])}" in html
     assert "contour noir : Territoire de santé des Brumes du Nord" in html
-    bare = report.load_territory("TS-NORD", tables={**demo_tables, "territory_shapes": demo_tables["territory_shapes"].iloc[0:0]})
+    bare = load_territory(
+        "TS-NORD", tables={**demo_tables, "territory_shapes": demo_tables["territory_shapes"].iloc[0:0]}
+    )
     assert "Carte non disponible" in figures.region_map(bare)

@@ -1,4 +1,5 @@
 """Chi-square test of homogeneity of SMRs between the member units of a perimeter."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -48,8 +49,9 @@ def test_units_without_expected_deaths_are_left_out_and_deaths_there_are_an_erro
 
 def test_many_perimeters_in_one_pass_match_one_by_one():
     rng = np.random.default_rng(3)
-    units = pd.DataFrame({"territory_code": np.repeat(["200000172", "75056", "ZZ"], [12, 8, 1]),
-                          "expected": rng.uniform(5, 60, 21)})
+    units = pd.DataFrame(
+        {"territory_code": np.repeat(["200000172", "75056", "ZZ"], [12, 8, 1]), "expected": rng.uniform(5, 60, 21)}
+    )
     units["observed"] = rng.poisson(units["expected"])
     out = icm_heterogeneity_by(units).set_index("territory_code")
     for code, part in units.groupby("territory_code"):

@@ -1,5 +1,6 @@
 """Territory names with markup, quotes, accents and great length are shown as text, never run; a code
 that is not a safe file name is refused before anything is written."""
+
 import ast
 import base64
 import json
@@ -9,18 +10,27 @@ import sys
 
 from diagnostics import config
 
-HOSTILE = '<script>alert("x")</script> & "Côte d\'Opale" — Communauté de communes du Pays des Sept Vallées et du Ternois'
+HOSTILE = (
+    '<script>alert("x")</script> & "Côte d\'Opale" — Communauté de communes du Pays des Sept Vallées et du Ternois'
+)
 
 
 def run_all(*args):
-    return subprocess.run([sys.executable, str(config.PROJECT_ROOT / "run_all.py"), *map(str, args)],
-                          capture_output=True, text=True, timeout=600, cwd=config.PROJECT_ROOT)
+    return subprocess.run(
+        [sys.executable, str(config.PROJECT_ROOT / "run_all.py"), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=config.PROJECT_ROOT,
+    )
 
 
 def test_hostile_name_is_escaped_everywhere(raw_copy, tmp_path):
     with open(raw_copy / "territoires.csv", "a", encoding="utf-8") as f:
-        f.write(f"CLS-HOSTILE;\"{HOSTILE.replace(chr(34), chr(34) * 2)}\";contrat local de santé;96101 96102 96103\n")
-    r = run_all("CLS-HOSTILE", "--raw", raw_copy, "--output", tmp_path / "out", "--processed", tmp_path / "p", "--jobs", "1")
+        f.write(f'CLS-HOSTILE;"{HOSTILE.replace(chr(34), chr(34) * 2)}";contrat local de santé;96101 96102 96103\n')
+    r = run_all(
+        "CLS-HOSTILE", "--raw", raw_copy, "--output", tmp_path / "out", "--processed", tmp_path / "p", "--jobs", "1"
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     for name in ("CLS-HOSTILE.html", "index.html"):
         text = (tmp_path / "out" / name).read_text(encoding="utf-8")
@@ -35,7 +45,9 @@ def test_hostile_name_is_escaped_everywhere(raw_copy, tmp_path):
 def test_code_that_would_leave_the_output_folder_is_refused(raw_copy, tmp_path):
     with open(raw_copy / "territoires.csv", "a", encoding="utf-8") as f:
         f.write("../evade;Évasion;contrat local de santé;96101\n")
-    r = run_all("../evade", "--raw", raw_copy, "--output", tmp_path / "out", "--processed", tmp_path / "p", "--jobs", "1")
+    r = run_all(
+        "../evade", "--raw", raw_copy, "--output", tmp_path / "out", "--processed", tmp_path / "p", "--jobs", "1"
+    )
     assert r.returncode == 2
     assert "code de territoire « ../evade » inutilisable comme nom de fichier" in r.stderr
     assert not (tmp_path / "evade.html").exists() and not list((tmp_path).glob("*.html"))
@@ -47,23 +59,33 @@ def test_names_of_the_deaths_files_never_reach_an_output(tmp_path):
     import pandas as pd
 
     raw = tmp_path / "officiel"
-    subprocess.run([sys.executable, str(config.PROJECT_ROOT / "scripts" / "generate_official_demo.py"), str(raw)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(config.PROJECT_ROOT / "scripts" / "generate_official_demo.py"), str(raw)],
+        check=True,
+        capture_output=True,
+    )
     for deaths in sorted(raw.glob("deces-*.txt")):
         lines = deaths.read_text(encoding="latin-1").splitlines(keepends=True)
         # the name field is the first 80 characters of the fixed-width record
-        deaths.write_text("".join(f"DUPONTEL{i:06d}*HORTENSE MARGUERITE/".ljust(80) + line[80:] for i, line in enumerate(lines)),
-                          encoding="latin-1")
+        deaths.write_text(
+            "".join(f"DUPONTEL{i:06d}*HORTENSE MARGUERITE/".ljust(80) + line[80:] for i, line in enumerate(lines)),
+            encoding="latin-1",
+        )
     assert "DUPONTEL000001*HORTENSE" in (raw / "deces-2020.txt").read_text(encoding="latin-1")
     out, processed = tmp_path / "out", tmp_path / "processed"
-    r = run_all("TS-SUD", "DEP-961", "--raw", raw, "--output", out, "--processed", processed, "--jobs", "2", "--keep-notebooks")
+    r = run_all(
+        "TS-SUD", "DEP-961", "--raw", raw, "--output", out, "--processed", processed, "--jobs", "2", "--keep-notebooks"
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     texts = [r.stdout, r.stderr]
     for path in sorted(out.rglob("*")):
         if path.is_file():
             text = path.read_bytes().decode("utf-8", "replace")
             texts.append(text)
-            texts += [base64.b64decode(s).decode("utf-8") for s in re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", text)]
+            texts += [
+                base64.b64decode(s).decode("utf-8")
+                for s in re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", text)
+            ]
     tables = sorted(processed.glob("*.parquet"))
     assert len(tables) >= 15 and len(list(out.glob("_notebooks/*.ipynb"))) == 3  # two territories and the overview
     for table in tables:  # read, not grepped: Parquet pages are compressed
@@ -81,7 +103,9 @@ def test_parameters_passed_to_the_notebook_cannot_run_code(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     assert (hostile / "indicators.parquet").exists() and (tmp_path / "out" / "ASV-NACRE.html").exists()
     notebook = json.loads((tmp_path / "out" / "_notebooks" / "ASV-NACRE.ipynb").read_text(encoding="utf-8"))
-    injected = next("".join(c["source"]) for c in notebook["cells"] if "injected-parameters" in c["metadata"].get("tags", []))
+    injected = next(
+        "".join(c["source"]) for c in notebook["cells"] if "injected-parameters" in c["metadata"].get("tags", [])
+    )
     assignment = next(node for node in ast.parse(injected).body if node.targets[0].id == "processed_dir")
     assert ast.literal_eval(assignment.value) == str(hostile)  # one string literal, equal to the path
     assert not list(config.PROJECT_ROOT.rglob("PWNED")) and not list(tmp_path.rglob("PWNED"))

@@ -10,6 +10,7 @@ p-quantile of R draws is √(p(1 − p)/R) / φ(z_p) standard deviations of the 
 that deviation taken as (upper − lower)/(2 z) of the reference interval; for the first area at 95 %
 and R = 100 000 on both sides this is about 0.12 on an SII of 6.93 [3.13 ; 10.76].
 """
+
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,11 @@ import pytest
 from scipy import stats
 
 from diagnostics.methods.inequality import (
-    REASON_MISSING_QUANTILE, REASON_MISSING_VALUE, REASON_POPULATION, slope_index_of_inequality)
+    REASON_MISSING_QUANTILE,
+    REASON_MISSING_VALUE,
+    REASON_POPULATION,
+    slope_index_of_inequality,
+)
 
 DATA = pd.read_csv(Path(__file__).parent / "fixtures" / "phe_sii_testdata.csv")
 VALUE_TYPES = {0: "normal", 1: "rate", 2: "proportion"}
@@ -137,6 +142,7 @@ def test_most_deprived_last_reverses_the_labels():
 @pytest.mark.parametrize("first", [1, 71])  # linear (normal) and non-linear (rate) simulations
 def test_results_do_not_depend_on_memory_blocks(monkeypatch, first):
     import diagnostics.methods.inequality as inequality
+
     d = rows(first)
     full = run(d, **SE)
     monkeypatch.setattr(inequality, "_BLOCK_DRAWS", 1)  # one area per block
@@ -144,12 +150,15 @@ def test_results_do_not_depend_on_memory_blocks(monkeypatch, first):
     pd.testing.assert_frame_equal(run(d, **SE), full)
 
 
-@pytest.mark.parametrize("first, reason", [
-    (151, REASON_POPULATION),      # negative population
-    (161, REASON_MISSING_VALUE),   # negative standard error
-    (181, REASON_MISSING_VALUE),   # missing values
-    (201, REASON_POPULATION),      # a missing population (and a missing value)
-])
+@pytest.mark.parametrize(
+    "first, reason",
+    [
+        (151, REASON_POPULATION),  # negative population
+        (161, REASON_MISSING_VALUE),  # negative standard error
+        (181, REASON_MISSING_VALUE),  # missing values
+        (201, REASON_POPULATION),  # a missing population (and a missing value)
+    ],
+)
 def test_invalid_areas_get_a_reason_and_nan(first, reason):
     d = pd.concat([rows(first, 10).assign(Area="bad"), rows(1, 10)])
     r = run(d, **SE, value_type="normal").set_index("Area")

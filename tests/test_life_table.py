@@ -3,40 +3,154 @@
 Reference numbers (not code) from ukhsa-collaboration/PHEindicatormethods 2.1.0, GPL-3,
 tests/testthat/testLifeExpectancy.R: df1 with answer1, and df_widecis_plus with answer_widecis.
 """
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from diagnostics.methods.life_table import (
-    REASON_DEATHS_ABOVE_POPULATION, REASON_INCOMPLETE, REASON_MISSING, REASON_NEGATIVE_DEATHS,
-    REASON_NO_DEATH_OPEN_BAND, REASON_SMALL_POPULATION, REASON_WIDE_CI, REASON_ZERO_POPULATION,
-    band_start_ages, life_expectancy, pool_open_band)
+    REASON_DEATHS_ABOVE_POPULATION,
+    REASON_INCOMPLETE,
+    REASON_MISSING,
+    REASON_NEGATIVE_DEATHS,
+    REASON_NO_DEATH_OPEN_BAND,
+    REASON_SMALL_POPULATION,
+    REASON_WIDE_CI,
+    REASON_ZERO_POPULATION,
+    band_start_ages,
+    life_expectancy,
+    pool_open_band,
+)
 
 AGES = [0, 1] + list(range(5, 95, 5))
 DF1_LABELS = ["0", "1-4"] + [f"{a}-{a + 4}" for a in range(5, 90, 5)] + ["90+"]
-DF1_POP = [7060, 35059, 46974, 48489, 43219, 38561, 46009, 57208, 61435, 55601, 50209, 56416, 46411,
-           39820, 37978, 37039, 33288, 23306, 11936, 11936]
+DF1_POP = [
+    7060,
+    35059,
+    46974,
+    48489,
+    43219,
+    38561,
+    46009,
+    57208,
+    61435,
+    55601,
+    50209,
+    56416,
+    46411,
+    39820,
+    37978,
+    37039,
+    33288,
+    23306,
+    11936,
+    11936,
+]
 DF1_DEATHS = [17, 9, 4, 8, 20, 15, 24, 33, 50, 71, 100, 163, 263, 304, 536, 872, 1390, 1605, 1936, 1937]
 # answer1: e and its 95 % limits at each start age
-DF1_E = [80.16960813, 79.36245674, 75.44193645, 70.47299936, 65.52909542, 60.67510088, 55.78835987,
-         50.92752727, 46.06740425, 41.24505636, 36.49322717, 31.83343842, 27.26027992, 22.9719144,
-         18.76856852, 14.95858336, 11.51684445, 8.618849241, 6.163942934, 6.16210635]
-DF1_LOW = [79.88268548, 79.0898816, 75.17407307, 70.20675732, 65.26548673, 60.41876577, 55.53801579,
-           50.68279939, 45.82666794, 41.00842831, 36.26223216, 31.60996318, 27.04337271, 22.76653134,
-           18.57570352, 14.77985004, 11.34831778, 8.451134045, 5.978358351, 5.887683386]
-DF1_HIGH = [80.45653078, 79.63503188, 75.70979983, 70.7392414, 65.79270412, 60.931436, 56.03870395,
-            51.17225516, 46.30814055, 41.48168441, 36.72422219, 32.05691365, 27.47718713, 23.17729746,
-            18.96143352, 15.13731667, 11.68537112, 8.786564437, 6.349527517, 6.436529314]
+DF1_E = [
+    80.16960813,
+    79.36245674,
+    75.44193645,
+    70.47299936,
+    65.52909542,
+    60.67510088,
+    55.78835987,
+    50.92752727,
+    46.06740425,
+    41.24505636,
+    36.49322717,
+    31.83343842,
+    27.26027992,
+    22.9719144,
+    18.76856852,
+    14.95858336,
+    11.51684445,
+    8.618849241,
+    6.163942934,
+    6.16210635,
+]
+DF1_LOW = [
+    79.88268548,
+    79.0898816,
+    75.17407307,
+    70.20675732,
+    65.26548673,
+    60.41876577,
+    55.53801579,
+    50.68279939,
+    45.82666794,
+    41.00842831,
+    36.26223216,
+    31.60996318,
+    27.04337271,
+    22.76653134,
+    18.57570352,
+    14.77985004,
+    11.34831778,
+    8.451134045,
+    5.978358351,
+    5.887683386,
+]
+DF1_HIGH = [
+    80.45653078,
+    79.63503188,
+    75.70979983,
+    70.7392414,
+    65.79270412,
+    60.931436,
+    56.03870395,
+    51.17225516,
+    46.30814055,
+    41.48168441,
+    36.72422219,
+    32.05691365,
+    27.47718713,
+    23.17729746,
+    18.96143352,
+    15.13731667,
+    11.68537112,
+    8.786564437,
+    6.349527517,
+    6.436529314,
+]
 
 # df_widecis_plus, "Area 2" (valid, but small): LE suppressed from age 40 on (CI > 20 years)
 WIDE_POP = [270, 235, 246, 248, 243, 238, 246, 257, 261, 355, 350, 356, 346, 339, 337, 337, 333, 323, 311, 311]
 WIDE_DEATHS = [17, 9, 4, 8, 20, 15, 24, 33, 50, 51, 10, 16, 26, 30, 36, 22, 13, 5, 6, 1]
-WIDE_E = [19.22914685, 19.44120610, 18.33467808, 14.67659995, 11.81284556, 11.63815414, 10.05641628,
-          9.93152356, 11.95846561]
-WIDE_LOW = [16.43900644, 16.53437505, 15.62922550, 12.08108630, 9.21823373, 8.68414661, 6.54020385,
-            4.71570153, 2.37762283]
-WIDE_HIGH = [22.01928726, 22.34803716, 21.04013066, 17.27211361, 14.40745738, 14.59216167, 13.57262872,
-             15.14734559, 21.53930839]
+WIDE_E = [
+    19.22914685,
+    19.44120610,
+    18.33467808,
+    14.67659995,
+    11.81284556,
+    11.63815414,
+    10.05641628,
+    9.93152356,
+    11.95846561,
+]
+WIDE_LOW = [
+    16.43900644,
+    16.53437505,
+    15.62922550,
+    12.08108630,
+    9.21823373,
+    8.68414661,
+    6.54020385,
+    4.71570153,
+    2.37762283,
+]
+WIDE_HIGH = [
+    22.01928726,
+    22.34803716,
+    21.04013066,
+    17.27211361,
+    14.40745738,
+    14.59216167,
+    13.57262872,
+    15.14734559,
+    21.53930839,
+]
 
 
 def table(pop=DF1_POP, deaths=DF1_DEATHS, ages=AGES, **groups):
@@ -111,14 +225,17 @@ def changed(band, **cols):
     return d
 
 
-@pytest.mark.parametrize("data, reason", [
-    (changed(10, deaths=-5), REASON_NEGATIVE_DEATHS),
-    (changed(20, population=0), REASON_ZERO_POPULATION),
-    (table().query("age_band_start != 90").assign(g=1), REASON_INCOMPLETE),
-    (changed(85, population=119), REASON_DEATHS_ABOVE_POPULATION),
-    (changed(90, deaths=0), REASON_NO_DEATH_OPEN_BAND),
-    (changed(50, deaths=np.nan), REASON_MISSING),
-])
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (changed(10, deaths=-5), REASON_NEGATIVE_DEATHS),
+        (changed(20, population=0), REASON_ZERO_POPULATION),
+        (table().query("age_band_start != 90").assign(g=1), REASON_INCOMPLETE),
+        (changed(85, population=119), REASON_DEATHS_ABOVE_POPULATION),
+        (changed(90, deaths=0), REASON_NO_DEATH_OPEN_BAND),
+        (changed(50, deaths=np.nan), REASON_MISSING),
+    ],
+)
 def test_each_rule_gives_its_reason_and_nan(data, reason):
     full = pd.concat([data.assign(g=1), table(g=2)])  # an incomplete group needs a complete one beside it
     r = life_expectancy(full, ["g"])
@@ -147,8 +264,10 @@ def test_groups_in_one_call_equal_groups_alone():
     other = table([p * 2 for p in DF1_POP], [d + 3 for d in DF1_DEATHS])
     both = pd.concat([table().assign(dep="01", sex="F"), other.assign(dep="02", sex="M")])
     together = life_expectancy(both, ["dep", "sex"], ages=[0, 65, 90])
-    alone = pd.concat([life_expectancy(table(), [], ages=[0, 65, 90]),
-                       life_expectancy(other, [], ages=[0, 65, 90])], ignore_index=True)
+    alone = pd.concat(
+        [life_expectancy(table(), [], ages=[0, 65, 90]), life_expectancy(other, [], ages=[0, 65, 90])],
+        ignore_index=True,
+    )
     assert together[["dep", "sex"]].drop_duplicates().values.tolist() == [["01", "F"], ["02", "M"]]
     pd.testing.assert_frame_equal(together.drop(columns=["dep", "sex"]), alone)
 
@@ -173,8 +292,14 @@ FR_POP = [52, 55, 56, 55, 50, 48, 55, 58, 60, 62, 64, 63, 60, 57, 55, 42, 32, 26
 def test_french_department_with_project_bands_pooled_to_90_plus():
     labels = [f"{a:02d}-{a + 4:02d}" for a in range(0, 95, 5)] + ["95+"]
     pop = np.array(FR_POP) * 1000 * 3  # three years of person-years
-    d = pd.DataFrame({"territory_code": "D01", "age_band_start": band_start_ages(labels), "population": pop,
-                      "deaths": np.round(pop * np.array(FR_RATES) / 1e5)})
+    d = pd.DataFrame(
+        {
+            "territory_code": "D01",
+            "age_band_start": band_start_ages(labels),
+            "population": pop,
+            "deaths": np.round(pop * np.array(FR_RATES) / 1e5),
+        }
+    )
     pooled = pool_open_band(d, ["territory_code"])
     assert pooled["age_band_start"].max() == 90 and len(pooled) == 19
     assert pooled["population"].iloc[-1] == (14 + 4) * 3000

@@ -1,9 +1,11 @@
 """Key messages never claim a difference the interval does not support, and never show masked figures."""
+
 import re
 
 from diagnostics.formatting import fr_interval, fr_number
-from diagnostics.narrative import key_messages
-from diagnostics.report import comparison_table, load_territory
+from diagnostics.reporting.narrative import key_messages
+from diagnostics.reporting.report import comparison_table
+from diagnostics.reporting.territory import load_territory
 
 
 def test_significant_excess_is_a_point_of_attention_with_its_interval(demo_processed):
@@ -24,10 +26,12 @@ def test_no_claim_of_significance_without_it(demo_processed):
         for kind, text in msgs:
             if "significativement" in text and "ne diffère pas" not in text:
                 subject = text.split(" est ")[0].lower()
-                indicator = {"la mortalité générale": "mortality_icm",
-                             "la mortalité prématurée (avant 65 ans)": "premature_mortality_icm",
-                             "la part de bénéficiaires de la complémentaire santé solidaire": "css_rate",
-                             "la part des 75 ans et plus": "share_75_plus"}[subject]
+                indicator = {
+                    "la mortalité générale": "mortality_icm",
+                    "la mortalité prématurée (avant 65 ans)": "premature_mortality_icm",
+                    "la part de bénéficiaires de la complémentaire santé solidaire": "css_rate",
+                    "la part des 75 ans et plus": "share_75_plus",
+                }[subject]
                 row = t.value_row(indicator)
                 assert row.ci_low > row.value_france or row.ci_high < row.value_france, text
 

@@ -1,20 +1,30 @@
 """The exploration notebook runs top to bottom with papermill and recomputes the report's ICM by hand."""
+
 import papermill as pm
 
 from diagnostics import config
-from diagnostics.batch import kernel_name
+from diagnostics.pipeline.worker import kernel_name
 
 
 def test_exploration_notebook_recomputes_the_icm_of_the_report(demo_processed, tmp_path):
     out = tmp_path / "explorer.ipynb"
-    nb = pm.execute_notebook(str(config.PROJECT_ROOT / "notebooks" / "explorer_un_territoire.ipynb"), str(out),
-                             parameters={"territory": "TS-SUD", "processed_dir": str(demo_processed)},
-                             kernel_name=kernel_name(), progress_bar=False)
-    text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "stream")
+    nb = pm.execute_notebook(
+        str(config.PROJECT_ROOT / "notebooks" / "explorer_un_territoire.ipynb"),
+        str(out),
+        parameters={"territory": "TS-SUD", "processed_dir": str(demo_processed)},
+        kernel_name=kernel_name(),
+        progress_bar=False,
+    )
+    text = "".join(
+        o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "stream"
+    )
     assert "Territoire de santé Ombrelune-Sud (territoire de santé) : 71 communes" in text
     assert "ICM 95.9 [92.3 – 99.5] ; dans le rapport : 95.9 (2019-2023)" in text  # the notebook asserts equality too
-    assert any(o.get("output_type") == "display_data" and "image/png" in o.get("data", {})
-               for c in nb.cells for o in c.get("outputs", []))  # the custom chart
+    assert any(
+        o.get("output_type") == "display_data" and "image/png" in o.get("data", {})
+        for c in nb.cells
+        for o in c.get("outputs", [])
+    )  # the custom chart
 
 
 def test_report_notebook_gives_the_same_report_in_jupyterlab_and_in_batch():
@@ -23,9 +33,9 @@ def test_report_notebook_gives_the_same_report_in_jupyterlab_and_in_batch():
     import nbformat
     from nbclient import NotebookClient
 
-    from diagnostics.batch import ReportWorker
-    from diagnostics.processing import build_processed
-    from diagnostics.report import load_tables
+    from diagnostics.pipeline.processing import build_processed
+    from diagnostics.pipeline.worker import ReportWorker
+    from diagnostics.reporting.territory import load_tables
 
     try:
         load_tables(config.PROCESSED_DIR)["sources"]["disclosure_threshold"]
@@ -42,8 +52,13 @@ def test_report_notebook_gives_the_same_report_in_jupyterlab_and_in_batch():
         worker.close()
 
     def shown(notebook):
-        return [o["data"]["text/html"] for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", [])
-                if o.get("output_type") == "display_data" and "text/html" in o.get("data", {})]
+        return [
+            o["data"]["text/html"]
+            for c in notebook.cells
+            if c.cell_type == "code"
+            for o in c.get("outputs", [])
+            if o.get("output_type") == "display_data" and "text/html" in o.get("data", {})
+        ]
 
     lab, batched = shown(nb), shown(batch)
     assert len(lab) > 30 and sum("data:image/svg+xml" in h for h in lab) >= 10

@@ -4,7 +4,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from diagnostics.official_writers import appartenance_workbook, census_long_csv, death_record, estimated_population_workbook
+from diagnostics.demo.official_writers import appartenance_workbook, census_long_csv, death_record, estimated_population_workbook
 from diagnostics.sources import RawDataError
 from diagnostics.sources.census_population import read_census_population
 from diagnostics.sources.commune_changes import read_cog_movements, resolve_aliases

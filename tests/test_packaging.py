@@ -1,4 +1,5 @@
 """Packaging and repository hygiene: pip and conda agree, notebooks carry no outputs."""
+
 import json
 import re
 import tomllib
@@ -18,7 +19,9 @@ def test_pyproject_and_environment_list_the_same_dependencies():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     pip = dict(_name_spec(r) for r in project["dependencies"] + project["optional-dependencies"]["test"])
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    conda = dict(_name_spec(d) for d in env["dependencies"] if isinstance(d, str) and not d.startswith(("python", "pip")))
+    conda = dict(
+        _name_spec(d) for d in env["dependencies"] if isinstance(d, str) and not d.startswith(("python", "pip"))
+    )
     assert pip == conda
     assert project["requires-python"] == ">=3.11"
     assert "python>=3.11" in env["dependencies"]

@@ -1,4 +1,5 @@
 """Power of an ICM test: critical counts, minimum detectable ICM, pooled years needed."""
+
 import numpy as np
 import pytest
 from scipy import stats as sps

@@ -4,7 +4,7 @@ import math
 import pandas as pd
 import pytest
 
-from diagnostics import targets
+from diagnostics.indicators import targets
 from diagnostics.sources.contracts import read_contracts, read_targets
 from diagnostics.sources.errors import RawDataError
 
@@ -87,9 +87,10 @@ def test_the_demo_contract_follow_up_section(demo_processed):
     import html
     import re
 
-    from diagnostics import report
+    from diagnostics.reporting import report
+    from diagnostics.reporting.territory import load_territory
 
-    section = html.unescape(report.targets_html(report.load_territory("CLS-BRUMES", demo_processed)))
+    section = html.unescape(report.targets_html(load_territory("CLS-BRUMES", demo_processed)))
     rows = re.findall(r"<tr>(.*?)</tr>", section)
     cells = [re.findall(r"<td>(.*?)</td>", r) for r in rows[1:]]
     assert cells[0][2:] == ["2018 : 8,6\u00a0% [8,0\u00a0–\u00a09,2]", "2023 : 10,3\u00a0% [9,6\u00a0–\u00a010,9]", "baisse (2025)", "+1,7",
@@ -97,4 +98,4 @@ def test_the_demo_contract_follow_up_section(demo_processed):
     assert cells[1][2:] == ["2018-2020 : 130 [117\u00a0–\u00a0144]", "2021-2023 : 131 [118\u00a0–\u00a0145]", "115 (2026)", "+1",
                             "pas d'évolution significative"]
     assert "Contrat local de santé (CLS), signé, du 01/06/2021 au 31/05/2026." in section
-    assert report.targets_html(report.load_territory("TS-NORD", demo_processed)) == ""  # no contract, no section
+    assert report.targets_html(load_territory("TS-NORD", demo_processed)) == ""  # no contract, no section

@@ -4,6 +4,7 @@ The demo is built at 5 and at 20 (``--threshold``): at 5, the 9 CSS beneficiarie
 the tiny CLS des Hauts-Vallons are shown in its report and its CSV; at 20, no count from 1 to 19 is
 shown anywhere (reports, CSV, index, regional overview), and no text anywhere speaks of 11.
 """
+
 from __future__ import annotations
 
 import re
@@ -12,10 +13,10 @@ import sys
 
 import pandas as pd
 import pytest
+from report_text import channels, page_channels, table_column
 
 from diagnostics import config
 from diagnostics.formatting import NBSP, parse_fr_number
-from report_text import channels, page_channels, table_column
 
 TINY = "CLS-VALLONS"
 ELEVEN = [f"<{NBSP}11", "< 11", "moins de 11", "1 à 10", "effectifs de 1 à 10"]
@@ -28,8 +29,23 @@ def build(request, tmp_path_factory):
     threshold = request.param
     root = tmp_path_factory.mktemp(f"seuil{threshold}")
     out, processed = root / "reports", root / "processed"
-    r = subprocess.run([sys.executable, str(config.PROJECT_ROOT / "run_all.py"), "--threshold", str(threshold), "--output",
-                        str(out), "--processed", str(processed), "--jobs", "2"], capture_output=True, text=True, timeout=900)
+    r = subprocess.run(
+        [
+            sys.executable,
+            str(config.PROJECT_ROOT / "run_all.py"),
+            "--threshold",
+            str(threshold),
+            "--output",
+            str(out),
+            "--processed",
+            str(processed),
+            "--jobs",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     return threshold, out, processed
 
@@ -55,8 +71,10 @@ def test_no_text_speaks_of_another_threshold(build):
             assert phrase not in text, f"{name} : « {phrase} » (seuil de la construction : {threshold})"
     methods = channels(out, TINY)["html"]
     assert f"Secret statistique : aucun effectif de 1 à {threshold - 1} n'est publié" in methods
-    assert f"aucun effectif de 1 à {threshold - 1} n'est publié" in page_channels(
-        (out / "synthese_regionale.html").read_text(encoding="utf-8"))["html"]
+    assert (
+        f"aucun effectif de 1 à {threshold - 1} n'est publié"
+        in page_channels((out / "synthese_regionale.html").read_text(encoding="utf-8"))["html"]
+    )
 
 
 def test_masked_counts_read_the_build_threshold_and_shown_counts_are_at_least_it(build):
@@ -84,7 +102,12 @@ def test_masked_counts_read_the_build_threshold_and_shown_counts_are_at_least_it
 def test_at_5_the_counts_of_5_to_10_are_shown_everywhere(build):
     _, out, processed = build
     ind = pd.read_parquet(processed / "indicators.parquet")
-    row = ind[(ind.territory_code == TINY) & (ind.indicator == "css_rate") & (ind.period == "2023") & (ind.category == "total")].iloc[0]
+    row = ind[
+        (ind.territory_code == TINY)
+        & (ind.indicator == "css_rate")
+        & (ind.period == "2023")
+        & (ind.category == "total")
+    ].iloc[0]
     deaths = ind[(ind.territory_code == TINY) & (ind.indicator == "mortality_icm") & (ind.sex == "ensemble")].iloc[-1]
     assert (row.numerator, row.small_count, deaths.numerator, deaths.small_count) == (9, False, 7, False)
     csv = pd.read_csv(out / f"{TINY}.csv", sep=";", encoding="utf-8-sig", dtype=str)

@@ -5,36 +5,42 @@ Series "Set1"/"Set2" and their expected chi-squared values come from ukhsa-colla
 series from dhsc-govuk/FingertipsNext (MIT), trend-analysis unit tests (England, Fingertips shows
 "Increasing").
 """
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
-from diagnostics.methods.trends import (
-    TREND_DOWN, TREND_FLAT, TREND_NA, TREND_UP, recent_trend)
+from diagnostics.methods.trends import TREND_DOWN, TREND_FLAT, TREND_NA, TREND_UP, recent_trend
 
-SET1 = pd.DataFrame({
-    "year": [2018, 2017, 2016, 2015, 2014],
-    "count": [1367, 1332, 1199, 1023, 994],
-    "denominator": [44701, 44064, 42811, 41527, 40299],
-    "value": [30.6, 30.2, 28, 24.6, 24.67],
-    "lo": [28.98, 28.63, 26.44, 23.15, 23.16],
-    "hi": [32.25, 31.9, 29.64, 26.19, 26.25],
-})
-SET2 = pd.DataFrame({
-    "year": [2014, 2015, 2016, 2017, 2018],
-    "count": [209, 213, 213, 239, 210],
-    "denominator": [1017, 1087, 1119, 1117, 1139],
-    "value": [20.5506, 19.5952, 19.0349, 21.3966, 18.4372],
-    "lo": [18.1803, 17.3444, 16.8421, 19.0918, 16.2925],
-    "hi": [23.1427, 22.0602, 21.4394, 23.8975, 20.7941],
-})
-DIABETES = pd.DataFrame({
-    "year": [2024, 2023, 2022, 2021, 2020],
-    "value": [7.6554, 7.4528, 7.2571, 7.1085, 7.0826],
-    "lo": [7.6481, 7.4456, 7.2499, 7.1013, 7.0754],
-    "hi": [7.6669, 7.4643, 7.2684, 7.1199, 7.094],
-})
+SET1 = pd.DataFrame(
+    {
+        "year": [2018, 2017, 2016, 2015, 2014],
+        "count": [1367, 1332, 1199, 1023, 994],
+        "denominator": [44701, 44064, 42811, 41527, 40299],
+        "value": [30.6, 30.2, 28, 24.6, 24.67],
+        "lo": [28.98, 28.63, 26.44, 23.15, 23.16],
+        "hi": [32.25, 31.9, 29.64, 26.19, 26.25],
+    }
+)
+SET2 = pd.DataFrame(
+    {
+        "year": [2014, 2015, 2016, 2017, 2018],
+        "count": [209, 213, 213, 239, 210],
+        "denominator": [1017, 1087, 1119, 1117, 1139],
+        "value": [20.5506, 19.5952, 19.0349, 21.3966, 18.4372],
+        "lo": [18.1803, 17.3444, 16.8421, 19.0918, 16.2925],
+        "hi": [23.1427, 22.0602, 21.4394, 23.8975, 20.7941],
+    }
+)
+DIABETES = pd.DataFrame(
+    {
+        "year": [2024, 2023, 2022, 2021, 2020],
+        "value": [7.6554, 7.4528, 7.2571, 7.1085, 7.0826],
+        "lo": [7.6481, 7.4456, 7.2499, 7.1013, 7.0754],
+        "hi": [7.6669, 7.4643, 7.2684, 7.1199, 7.094],
+    }
+)
 
 
 def regression(d, groups=()):
@@ -77,8 +83,14 @@ def test_fingertips_next_diabetes_prevalence_is_increasing():
 def test_hand_computed_chi_squared_for_trend():
     # x = 10, 15, 20, 25, 30 of n = 100 each, t = 1..5: N = 500, X = 100, Σxt = 350, Σnt = 1500,
     # Σnt² = 5500; χ² = 500·(500·350 − 100·1500)² / (100·400·(500·5500 − 1500²)) = 15.625.
-    d = pd.DataFrame({"year": range(2019, 2024), "count": [10, 15, 20, 25, 30], "denominator": 100,
-                      "value": [0.10, 0.15, 0.20, 0.25, 0.30]})
+    d = pd.DataFrame(
+        {
+            "year": range(2019, 2024),
+            "count": [10, 15, 20, 25, 30],
+            "denominator": 100,
+            "value": [0.10, 0.15, 0.20, 0.25, 0.30],
+        }
+    )
     r = proportion(d).iloc[0]
     assert r["chi2"] == pytest.approx(15.625, rel=1e-12)
     assert r["p_value"] == pytest.approx(7.727e-05, rel=1e-3)

@@ -1,10 +1,12 @@
 """All indicators for all territories and comparators, in one vectorised pass."""
+
 from __future__ import annotations
 
 import pandas as pd
 
+from diagnostics.territories.areas import area_list
+
 from ..config import DISCLOSURE_THRESHOLD, MORTALITY_PERIOD_YEARS
-from ..territories import area_list
 from .common import add_comparators
 from .consumption import care_spending_indicators, departemental_care_spending_indicators
 from .declared import declarations, declared_indicator
@@ -19,28 +21,43 @@ def _care_spending(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """From commune amounts when the folder has them, else from the Cnam files by département."""
     if not t["care_spending"].empty or t.get("departement_spending") is None or t["departement_spending"].empty:
         return care_spending_indicators(t["care_spending"], t["france_spending"], t["population"], t["territories"])
-    return departemental_care_spending_indicators(t["departement_spending"], t["insured_population"], t.get("france_spending"),
-                                                  t["territories"], t["communes"])
+    return departemental_care_spending_indicators(
+        t["departement_spending"], t["insured_population"], t.get("france_spending"), t["territories"], t["communes"]
+    )
 
 
-def compute_indicators(tables: dict[str, pd.DataFrame], standard: str = "france", threshold: int = DISCLOSURE_THRESHOLD,
-                       period_years: int = MORTALITY_PERIOD_YEARS) -> tuple[pd.DataFrame, pd.DataFrame]:
+def compute_indicators(
+    tables: dict[str, pd.DataFrame],
+    standard: str = "france",
+    threshold: int = DISCLOSURE_THRESHOLD,
+    period_years: int = MORTALITY_PERIOD_YEARS,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``indicators.parquet`` rows and the standard population used for direct standardisation."""
     t = tables
-    mortality, standard_pop = mortality_indicators(t["deaths"], t["population"], t["france_reference"], t["territories"], standard,
-                                                   period_years)
+    mortality, standard_pop = mortality_indicators(
+        t["deaths"], t["population"], t["france_reference"], t["territories"], standard, period_years
+    )
     frames = [
         population_indicators(t["population"], t["france_reference"], t["territories"]),
         mortality,
         css_rate(t["css"], t["population"], t["france_reference"], t["territories"], t["communes"]),
         _care_spending(t),
-        equipment_indicators(t["finess_places"], t["france_places"], t["population"], t["france_reference"], t["territories"]),
+        equipment_indicators(
+            t["finess_places"], t["france_places"], t["population"], t["france_reference"], t["territories"]
+        ),
     ]
     declared_counts = t.get("declared_counts")
     for d in declarations():
         if declared_counts is not None and (declared_counts["indicator"] == d.id).any():
-            frames.append(declared_indicator(d, declared_counts[declared_counts["indicator"] == d.id], t["population"],
-                                             t["france_reference"], t["territories"]))
+            frames.append(
+                declared_indicator(
+                    d,
+                    declared_counts[declared_counts["indicator"] == d.id],
+                    t["population"],
+                    t["france_reference"],
+                    t["territories"],
+                )
+            )
     meta = indicator_metadata()
     indicators = pd.concat(frames, ignore_index=True)
     unknown = set(indicators["indicator"]) - set(meta)
@@ -49,4 +66,6 @@ def compute_indicators(tables: dict[str, pd.DataFrame], standard: str = "france"
     tested = {k: bool(v["tested"]) for k, v in meta.items()}
     count_based = {k for k, v in meta.items() if v["count_based"]}
     out = add_comparators(indicators, area_list(t["territories"]), tested, threshold, count_based)
-    return out.sort_values(["territory_code", "indicator", "sex", "category", "period"], ignore_index=True), standard_pop
+    return out.sort_values(
+        ["territory_code", "indicator", "sex", "category", "period"], ignore_index=True
+    ), standard_pop

@@ -1,20 +1,34 @@
 """What every indicator family shares: aggregation to areas, the output layout, comparators."""
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from .. import stats
+from diagnostics.methods import rates
+from diagnostics.methods.disclosure import secondary_suppression
+
 from ..config import DISCLOSURE_THRESHOLD, FRANCE_CODE, TOTAL  # noqa: F401 - TOTAL re-exported to the families
-from ..disclosure import secondary_suppression
 
 ENSEMBLE = "ensemble"
 SEX_LABEL = {"M": "hommes", "F": "femmes"}
 LEVEL_DEPARTEMENT = "département"  # the value is the département's (« valeur départementale »)
 
 COLUMNS = [
-    "territory_code", "indicator", "sex", "category", "period", "value", "ci_low", "ci_high",
-    "numerator", "denominator", "unit", "method", "level", "small_count",
+    "territory_code",
+    "indicator",
+    "sex",
+    "category",
+    "period",
+    "value",
+    "ci_low",
+    "ci_high",
+    "numerator",
+    "denominator",
+    "unit",
+    "method",
+    "level",
+    "small_count",
 ]
 COMPARATORS = {"departement": "departement_code", "region": "region_code", "france": None}
 
@@ -33,8 +47,9 @@ def to_areas(df: pd.DataFrame, territories: pd.DataFrame, by: list[str], values:
     members = territories[["territory_code", "commune"]].drop_duplicates()
     communes = pd.Index(members["commune"].unique())
     area_i, areas = pd.factorize(members["territory_code"])
-    membership = sparse.csr_matrix((np.ones(len(members)), (area_i, communes.get_indexer(members["commune"]))),
-                                   shape=(len(areas), len(communes)))
+    membership = sparse.csr_matrix(
+        (np.ones(len(members)), (area_i, communes.get_indexer(members["commune"]))), shape=(len(areas), len(communes))
+    )
     rows = communes.get_indexer(df["commune"])
     keep = rows >= 0
     sub = df.loc[keep, by + values] if by else df.loc[keep, values]
@@ -81,10 +96,12 @@ def departements_of_areas(territories: pd.DataFrame, communes: pd.DataFrame) -> 
     whole_rows = per[per["territory_code"].map(whole)].assign(level="")
     majority = territories.drop_duplicates("territory_code").set_index("territory_code")["departement_code"]
     part = majority[~majority.index.map(whole).astype(bool)].dropna()
-    part_rows = pd.DataFrame({"territory_code": part.index, "dep": part.str.removeprefix("DEP-").to_numpy(),
-                              "level": LEVEL_DEPARTEMENT})
+    part_rows = pd.DataFrame(
+        {"territory_code": part.index, "dep": part.str.removeprefix("DEP-").to_numpy(), "level": LEVEL_DEPARTEMENT}
+    )
     return pd.concat([whole_rows[["territory_code", "dep", "level"]], part_rows], ignore_index=True).rename(
-        columns={"dep": "departement_code"})
+        columns={"dep": "departement_code"}
+    )
 
 
 def rows(df: pd.DataFrame, indicator: str, unit: str, **constants) -> pd.DataFrame:
@@ -94,8 +111,16 @@ def rows(df: pd.DataFrame, indicator: str, unit: str, **constants) -> pd.DataFra
     out["unit"] = unit
     for column, value in constants.items():
         out[column] = value
-    defaults = {"sex": ENSEMBLE, "category": TOTAL, "ci_low": np.nan, "ci_high": np.nan, "method": "",
-                "numerator": np.nan, "denominator": np.nan, "level": ""}
+    defaults = {
+        "sex": ENSEMBLE,
+        "category": TOTAL,
+        "ci_low": np.nan,
+        "ci_high": np.nan,
+        "method": "",
+        "numerator": np.nan,
+        "denominator": np.nan,
+        "level": "",
+    }
     for column, value in defaults.items():
         if column not in out:
             out[column] = value
@@ -103,14 +128,21 @@ def rows(df: pd.DataFrame, indicator: str, unit: str, **constants) -> pd.DataFra
     return out[[c for c in COLUMNS if c != "small_count"] + ["small_count"]]
 
 
-def add_comparators(indicators: pd.DataFrame, areas: pd.DataFrame, tested: dict[str, bool],
-                    threshold: int = DISCLOSURE_THRESHOLD, count_based: set[str] | None = None) -> pd.DataFrame:
+def add_comparators(
+    indicators: pd.DataFrame,
+    areas: pd.DataFrame,
+    tested: dict[str, bool],
+    threshold: int = DISCLOSURE_THRESHOLD,
+    count_based: set[str] | None = None,
+) -> pd.DataFrame:
     """Add each area's comparator codes and values, and the significance of the difference.
 
     ``tested[indicator]`` says whether a confidence-interval test applies (counts of events) or
     not (exhaustive figures such as installed places or spending: « non testé »).
     """
-    out = indicators.merge(areas[["territory_code", "departement_code", "region_code"]], on="territory_code", how="left")
+    out = indicators.merge(
+        areas[["territory_code", "departement_code", "region_code"]], on="territory_code", how="left"
+    )
     out["france_code"] = np.where(out["territory_code"] == FRANCE_CODE, None, FRANCE_CODE)
     key = ["indicator", "sex", "category", "period"]
     values = indicators[["territory_code"] + key + ["value"]]
@@ -119,7 +151,7 @@ def add_comparators(indicators: pd.DataFrame, areas: pd.DataFrame, tested: dict[
         ref = values.rename(columns={"territory_code": column, "value": f"value_{name}"})
         out = out.merge(ref, on=[column] + key, how="left")
         is_tested = out["indicator"].map(tested).fillna(False).astype(bool).to_numpy()
-        sig = stats.significance(out["ci_low"], out["ci_high"], out[f"value_{name}"], tested=is_tested)
+        sig = rates.significance(out["ci_low"], out["ci_high"], out[f"value_{name}"], tested=is_tested)
         sig = np.where(out[column].isna(), "", sig)
         out[f"sig_{name}"] = sig
     out = out.drop(columns="france_code")

@@ -7,6 +7,7 @@ département of affiliation with the RNIAM protected population as denominator. 
 territory that is not a union of whole départements gets its département's value, flagged
 ``level = "département"`` (« valeur départementale » in the report and CSV).
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -15,9 +16,13 @@ from ..config import FRANCE_CODE
 from ..sources.care_spending import spending_band_of
 from .common import TOTAL, departements_of_areas, rows, to_areas
 
-
-ITEM_LABELS = {"soins_de_ville": "Soins de ville", "medicaments": "Médicaments", "hopital": "Hôpital",
-               "autres": "Autres (dispositifs, transports…)", TOTAL: "Total"}
+ITEM_LABELS = {
+    "soins_de_ville": "Soins de ville",
+    "medicaments": "Médicaments",
+    "hopital": "Hôpital",
+    "autres": "Autres (dispositifs, transports…)",
+    TOTAL: "Total",
+}
 
 
 def _with_total(df: pd.DataFrame, by: list[str], values: list[str]) -> pd.DataFrame:
@@ -63,14 +68,20 @@ def _spending_rows(both: pd.DataFrame, period: str, method: str = "", not_comput
     France included): per head, index = observed / expected × 100, and the index × France's per head."""
     france = both[both["territory_code"] == FRANCE_CODE]
     fr_per_head = france.set_index("category")["amount"] / france["population"].iloc[0]
-    per_capita = both.assign(value=both["amount"] / both["population"], numerator=both["amount"], denominator=both["population"])
-    index = both.assign(value=both["amount"] / both["expected"] * 100, numerator=both["amount"], denominator=both["expected"])
+    per_capita = both.assign(
+        value=both["amount"] / both["population"], numerator=both["amount"], denominator=both["population"]
+    )
+    index = both.assign(
+        value=both["amount"] / both["expected"] * 100, numerator=both["amount"], denominator=both["expected"]
+    )
     adjusted = index.assign(value=index["value"] * index["category"].map(fr_per_head) / 100)
     return pd.concat(
         [
             rows(per_capita, "care_spending_per_capita", "€ par habitant", period=period, method=method),
             rows(index, "care_spending_index", "indice (France = 100)", period=period, method=method + not_computable),
-            rows(adjusted, "care_spending_age_adjusted", "€ par habitant", period=period, method=method + not_computable),
+            rows(
+                adjusted, "care_spending_age_adjusted", "€ par habitant", period=period, method=method + not_computable
+            ),
         ],
         ignore_index=True,
     )
@@ -81,7 +92,9 @@ def _nearest_year(available, year: int) -> int:
     return max(before) if before else min(available)
 
 
-def departemental_care_spending_indicators(dep_spending, insured, france_spending, territories, communes) -> pd.DataFrame:
+def departemental_care_spending_indicators(
+    dep_spending, insured, france_spending, territories, communes
+) -> pd.DataFrame:
     """The same three indicators from département figures (Cnam R files ÷ RNIAM protected population).
 
     France is the sum of every département of the R files (published for all of France). The age
@@ -99,16 +112,28 @@ def departemental_care_spending_indicators(dep_spending, insured, france_spendin
     spend, pop = spend[spend["departement_code"].isin(covered)], pop[pop["departement_code"].isin(covered)]
 
     areas = departements_of_areas(territories, communes)
-    areas = pd.concat([areas, pd.DataFrame({"territory_code": FRANCE_CODE, "departement_code": sorted(covered), "level": ""})])
-    amount = areas.merge(spend, on="departement_code").groupby(["territory_code", "level", "item"], as_index=False)["amount"].sum()
-    people = areas.merge(pop, on="departement_code").groupby(["territory_code", "spending_band"], as_index=False)["insured"].sum()
+    areas = pd.concat(
+        [areas, pd.DataFrame({"territory_code": FRANCE_CODE, "departement_code": sorted(covered), "level": ""})]
+    )
+    amount = (
+        areas.merge(spend, on="departement_code")
+        .groupby(["territory_code", "level", "item"], as_index=False)["amount"]
+        .sum()
+    )
+    people = (
+        areas.merge(pop, on="departement_code")
+        .groupby(["territory_code", "spending_band"], as_index=False)["insured"]
+        .sum()
+    )
     both = amount.merge(people.groupby("territory_code", as_index=False)["insured"].sum(), on="territory_code")
     both = both.rename(columns={"item": "category", "insured": "population"})
     method = f"Fichiers R de la Cnam {year} (régime général, hors hôpital) ; population protégée RNIAM {pop_year}"
 
     expected = _expected_from_profile(people, france_spending, both, year)
     both = both.merge(expected, on=["territory_code", "category"], how="left")
-    no_profile = "" if both["expected"].notna().any() else " ; non calculable : profil national des dépenses par âge absent"
+    no_profile = (
+        "" if both["expected"].notna().any() else " ; non calculable : profil national des dépenses par âge absent"
+    )
     return _spending_rows(both, str(year), method, no_profile)
 
 

@@ -7,27 +7,43 @@ sums over the communes of every territory, département, région; rate or propor
 confidence interval; comparison with France; secret statistique; the tables, the synthesis chart,
 the CSV and the methods annex. Walk-through: ``docs/ajouter-un-indicateur.md``.
 """
+
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 import yaml
 
-from .. import stats
+from diagnostics.methods import rates
+
 from ..config import FRANCE_CODE
+from .common import rows
+from .families import FAMILY_LABELS
 
 DECLARED_DIR = Path(__file__).with_name("declared")
-METADATA_FIELDS = ["label", "family", "definition", "numerator", "denominator", "unit", "source", "method",
-                   "higher_is", "tested", "count_based", "decimals"]
+METADATA_FIELDS = [
+    "label",
+    "family",
+    "definition",
+    "numerator",
+    "denominator",
+    "unit",
+    "source",
+    "method",
+    "higher_is",
+    "tested",
+    "count_based",
+    "decimals",
+]
 FIELDS = ["id", *METADATA_FIELDS, "raw_file", "columns", "statistic", "per"]
 OPTIONAL = ["headline"]
 COLUMNS = ("commune", "year", "count")
-STATISTICS = {"rate": ("taux", stats.crude_rate), "proportion": ("proportion", stats.wilson_proportion)}
+STATISTICS = {"rate": ("taux", rates.crude_rate), "proportion": ("proportion", rates.wilson_proportion)}
 FUNCTION = "numerator_denominator"
 
 
@@ -79,15 +95,19 @@ def read_declaration(path: Path, families: set[str]) -> Declaration:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise DeclarationError(path, f"syntaxe YAML invalide ({getattr(exc, 'problem', None) or exc})",
-                               mark.line + 1 if mark else None) from None
+        raise DeclarationError(
+            path, f"syntaxe YAML invalide ({getattr(exc, 'problem', None) or exc})", mark.line + 1 if mark else None
+        ) from None
     if not isinstance(data, dict):
         raise DeclarationError(path, "une déclaration est une suite de lignes « champ: valeur »", 1)
     lines = _lines(node)
     unknown = [k for k in data if k not in FIELDS + OPTIONAL]
     if unknown:
-        raise DeclarationError(path, f"champ « {unknown[0]} » inconnu ; champs attendus : {', '.join(FIELDS + OPTIONAL)}",
-                               lines.get(unknown[0]))
+        raise DeclarationError(
+            path,
+            f"champ « {unknown[0]} » inconnu ; champs attendus : {', '.join(FIELDS + OPTIONAL)}",
+            lines.get(unknown[0]),
+        )
     missing = [k for k in FIELDS if k not in data]
     if missing:
         raise DeclarationError(path, f"champ(s) manquant(s) : {', '.join(missing)}", 1)
@@ -96,48 +116,69 @@ def read_declaration(path: Path, families: set[str]) -> Declaration:
         ("higher_is", data["higher_is"] in ("worse", "better", "neither"), "attendu worse, better ou neither"),
         ("family", data["family"] in families, f"famille inconnue ; familles : {', '.join(sorted(families))}"),
         ("statistic", data["statistic"] in STATISTICS, f"attendu {' ou '.join(STATISTICS)}"),
-        ("per", isinstance(data["per"], (int, float)) and data["per"] > 0, "nombre positif attendu (100, 1000, 10000…)"),
+        (
+            "per",
+            isinstance(data["per"], (int, float)) and data["per"] > 0,
+            "nombre positif attendu (100, 1000, 10000…)",
+        ),
         ("decimals", isinstance(data["decimals"], int) and 0 <= data["decimals"] <= 3, "entier de 0 à 3 attendu"),
-        ("columns", isinstance(data["columns"], dict) and set(data["columns"]) == set(COLUMNS),
-         f"attendu les trois colonnes du fichier brut : {', '.join(COLUMNS)}"),
+        (
+            "columns",
+            isinstance(data["columns"], dict) and set(data["columns"]) == set(COLUMNS),
+            f"attendu les trois colonnes du fichier brut : {', '.join(COLUMNS)}",
+        ),
     ]
     for key, ok, problem in checks:
         if not ok:
             raise DeclarationError(path, f"{key} : « {data[key]} » : {problem}", lines.get(key))
-    return Declaration(id=path.stem, meta={k: data[k] for k in METADATA_FIELDS}, raw_file=str(data["raw_file"]),
-                       columns=dict(data["columns"]), statistic=data["statistic"], per=float(data["per"]),
-                       headline=bool(data.get("headline", False)), compute=_function(path.with_suffix(".py"), path), path=path)
+    return Declaration(
+        id=path.stem,
+        meta={k: data[k] for k in METADATA_FIELDS},
+        raw_file=str(data["raw_file"]),
+        columns=dict(data["columns"]),
+        statistic=data["statistic"],
+        per=float(data["per"]),
+        headline=bool(data.get("headline", False)),
+        compute=_function(path.with_suffix(".py"), path),
+        path=path,
+    )
 
 
-@lru_cache(maxsize=None)
+@cache
 def declarations(folder: Path = DECLARED_DIR) -> tuple[Declaration, ...]:
-    from .metadata import FAMILY_LABELS
-
     return tuple(read_declaration(p, set(FAMILY_LABELS)) for p in sorted(Path(folder).glob("*.yaml")))
 
 
-def declared_indicator(decl: Declaration, counts: pd.DataFrame, population: pd.DataFrame, france: pd.DataFrame,
-                       territories: pd.DataFrame) -> pd.DataFrame:
+def declared_indicator(
+    decl: Declaration, counts: pd.DataFrame, population: pd.DataFrame, france: pd.DataFrame, territories: pd.DataFrame
+) -> pd.DataFrame:
     """The indicator rows of one declaration, for its latest year: every area whose communes are all
     in the raw file, and France when the file has a ``FRANCE`` line."""
-    from .common import rows
-
     pop = pd.concat([population, france.assign(commune=FRANCE_CODE)], ignore_index=True)
     local = decl.compute(counts[["commune", "year", "count"]].copy(), pop)
     missing = {"commune", "year", "numerator", "denominator"} - set(local.columns)
     if missing:
-        raise DeclarationError(decl.path.with_suffix(".py"), f"{FUNCTION} doit rendre les colonnes commune, year, numerator, "
-                                                            f"denominator (manquent : {', '.join(sorted(missing))})")
+        raise DeclarationError(
+            decl.path.with_suffix(".py"),
+            f"{FUNCTION} doit rendre les colonnes commune, year, numerator, "
+            f"denominator (manquent : {', '.join(sorted(missing))})",
+        )
     year = int(local["year"].max())
     local = local[local["year"] == year]
     members = territories[["territory_code", "commune"]].drop_duplicates().merge(local, on="commune", how="left")
-    sums = members.assign(counted=members["numerator"].notna()).groupby("territory_code").agg(
-        numerator=("numerator", "sum"), denominator=("denominator", "sum"), counted=("counted", "all")).reset_index()
+    sums = (
+        members.assign(counted=members["numerator"].notna())
+        .groupby("territory_code")
+        .agg(numerator=("numerator", "sum"), denominator=("denominator", "sum"), counted=("counted", "all"))
+        .reset_index()
+    )
     sums = sums[sums["counted"]]  # a territory with a commune missing from the file has no value
     france_row = local[local["commune"] == FRANCE_CODE].assign(territory_code=FRANCE_CODE)
     both = pd.concat([sums, france_row], ignore_index=True)[["territory_code", "numerator", "denominator"]]
     both = both[both["denominator"] > 0].reset_index(drop=True)
     _, statistic = STATISTICS[decl.statistic]
     value = statistic(both["numerator"], both["denominator"], multiplier=decl.per)
-    out = pd.concat([both[["territory_code"]], value], axis=1).assign(numerator=both["numerator"], denominator=both["denominator"])
+    out = pd.concat([both[["territory_code"]], value], axis=1).assign(
+        numerator=both["numerator"], denominator=both["denominator"]
+    )
     return rows(out, decl.id, decl.meta["unit"], period=str(year))

@@ -3,6 +3,7 @@ the target population (DREES STATISS definitions):
 personnes âgées per 1 000 aged 75+, enfance handicapée per 1 000 aged < 20,
 adultes handicapés per 1 000 aged 20–59.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,9 +26,13 @@ def finess_categories() -> dict[str, dict[str, str]]:
     table = pd.read_csv(CATEGORY_TABLE, sep=";", dtype=str, comment="#")
     unknown = set(table["indicateur"]) - set(FAMILIES)
     if unknown:
-        raise ValueError(f"{CATEGORY_TABLE} : indicateur(s) inconnu(s) {', '.join(sorted(unknown))} ; attendus : {', '.join(FAMILIES)}")
+        raise ValueError(
+            f"{CATEGORY_TABLE} : indicateur(s) inconnu(s) {', '.join(sorted(unknown))} ; attendus : {', '.join(FAMILIES)}"
+        )
     if table["categorie"].duplicated().any():
-        raise ValueError(f"{CATEGORY_TABLE} : catégorie « {table.loc[table['categorie'].duplicated(), 'categorie'].iloc[0]} » en double")
+        raise ValueError(
+            f"{CATEGORY_TABLE} : catégorie « {table.loc[table['categorie'].duplicated(), 'categorie'].iloc[0]} » en double"
+        )
     return {ind: dict(zip(part["categorie"], part["libelle"])) for ind, part in table.groupby("indicateur", sort=False)}
 
 
@@ -40,7 +45,8 @@ CATEGORY_LABEL = {cat: label for cats in CATEGORIES.values() for cat, label in c
 def finess_places_by_category(places: pd.DataFrame, territories: pd.DataFrame) -> pd.DataFrame:
     """territory_code, indicator, category, places — installed places per family and category."""
     p = places[places["category"].isin(CATEGORY_FAMILY)].assign(
-        indicator=lambda d: d["category"].map(CATEGORY_FAMILY), category=lambda d: d["category"].map(CATEGORY_LABEL))
+        indicator=lambda d: d["category"].map(CATEGORY_FAMILY), category=lambda d: d["category"].map(CATEGORY_LABEL)
+    )
     return to_areas(p, territories, ["indicator", "category"], ["places"])
 
 
@@ -48,9 +54,14 @@ def equipment_indicators(places, france_places, population, france, territories)
     year = int(population["year"].max())
     period = str(year)
     by_cat = finess_places_by_category(places, territories)
-    fr = france_places[(france_places["year"] == france_places["year"].max()) & france_places["category"].isin(CATEGORY_FAMILY)]
-    fr = fr.assign(territory_code=FRANCE_CODE, indicator=fr["category"].map(CATEGORY_FAMILY),
-                   category=fr["category"].map(CATEGORY_LABEL))[["territory_code", "indicator", "category", "places"]]
+    fr = france_places[
+        (france_places["year"] == france_places["year"].max()) & france_places["category"].isin(CATEGORY_FAMILY)
+    ]
+    fr = fr.assign(
+        territory_code=FRANCE_CODE,
+        indicator=fr["category"].map(CATEGORY_FAMILY),
+        category=fr["category"].map(CATEGORY_LABEL),
+    )[["territory_code", "indicator", "category", "places"]]
     by_cat = pd.concat([by_cat, fr], ignore_index=True)
     totals = by_cat.groupby(["territory_code", "indicator"], as_index=False)["places"].sum().assign(category=TOTAL)
 
@@ -59,11 +70,15 @@ def equipment_indicators(places, france_places, population, france, territories)
     areas = territories["territory_code"].unique()
     frames = []
     for indicator, (_, bands) in FAMILIES.items():
-        target = to_areas(pop[pop["age_band"].isin(bands)], territories, [], ["population"]).set_index("territory_code")["population"]
+        target = to_areas(pop[pop["age_band"].isin(bands)], territories, [], ["population"]).set_index(
+            "territory_code"
+        )["population"]
         target[FRANCE_CODE] = fr_pop[fr_pop["age_band"].isin(bands)]["population"].sum()
         target = target.reindex(list(areas) + [FRANCE_CODE])
         family_cats = [TOTAL] + list(dict.fromkeys(CATEGORY_LABEL[c] for c in CATEGORIES[indicator]))
-        grid = pd.MultiIndex.from_product([target.index, family_cats], names=["territory_code", "category"]).to_frame(index=False)
+        grid = pd.MultiIndex.from_product([target.index, family_cats], names=["territory_code", "category"]).to_frame(
+            index=False
+        )
         counts = pd.concat([by_cat, totals])
         counts = counts[counts["indicator"] == indicator][["territory_code", "category", "places"]]
         g = grid.merge(counts, on=["territory_code", "category"], how="left").fillna({"places": 0})

@@ -25,6 +25,7 @@ given (a road distancier) or estimated by :func:`travel_times_from_coordinates` 
 coordinates, keeping only the pairs under 20 minutes found with a k-d tree: never a dense n × n matrix.
 Values stay at commune level; :func:`diagnostics.indicators.common.to_areas` sums commune figures to areas.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -89,8 +90,9 @@ def _unit_vectors(longitude, latitude) -> np.ndarray:
     return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
 
 
-def travel_times_from_coordinates(coordinates: pd.DataFrame, max_minutes: float = 20.0,
-                                  speed_kmh: float = ROAD_SPEED_KMH, detour: float = ROAD_DETOUR) -> pd.DataFrame:
+def travel_times_from_coordinates(
+    coordinates: pd.DataFrame, max_minutes: float = 20.0, speed_kmh: float = ROAD_SPEED_KMH, detour: float = ROAD_DETOUR
+) -> pd.DataFrame:
     """Estimated road times between communes less than ``max_minutes`` apart, both directions and each
     commune to itself (0 min): origin, destination (categoricals of commune codes), minutes.
 
@@ -113,11 +115,13 @@ def travel_times_from_coordinates(coordinates: pd.DataFrame, max_minutes: float 
     self_ = np.arange(len(codes))
     origin = np.concatenate([a, b, self_])
     destination = np.concatenate([b, a, self_])
-    return pd.DataFrame({
-        "origin": pd.Categorical.from_codes(origin, categories=codes),
-        "destination": pd.Categorical.from_codes(destination, categories=codes),
-        "minutes": np.concatenate([minutes, minutes, np.zeros(len(codes))]),
-    })
+    return pd.DataFrame(
+        {
+            "origin": pd.Categorical.from_codes(origin, categories=codes),
+            "destination": pd.Categorical.from_codes(destination, categories=codes),
+            "minutes": np.concatenate([minutes, minutes, np.zeros(len(codes))]),
+        }
+    )
 
 
 def _positions(values, communes: pd.Index) -> np.ndarray:
@@ -157,9 +161,14 @@ def _weight_matrix(times: pd.DataFrame, communes: pd.Index, bands, include_self:
     return matrix
 
 
-def two_step_fca(supply: pd.Series, demand: pd.Series, times: pd.DataFrame,
-                 bands: tuple[tuple[float, float], ...] = DECAY_BANDS, multiplier: float = PER_100_000,
-                 include_self: bool = True) -> pd.Series:
+def two_step_fca(
+    supply: pd.Series,
+    demand: pd.Series,
+    times: pd.DataFrame,
+    bands: tuple[tuple[float, float], ...] = DECAY_BANDS,
+    multiplier: float = PER_100_000,
+    include_self: bool = True,
+) -> pd.Series:
     """APL of every commune of ``supply``, ``demand`` and ``times`` (index: commune code, name « apl »).
 
     ``supply``: GP FTE (or counts, or yearly consultations) per commune; ``demand``: standardised population
@@ -179,10 +188,17 @@ def two_step_fca(supply: pd.Series, demand: pd.Series, times: pd.DataFrame,
     return pd.Series(multiplier * (weights @ share), index=communes, name="apl").rename_axis("commune")
 
 
-def potential_accessibility(supply: pd.Series, demand: pd.Series, times: pd.DataFrame | None = None,
-                            coordinates: pd.DataFrame | None = None, *,
-                            bands: tuple[tuple[float, float], ...] = DECAY_BANDS, multiplier: float = PER_100_000,
-                            speed_kmh: float = ROAD_SPEED_KMH, detour: float = ROAD_DETOUR) -> pd.Series:
+def potential_accessibility(
+    supply: pd.Series,
+    demand: pd.Series,
+    times: pd.DataFrame | None = None,
+    coordinates: pd.DataFrame | None = None,
+    *,
+    bands: tuple[tuple[float, float], ...] = DECAY_BANDS,
+    multiplier: float = PER_100_000,
+    speed_kmh: float = ROAD_SPEED_KMH,
+    detour: float = ROAD_DETOUR,
+) -> pd.Series:
     """APL (« accessibilité potentielle localisée ») per commune, from a given travel-time table or, when
     there is none, from the communes' coordinates (:func:`travel_times_from_coordinates`).
 

@@ -11,6 +11,7 @@ follows approximately a chi-square on k − 1 degrees of freedom (one SMR estima
 needs units that are not tiny: with expected counts under about 5 (Cochran's rule) the statistic is
 inflated by the many zeros and ones, so merge small units first with :func:`group_small_units`.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -38,11 +39,12 @@ def _validated(observed, expected) -> tuple[np.ndarray, np.ndarray]:
     if o.shape != e.shape:
         raise ValueError(f"observés et attendus de longueurs différentes : {o.size} et {e.size}")
     if np.isnan(o).any() or np.isnan(e).any() or (o < 0).any() or (e < 0).any():
-        raise ValueError("hétérogénéité des ICM : décès observés et attendus doivent être renseignés "
-                         "et positifs")
+        raise ValueError("hétérogénéité des ICM : décès observés et attendus doivent être renseignés et positifs")
     if ((e == 0) & (o > 0)).any():
-        raise ValueError("hétérogénéité des ICM : des décès observés dans une unité sans décès attendus ; "
-                         "regrouper les petites unités (group_small_units) avant le test")
+        raise ValueError(
+            "hétérogénéité des ICM : des décès observés dans une unité sans décès attendus ; "
+            "regrouper les petites unités (group_small_units) avant le test"
+        )
     return o, e
 
 
@@ -58,8 +60,9 @@ def icm_heterogeneity(observed, expected) -> tuple[float, int, float]:
     return float(statistic[0]), int(max(df[0], 0)), float(p[0])
 
 
-def icm_heterogeneity_by(units: pd.DataFrame, by: str = "territory_code", observed: str = "observed",
-                         expected: str = "expected") -> pd.DataFrame:
+def icm_heterogeneity_by(
+    units: pd.DataFrame, by: str = "territory_code", observed: str = "observed", expected: str = "expected"
+) -> pd.DataFrame:
     """The same test for many perimeters at once: one row per value of ``by`` with statistic, df and
     p_value (one pass over all units, no loop over perimeters). ``units`` has one row per member unit."""
     o, e = _validated(units[observed], units[expected])
@@ -104,5 +107,4 @@ def group_small_units(observed, expected, min_expected: float = 5) -> tuple[np.n
     rank[order] = np.arange(order.size)
     group = rank[np.unique(label, return_inverse=True)[1]]
     n_groups = order.size
-    return (group, np.bincount(group, weights=o, minlength=n_groups),
-            np.bincount(group, weights=e, minlength=n_groups))
+    return (group, np.bincount(group, weights=o, minlength=n_groups), np.bincount(group, weights=e, minlength=n_groups))

@@ -25,6 +25,7 @@ Differences from PHE: areas with missing or invalid data get NaN and a French ``
 an error; for log-transformed rates PHE swaps the limits when the multiplier is below 1 (a slip for
 below 0), here below 0 as for proportions.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -33,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
 
-from diagnostics.stats import z_value
+from diagnostics.methods.rates import z_value
 
 REPETITIONS = 100_000
 MIN_QUANTILES, MAX_QUANTILES = 5, 100
@@ -97,8 +98,10 @@ def _order_stats(draws, confidence, repetitions):
 def _simulate(y_scale, se, c_slope, c_int, eps, back):
     """Simulated slopes and intercepts, (G, R) each; ``back`` maps draws back before the fit."""
     if back is None:  # linear in the draws: one matrix product per coefficient
-        return ((y_scale * c_slope).sum(1, keepdims=True) + (se * c_slope) @ eps.T,
-                (y_scale * c_int).sum(1, keepdims=True) + (se * c_int) @ eps.T)
+        return (
+            (y_scale * c_slope).sum(1, keepdims=True) + (se * c_slope) @ eps.T,
+            (y_scale * c_int).sum(1, keepdims=True) + (se * c_int) @ eps.T,
+        )
     G, (R, K) = len(se), eps.shape
     slopes, ints = np.empty((G, R)), np.empty((G, R))
     step = max(1, _CHUNK_DRAWS // (R * K))
@@ -110,12 +113,24 @@ def _simulate(y_scale, se, c_slope, c_int, eps, back):
     return slopes, ints
 
 
-def slope_index_of_inequality(df: pd.DataFrame, group_cols: Sequence[str], quantile_col: str, population_col: str,
-                              value_col: str, se_col: str | None = None, ci_low_col: str | None = None,
-                              ci_high_col: str | None = None, confidence: float = 0.95,
-                              repetitions: int = REPETITIONS, seed: int = 1, rii: bool = True,
-                              value_type: str = "normal", transform: bool = False, multiplier: float = 1.0,
-                              most_deprived_first: bool = True) -> pd.DataFrame:
+def slope_index_of_inequality(
+    df: pd.DataFrame,
+    group_cols: Sequence[str],
+    quantile_col: str,
+    population_col: str,
+    value_col: str,
+    se_col: str | None = None,
+    ci_low_col: str | None = None,
+    ci_high_col: str | None = None,
+    confidence: float = 0.95,
+    repetitions: int = REPETITIONS,
+    seed: int = 1,
+    rii: bool = True,
+    value_type: str = "normal",
+    transform: bool = False,
+    multiplier: float = 1.0,
+    most_deprived_first: bool = True,
+) -> pd.DataFrame:
     """SII and RII with simulated limits for every area (group), from its quantiles.
 
     One row per area × quantile: population, value and either its standard error (``se_col``, on
@@ -144,9 +159,15 @@ def slope_index_of_inequality(df: pd.DataFrame, group_cols: Sequence[str], quant
         se = a[se_col] if se_col else (to_scale(a[ci_high_col]) - to_scale(a[ci_low_col])) / (2 * z_value(0.95))
         out_of_range = ((value <= 0) | (value >= 1)) if value_type == "proportion" else np.zeros_like(present)
         reason = np.select(
-            [~present.all(axis=1), ~(pop > 0).all(axis=1), out_of_range.any(axis=1),
-             ~(np.isfinite(y_scale) & np.isfinite(se) & (se >= 0)).all(axis=1)],
-            [REASON_MISSING_QUANTILE, REASON_POPULATION, REASON_PROPORTION, REASON_MISSING_VALUE], "")
+            [
+                ~present.all(axis=1),
+                ~(pop > 0).all(axis=1),
+                out_of_range.any(axis=1),
+                ~(np.isfinite(y_scale) & np.isfinite(se) & (se >= 0)).all(axis=1),
+            ],
+            [REASON_MISSING_QUANTILE, REASON_POPULATION, REASON_PROPORTION, REASON_MISSING_VALUE],
+            "",
+        )
     ok = reason == ""
     # invalid areas run on harmless dummies and are blanked at the end
     pop, y_scale, se = (np.where(ok[:, None], v, fill) for v, fill in ((pop, 1.0), (y_scale, 0.0), (se, 0.0)))
@@ -158,8 +179,20 @@ def slope_index_of_inequality(df: pd.DataFrame, group_cols: Sequence[str], quant
     with np.errstate(divide="ignore", invalid="ignore"):
         for s in range(0, len(keys), step):
             part = slice(s, s + step)
-            blocks.append(_estimates(y_scale[part], se[part], c_slope[part], c_int[part], eps, transform,
-                                     value_type, multiplier, confidence, repetitions))
+            blocks.append(
+                _estimates(
+                    y_scale[part],
+                    se[part],
+                    c_slope[part],
+                    c_int[part],
+                    eps,
+                    transform,
+                    value_type,
+                    multiplier,
+                    confidence,
+                    repetitions,
+                )
+            )
     results = {name: np.concatenate([b[name] for b in blocks]) for name in blocks[0]}
     out = keys.copy()
     if not rii:
@@ -193,8 +226,15 @@ def _estimates(y_scale, se, c_slope, c_int, eps, transform, value_type, multipli
         rii_lo, rii_hi = _order_stats(1 / sim_rii if flip else sim_rii, confidence, repetitions)
         rii_v = 1 / rii_v if flip else rii_v
 
-    return {"sii": sii, "sii_ci_low": sii_lo, "sii_ci_high": sii_hi,
-            "rii": rii_v, "rii_ci_low": rii_lo, "rii_ci_high": rii_hi, "intercept": intercept_out}
+    return {
+        "sii": sii,
+        "sii_ci_low": sii_lo,
+        "sii_ci_high": sii_hi,
+        "rii": rii_v,
+        "rii_ci_low": rii_lo,
+        "rii_ci_high": rii_hi,
+        "intercept": intercept_out,
+    }
 
 
 def _back_transformed(intercept, slope, from_scale, multiplier):

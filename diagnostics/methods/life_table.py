@@ -24,6 +24,7 @@ On PHE's reference population (df1 of the package tests) pooling 0 and 1–4 rai
 (France: about 4 infant deaths per 1 000 births) the 0–4 layout costs a few
 hundredths of a year on e0 only.
 """
+
 from __future__ import annotations
 
 import re
@@ -32,7 +33,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from diagnostics.stats import z_value
+from diagnostics.methods.rates import z_value
 
 AX_AGE0 = 0.1
 AX_OTHER = 0.5
@@ -62,8 +63,13 @@ def band_start_ages(labels: Iterable[str]) -> np.ndarray:
     return np.asarray(ages, dtype=int)
 
 
-def pool_open_band(df: pd.DataFrame, group_cols: Sequence[str], age_col: str = "age_band_start",
-                   open_age: int = 90, sum_cols: Sequence[str] = ("population", "deaths")) -> pd.DataFrame:
+def pool_open_band(
+    df: pd.DataFrame,
+    group_cols: Sequence[str],
+    age_col: str = "age_band_start",
+    open_age: int = 90,
+    sum_cols: Sequence[str] = ("population", "deaths"),
+) -> pd.DataFrame:
     """Pool every band starting at ``open_age`` or above into one open band (our 90-94 and 95+ → 90+).
 
     A missing value in a pooled band makes the pooled value missing (not silently smaller).
@@ -107,10 +113,17 @@ def _chiang(P: np.ndarray, D: np.ndarray, widths: np.ndarray, ax: np.ndarray):
     return e, se
 
 
-def life_expectancy(df: pd.DataFrame, group_cols: Sequence[str], age_col: str = "age_band_start",
-                    population_col: str = "population", deaths_col: str = "deaths",
-                    ages: Sequence[int] = (0, 65), confidence: float = 0.95,
-                    ax_age0: float = AX_AGE0, ax_other: float = AX_OTHER) -> pd.DataFrame:
+def life_expectancy(
+    df: pd.DataFrame,
+    group_cols: Sequence[str],
+    age_col: str = "age_band_start",
+    population_col: str = "population",
+    deaths_col: str = "deaths",
+    ages: Sequence[int] = (0, 65),
+    confidence: float = 0.95,
+    ax_age0: float = AX_AGE0,
+    ax_other: float = AX_OTHER,
+) -> pd.DataFrame:
     """Life expectancy at each start age in ``ages`` for every group (territory × sex × period …).
 
     ``df`` has one row per group × age band (start age in ``age_col``, person-years in
@@ -141,15 +154,18 @@ def life_expectancy(df: pd.DataFrame, group_cols: Sequence[str], age_col: str = 
     missing_value = present & (np.isnan(P) | np.isnan(D))
     total_pop = np.nansum(P, axis=1)
     with np.errstate(invalid="ignore"):
-        group_reason = _first_reason([
-            (missing_value.any(axis=1), REASON_MISSING),
-            ((D < 0).any(axis=1), REASON_NEGATIVE_DEATHS),
-            ((P <= 0).any(axis=1), REASON_ZERO_POPULATION),
-            (~present.all(axis=1), REASON_INCOMPLETE),
-            ((D > P).any(axis=1), REASON_DEATHS_ABOVE_POPULATION),
-            (total_pop <= MIN_TOTAL_POPULATION, REASON_SMALL_POPULATION),
-            (D[:, -1] == 0, REASON_NO_DEATH_OPEN_BAND),
-        ], G)
+        group_reason = _first_reason(
+            [
+                (missing_value.any(axis=1), REASON_MISSING),
+                ((D < 0).any(axis=1), REASON_NEGATIVE_DEATHS),
+                ((P <= 0).any(axis=1), REASON_ZERO_POPULATION),
+                (~present.all(axis=1), REASON_INCOMPLETE),
+                ((D > P).any(axis=1), REASON_DEATHS_ABOVE_POPULATION),
+                (total_pop <= MIN_TOTAL_POPULATION, REASON_SMALL_POPULATION),
+                (D[:, -1] == 0, REASON_NO_DEATH_OPEN_BAND),
+            ],
+            G,
+        )
 
     ax = np.where(bands == 0, ax_age0, ax_other).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -157,8 +173,9 @@ def life_expectancy(df: pd.DataFrame, group_cols: Sequence[str], age_col: str = 
         col = np.searchsorted(bands, np.asarray(ages, dtype=int))
         e, se = e[:, col], se[:, col]
         wide = _Z95 * se > MAX_CI_WIDTH / 2
-    reason = np.where(group_reason[:, None] != "", group_reason[:, None],
-                      np.where(wide, REASON_WIDE_CI, "")).astype(object)
+    reason = np.where(group_reason[:, None] != "", group_reason[:, None], np.where(wide, REASON_WIDE_CI, "")).astype(
+        object
+    )
     ok = reason == ""
 
     e, se = np.where(ok, e, np.nan), np.where(ok, se, np.nan)

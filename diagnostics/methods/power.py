@@ -2,7 +2,7 @@
 
 « Avec combien de décès attendus peut-on voir un écart ? » A territory's ICM is flagged when its
 95 % interval excludes 100, the interval being the Poisson limits of the observed count O divided by
-the expected count E (exact limits below 10 events, Byar's from 10 on: :func:`diagnostics.stats.poisson_limits`).
+the expected count E (exact limits below 10 events, Byar's from 10 on: :func:`diagnostics.methods.rates.poisson_limits`).
 So the test is a rule on the integer O alone:
 
 * excess (« surmortalité significative »): lower limit(O) > E, i.e. O ≥ o_high, the smallest such count;
@@ -17,12 +17,13 @@ Because O is an integer the minimum detectable ICM is a saw-tooth in E: it falls
 and jumps up by about 100/E points when o_high steps up. The trend (≈ 100·(1 + (z₁₋α/₂ + z_power)/√E)
 for large E) decreases with E; adjacent values of E need not.
 """
+
 from __future__ import annotations
 
 import numpy as np
 from scipy import special
 
-from ..stats import poisson_limits
+from diagnostics.methods.rates import poisson_limits
 
 SIDE_EXCESS = "excess"
 SIDE_DEFICIT = "deficit"
@@ -77,8 +78,9 @@ def detection_power(expected, icm, confidence: float = 0.95, side: str = SIDE_EX
     return np.where(o_high >= 0, power, np.nan)
 
 
-def minimum_detectable_icm(expected, power: float = 0.8, confidence: float = 0.95,
-                           side: str = SIDE_EXCESS) -> np.ndarray:
+def minimum_detectable_icm(
+    expected, power: float = 0.8, confidence: float = 0.95, side: str = SIDE_EXCESS
+) -> np.ndarray:
     """Smallest excess (ICM above 100) or deficit (ICM below 100) shown as significant with probability
     at least ``power``, for each expected count E of the pooled period (« ICM minimal détectable »).
 
@@ -101,8 +103,14 @@ def minimum_detectable_icm(expected, power: float = 0.8, confidence: float = 0.9
         return np.where(ok, 100 * mu / np.where(e > 0, e, np.nan), np.nan)
 
 
-def years_needed(expected_per_year, effect: float = 0.10, power: float = 0.8, confidence: float = 0.95,
-                 side: str = SIDE_EXCESS, max_years: int = 50) -> np.ndarray:
+def years_needed(
+    expected_per_year,
+    effect: float = 0.10,
+    power: float = 0.8,
+    confidence: float = 0.95,
+    side: str = SIDE_EXCESS,
+    max_years: int = 50,
+) -> np.ndarray:
     """Number of pooled years from which a true ICM of 100·(1 ± effect) is detected with ``power``
     (« nombre d'années à cumuler »), assuming the same expected deaths every year.
 

@@ -20,6 +20,7 @@ licence, carried into dhsc-govuk/FingertipsNext ``trend-analysis``):
 Fingertips applies the proportion test only to indicators compared by "SPC for proportions" and the
 weighted regression to all others; here the test follows the columns given (see ``recent_trend``).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -79,10 +80,18 @@ def _proportion_chi2(x, n, t):
     return N * (N * xt - X * nt) ** 2 / (X * (N - X) * (N * ntt - nt**2))
 
 
-def recent_trend(df: pd.DataFrame, group_cols: Sequence[str], period_col: str, value_col: str,
-                 ci_low_col: str | None = None, ci_high_col: str | None = None,
-                 numerator_col: str | None = None, denominator_col: str | None = None,
-                 points: int = POINTS, confidence: float = CONFIDENCE) -> pd.DataFrame:
+def recent_trend(
+    df: pd.DataFrame,
+    group_cols: Sequence[str],
+    period_col: str,
+    value_col: str,
+    ci_low_col: str | None = None,
+    ci_high_col: str | None = None,
+    numerator_col: str | None = None,
+    denominator_col: str | None = None,
+    points: int = POINTS,
+    confidence: float = CONFIDENCE,
+) -> pd.DataFrame:
     """Recent trend of each series (one per group): direction and significance over the last ``points``.
 
     With ``numerator_col`` and ``denominator_col`` the value is taken as the proportion x/n and
@@ -112,7 +121,9 @@ def recent_trend(df: pd.DataFrame, group_cols: Sequence[str], period_col: str, v
             chi2 = (slopes[:, 0] / slope_se[:, 0]) ** 2
     reason = np.select(
         [n_periods < points, ~complete, degenerate],
-        [REASON_TOO_FEW.format(points=points), REASON_MISSING.format(points=points), REASON_DEGENERATE], "")
+        [REASON_TOO_FEW.format(points=points), REASON_MISSING.format(points=points), REASON_DEGENERATE],
+        "",
+    )
     ok = reason == ""
     slope = np.where(ok, slopes[:, 0], np.nan)
     chi2 = np.where(ok, chi2, np.nan)

@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 
 from ..formatting import fr_number
-from ..population_model import commune_population_by_year
+from .population_model import commune_population_by_year
 from .care_spending import read_commune_spending
 from .catalog import BY_KEY, accepted_formats, scan
 from .census_population import read_census_population

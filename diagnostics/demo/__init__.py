@@ -1,0 +1,1 @@
+"""The demonstration region: writers of the official file formats used to generate it."""

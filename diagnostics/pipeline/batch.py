@@ -1,0 +1,255 @@
+"""The batch: raw files → processed tables → one notebook run per territory → HTML, CSV, index.
+
+Each territory runs in its own worker process with its own output paths; a failing territory is
+reported (cell and error) without stopping the others, and its executed notebook is kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import signal
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+from diagnostics import config
+from diagnostics.formatting import fr_number
+from diagnostics.pipeline.io import OutputError, ensure_writable, is_disk_fault, output_error, write_text
+from diagnostics.pipeline.state import STATE_FILE, build_fingerprint, read_state, up_to_date
+from diagnostics.pipeline.worker import OVERVIEW, Outcome, build_overview, build_report, kernel_name, report_filename
+from diagnostics.sources.errors import RawDataError
+
+
+def release_unused_memory() -> None:
+    """Give Arrow's freed buffers back to the system (≈ 100 MB after reading a région's raw files)."""
+    import gc
+
+    import pyarrow as pa
+
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+
+
+def _worker_setup() -> None:
+    """Worker processes send their stderr (the kernels' start-up chatter) to /dev/null: failures
+    reach the user through :class:`Outcome`, and the progress bar stays readable. Terminated, a
+    worker unwinds (SystemExit), so that the report it was writing leaves no temporary file."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
+
+
+def progress(iterable, total: int):
+    from tqdm import tqdm
+
+    return tqdm(iterable, total=total, unit="rapport", desc="Rapports", file=sys.stderr, dynamic_ncols=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    from diagnostics.pipeline.check import check_raw_folder
+    from diagnostics.pipeline.processing import build_processed
+    from diagnostics.reporting.index_page import index_html
+    from diagnostics.reporting.territory import load_tables
+
+    options = {
+        k: v
+        for k, v in {"region": args.region, "standard": args.standard, "threshold": args.threshold}.items()
+        if v is not None
+    }
+    if args.check:
+        return check_raw_folder(args.raw, options)
+    started = time.perf_counter()
+    try:
+        for folder in (args.processed, args.output):
+            ensure_writable(folder)
+        print(f"Lecture et validation des fichiers bruts : {args.raw}", file=sys.stderr)
+        tables = build_processed(args.raw, args.processed, options)
+    except RawDataError as exc:
+        print(f"Erreur dans les données brutes : {exc}", file=sys.stderr)
+        return 2
+    except OutputError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        if not is_disk_fault(exc):
+            raise
+        print(f"Erreur : {output_error(args.processed, exc)} ; les tables précédentes sont intactes.", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 2
+    terr = tables["territories"]
+    del tables  # the workers fork from this process: they need none of the raw-derived tables
+    release_unused_memory()
+    available = list(dict.fromkeys(terr.loc[terr["reported"], "territory_code"]))
+    wanted = args.territories or available
+    unknown = [c for c in wanted if c not in available]
+    if unknown:
+        print(
+            f"Erreur : territoire(s) inconnu(s) : {', '.join(unknown)} ; disponibles : {', '.join(available)}",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        for code in wanted:
+            report_filename(code)
+    except ValueError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 2
+    args.output.mkdir(parents=True, exist_ok=True)
+    generated = dt.date.today().strftime("%d/%m/%Y")
+    fingerprint = build_fingerprint(args.processed, config.REPORT_NOTEBOOK)
+    state = read_state(args.output)
+    fresh = [] if args.force else up_to_date(wanted, state, fingerprint, args.output)
+    todo = [c for c in wanted if c not in fresh]
+    if fresh:
+        print(
+            f"{len(fresh)} rapport(s) à jour (mêmes données, notebook, modèle et paramètres) : non reconstruit(s)"
+            + ("" if todo else " ; rien à reconstruire (--force pour tout refaire)"),
+            file=sys.stderr,
+        )
+    outcomes: list[Outcome] = []
+
+    def record(outcome: Outcome) -> None:
+        """Each report's state saved as soon as it is written: a batch stopped midway resumes there."""
+        if outcome.disk_fault:
+            raise OutputError(outcome.error)
+        outcomes.append(outcome)
+        state[outcome.territory] = fingerprint if outcome.ok else ""
+        write_text(args.output / STATE_FILE, json.dumps(state, indent=1, sort_keys=True))
+
+    try:
+        overview_fingerprint = build_fingerprint(args.processed, config.OVERVIEW_NOTEBOOK)
+        overview_due = (
+            args.force or state.get(OVERVIEW) != overview_fingerprint or not (args.output / f"{OVERVIEW}.html").exists()
+        )
+        overview = None
+        if todo and args.scheduler:
+            from diagnostics.pipeline.cluster import build_on_cluster
+
+            print(f"Production sur la grappe Dask {args.scheduler}", file=sys.stderr)
+            build_on_cluster(
+                args.scheduler,
+                todo,
+                args.processed,
+                args.output,
+                generated,
+                fingerprint,
+                args.keep_notebooks,
+                progress,
+                record,
+            )
+        elif todo:
+            overview = build_all(todo, args, generated, record, overview=overview_due)
+        if overview_due and overview is None:
+            overview = build_overview(args.processed, args.output, args.keep_notebooks, generated)
+        if overview is not None:
+            if overview.disk_fault:
+                raise OutputError(overview.error)
+            state[OVERVIEW] = overview_fingerprint if overview.ok else ""
+            write_text(args.output / STATE_FILE, json.dumps(state, indent=1, sort_keys=True))
+        built = set(
+            up_to_date(list(state), state, fingerprint, args.output)
+        )  # this run's and earlier up-to-date reports
+        write_text(
+            args.output / "index.html",
+            index_html(
+                load_tables(args.processed), built, generated, overview=(args.output / f"{OVERVIEW}.html").exists()
+            ),
+        )
+    except KeyboardInterrupt as stop:
+        print(
+            f"\nInterrompu : {len([o for o in outcomes if o.ok])} rapport(s) écrit(s) sur {len(todo)} ; aucun fichier "
+            "à moitié écrit. Relancez la même commande pour terminer (les rapports à jour ne sont pas refaits).",
+            file=sys.stderr,
+        )
+        return 128 + getattr(stop, "signal", signal.SIGINT)
+    except (OutputError, OSError) as exc:
+        if isinstance(exc, OSError) and not is_disk_fault(exc):
+            raise
+        message = exc if isinstance(exc, OutputError) else output_error(args.output, exc)
+        print(
+            f"\nErreur : {message}.\nArrêt : {len([o for o in outcomes if o.ok])} rapport(s) écrit(s) et complet(s) ; "
+            "aucun fichier à moitié écrit. Libérez de la place (ou rendez le dossier inscriptible) puis relancez : "
+            "seuls les rapports manquants seront produits.",
+            file=sys.stderr,
+        )
+        return 2
+    print_summary(outcomes, time.perf_counter() - started, args.output)
+    if overview is not None:
+        print(
+            f"Synthèse régionale : {args.output / (OVERVIEW + '.html')} ({fr_number(overview.seconds, 1)} s)"
+            if overview.ok
+            else f"ÉCHEC de la synthèse régionale : {overview.error}"
+            + (f"\n    notebook exécuté conservé : {overview.debug_notebook}" if overview.debug_notebook else "")
+        )
+    return 0 if all(o.ok for o in outcomes) and (overview is None or overview.ok) else 1
+
+
+def build_all(
+    codes: list[str], args: argparse.Namespace, generated: str, record, overview: bool = False
+) -> Outcome | None:
+    """Every report, on the local pool of worker processes (each reusing its kernel); ``record``
+    receives each :class:`Outcome` as it comes. With ``overview``, the regional overview is the last
+    job (it runs while the other worker finishes) and its Outcome is returned. Interrupted, the workers
+    are stopped at once (each removes its temporary file; its kernel, polling its parent, exits with it)."""
+    kernel = kernel_name()
+    pool = ProcessPoolExecutor(max_workers=min(args.jobs, len(codes)), initializer=_worker_setup)
+    try:
+        futures = [
+            pool.submit(
+                build_report,
+                code,
+                str(args.processed),
+                str(args.output),
+                args.keep_notebooks,
+                generated,
+                str(config.REPORT_NOTEBOOK),
+                kernel,
+            )
+            for code in codes
+        ]
+        last = (
+            pool.submit(build_overview, str(args.processed), str(args.output), args.keep_notebooks, generated, kernel)
+            if overview
+            else None
+        )
+        for future in progress(as_completed(futures), len(futures)):
+            record(future.result())
+        result = last.result() if last else None
+    except BaseException:
+        workers = list(getattr(pool, "_processes", {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in workers:
+            process.terminate()
+        for process in workers:
+            process.join(timeout=10)
+        raise
+    pool.shutdown()
+    return result
+
+
+def print_summary(outcomes: list[Outcome], seconds: float, output: Path) -> None:
+    ok = [o for o in outcomes if o.ok]
+    failed = [o for o in outcomes if not o.ok]
+    if not outcomes:
+        print(f"\nAucun rapport reconstruit ; index mis à jour dans {output} ({fr_number(seconds, 1)} s).")
+        return
+    print(
+        f"\n{len(ok)} rapport(s) écrit(s) dans {output}, {len(failed)} échec(s), en {fr_number(seconds, 1)} s "
+        f"({fr_number(seconds / max(len(outcomes), 1), 2)} s par rapport)."
+    )
+    slowest = sorted(ok, key=lambda o: -o.seconds)[:5]
+    if slowest:
+        print("Les plus longs :\n" + "\n".join(f"  {o.territory:<24} {fr_number(o.seconds, 1):>6} s" for o in slowest))
+    if failed:
+        print("Échecs :")
+    for o in failed:
+        print(f"  ÉCHEC {o.territory} : {o.error}")
+        if o.debug_notebook:
+            print(f"    notebook exécuté conservé : {o.debug_notebook}")

@@ -1,0 +1,1 @@
+"""What a reader sees: a territory's report data, tables, figures, key messages, the index and the overview."""

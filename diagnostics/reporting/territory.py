@@ -1,0 +1,146 @@
+"""A territory's report data: its identity, comparators and publishable indicator rows, loaded once.
+
+Every figure goes through :func:`diagnostics.methods.disclosure.publishable_indicators` first, so the
+notebook, the HTML and the CSV cannot show a masked count or a rate computed on one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from diagnostics.config import FRANCE_CODE, PROCESSED_DIR
+from diagnostics.indicators.common import ENSEMBLE, TOTAL
+from diagnostics.methods.disclosure import (
+    build_threshold,
+    publishable_indicators,
+)
+
+TABLES = [
+    "indicators",
+    "territories",
+    "communes",
+    "population",
+    "deaths",
+    "france_reference",
+    "finess_places",
+    "standard_population",
+    "sources",
+    "territory_shapes",
+    "contracts",
+    "targets",
+]
+
+
+def load_tables(processed_dir: Path | str | None = None) -> dict[str, pd.DataFrame]:
+    """The processed tables a report needs (read once per process while the files are unchanged: a
+    worker building hundreds of reports reads them once; callers must not modify the frames)."""
+    processed_dir = Path(processed_dir or PROCESSED_DIR)
+    missing = [t for t in TABLES if not (processed_dir / f"{t}.parquet").exists()]
+    if missing:
+        raise FileNotFoundError(
+            f"{processed_dir} : table(s) {', '.join(missing)} absente(s) ; lancez d'abord « python run_all.py »"
+        )
+    files = tuple((t, (processed_dir / f"{t}.parquet").stat()) for t in TABLES)
+    return dict(_read_tables(str(processed_dir.resolve()), tuple((t, st.st_mtime_ns, st.st_size) for t, st in files)))
+
+
+def published_indicators(tables: dict) -> pd.DataFrame:
+    """The publishable indicator rows (computed once when the tables come from :func:`load_tables`)."""
+    return tables["published"] if "published" in tables else publishable_indicators(tables["indicators"])
+
+
+@lru_cache(maxsize=2)
+def _read_tables(directory: str, identity: tuple) -> tuple:
+    """Keyed by every file's modification time and size, so a rebuilt table is read again."""
+    tables = {t: pd.read_parquet(Path(directory) / f"{t}.parquet") for t, _, _ in identity}
+    tables["published"] = publishable_indicators(tables["indicators"])
+    return tuple(tables.items())
+
+
+@dataclass
+class Territory:
+    """One territory's report data: identity, comparators and publishable indicator rows."""
+
+    code: str
+    name: str
+    kind: str
+    communes: list[str]
+    departement_code: str
+    departement_name: str
+    region_code: str
+    region_name: str
+    indicators: pd.DataFrame = field(repr=False)
+    all_indicators: pd.DataFrame = field(repr=False)
+    tables: dict = field(repr=False)
+    threshold: int  # of the secret statistique, as the build used it (load_territory reads it)
+
+    @property
+    def comparator_codes(self) -> list[str]:
+        return [c for c in (self.departement_code, self.region_code, FRANCE_CODE) if c]
+
+    def area_name(self, code: str) -> str:
+        return area_names(self.tables)[code]
+
+    def value_row(
+        self,
+        indicator: str,
+        sex: str = ENSEMBLE,
+        category: str = TOTAL,
+        period: str | None = None,
+        code: str | None = None,
+    ) -> pd.Series | None:
+        """The row of one indicator (the latest period unless ``period``), or None."""
+        code = code or self.code
+        rows = self.__dict__.setdefault("_rows", {})
+        if code not in rows:  # one grouping per area asked for, not a scan of every row at each call
+            d = self.all_indicators[self.all_indicators.territory_code == code].sort_values("period")
+            rows[code] = {k: g for k, g in d.groupby(["indicator", "sex", "category"], sort=False)}
+        d = rows[code].get((indicator, sex, category))
+        if d is None:
+            return None
+        if period is not None:
+            d = d[d.period == period]
+            if d.empty:
+                return None
+        return d.iloc[-1]
+
+
+def area_names(tables) -> dict[str, str]:
+    t = tables["territories"].drop_duplicates("territory_code")
+    names = dict(zip(t.territory_code, t.territory_name))
+    names[FRANCE_CODE] = "France"
+    return names
+
+
+def load_territory(code: str, processed_dir: Path | str | None = None, tables=None) -> Territory:
+    tables = tables or load_tables(processed_dir)
+    terr = tables["territories"]
+    rows = terr[terr["territory_code"] == code]
+    if rows.empty:
+        known = ", ".join(sorted(terr.loc[terr["reported"], "territory_code"].unique()))
+        raise KeyError(f"territoire « {code} » inconnu ; territoires disponibles : {known}")
+    first = rows.iloc[0]
+    names = area_names(tables)
+    published = published_indicators(tables)
+    return Territory(
+        code=code,
+        name=first.territory_name,
+        kind=first.kind,
+        communes=sorted(rows["commune"]),
+        departement_code=first.departement_code,
+        departement_name=names.get(first.departement_code, ""),
+        region_code=first.region_code,
+        region_name=names.get(first.region_code, ""),
+        indicators=published[published["territory_code"] == code],
+        all_indicators=published,
+        tables=tables,
+        threshold=build_threshold(tables),
+    )
+
+
+def latest_period(rows: pd.DataFrame, indicator: str) -> str:
+    return sorted(rows.loc[rows.indicator == indicator, "period"].unique())[-1]

@@ -1,0 +1,1 @@
+"""Territories: definitions → areas (territories and their comparators), and their outlines."""
