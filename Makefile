@@ -1,10 +1,11 @@
 # make demo : installe le projet dans .venv et produit les rapports de la région de démonstration
-# make test : installe le projet (avec les outils de test) et lance la suite de tests
+# make test : installe le projet (avec les outils de test), vérifie le style (ruff) et lance toute la suite de tests
+# make test-fast : la boucle rapide du développement, sans les tests qui lancent le lot ou un noyau Jupyter (< 1 min)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test benchmark browser
+.PHONY: install demo test test-fast lint benchmark browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +25,15 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 	  echo "chromium absent : les tests navigateur seront ignorés"
 
-test: install browser
+lint: install
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m ruff format --check .
+
+test: install browser lint
 	$(BIN)/python -m pytest -q
+
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow"
 
 benchmark: install
 	$(BIN)/python benchmarks/benchmark_batch.py

@@ -111,6 +111,7 @@ def test_the_corpus_is_large_and_covers_every_reader():
         assert any(Path(c["file"]).name.startswith(prefix) for c in CASES), prefix
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_bad_input_stops_with_a_message_that_says_where_and_what(case, bases, previous_build, tmp_path, capsys):
     processed, reports = tmp_path / "processed", tmp_path / "reports"

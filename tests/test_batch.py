@@ -9,6 +9,8 @@ import pytest
 from diagnostics import config
 from diagnostics.pipeline.worker import ReportWorker
 
+pytestmark = pytest.mark.slow  # runs the batch or a Jupyter kernel
+
 GENERATED = "01/01/2026"
 
 

@@ -12,6 +12,8 @@ import pytest
 
 from diagnostics import config
 
+pytestmark = pytest.mark.slow  # runs the batch or a Jupyter kernel
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None:
     if os.environ.get("CI"):

@@ -69,6 +69,7 @@ def territories(out) -> list[str]:
     return sorted(p.stem for p in out.glob("*.csv"))
 
 
+@pytest.mark.slow
 def test_the_secret_territory_exercises_the_secondary_rules(built):
     out, processed = built
     ind = pd.read_parquet(processed / "indicators.parquet")
@@ -80,6 +81,7 @@ def test_the_secret_territory_exercises_the_secondary_rules(built):
     assert css.loc["gratuite", "small_count"] and not css.loc["total", "small_count"]
 
 
+@pytest.mark.slow
 def test_no_masked_interval_can_be_read_in_any_channel(built):
     out, processed = built
     meta = indicator_metadata()
@@ -185,6 +187,7 @@ def test_the_attacker_finds_a_count_when_the_rules_are_off():
     assert solvable_unpublished(windows)[("deaths", "ensemble", "total", "2018")] == pytest.approx(4.0)
 
 
+@pytest.mark.slow
 def test_no_masked_count_can_be_recovered_from_the_published_counts(built):
     out, _ = built
     solved_somewhere = 0

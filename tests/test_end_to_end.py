@@ -83,6 +83,7 @@ def _parse(path):
     return p
 
 
+@pytest.mark.slow
 def test_the_regional_overview_is_written_and_linked(batch):
     _, out, _ = batch
     page = (out / "synthese_regionale.html").read_text(encoding="utf-8")
@@ -98,6 +99,7 @@ def test_the_regional_overview_is_written_and_linked(batch):
     assert "<script src" not in page and "http" not in page.split("<body", 1)[1].replace("http://www.w3.org", "")
 
 
+@pytest.mark.slow
 def test_territories_under_contract_have_their_follow_up(batch):
     _, out, _ = batch
     text = " ".join(_parse(out / "CLS-VALLONS.html").text)
@@ -109,6 +111,7 @@ def test_territories_under_contract_have_their_follow_up(batch):
     )
 
 
+@pytest.mark.slow
 def test_batch_succeeds_and_writes_every_file(batch):
     proc, out, _ = batch
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -123,6 +126,7 @@ def test_batch_succeeds_and_writes_every_file(batch):
     assert kept == sorted([f"{c}.ipynb" for c in TERRITORIES] + ["synthese_regionale.ipynb"])  # --keep-notebooks
 
 
+@pytest.mark.slow
 def test_report_has_every_section_and_no_code(batch):
     _, out, _ = batch
     html_text = (out / "CLS-VALLONS.html").read_text(encoding="utf-8")
@@ -138,6 +142,7 @@ def test_report_has_every_section_and_no_code(batch):
     assert 'class="input' not in html_text and "jp-InputArea" not in html_text
 
 
+@pytest.mark.slow
 def test_report_loads_nothing_from_the_network(batch):
     _, out, _ = batch
     for code in TERRITORIES:
@@ -150,6 +155,7 @@ def test_report_loads_nothing_from_the_network(batch):
         assert "require.js" not in text and "mathjax" not in text.lower() and "<script" not in text
 
 
+@pytest.mark.slow
 def test_key_figures_in_html_equal_indicators_parquet(batch):
     _, out, processed = batch
     ind = pd.read_parquet(processed / "indicators.parquet")
@@ -167,6 +173,7 @@ def test_key_figures_in_html_equal_indicators_parquet(batch):
     assert expected in text
 
 
+@pytest.mark.slow
 def test_csv_holds_the_report_figures(batch):
     _, out, processed = batch
     csv = pd.read_csv(out / "TS-SUD.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype={"effectif": str})
@@ -179,6 +186,7 @@ def test_csv_holds_the_report_figures(batch):
     assert set(csv.indicateur) >= {"mortality_dsr", "css_rate", "care_spending_per_capita", "equipment_elderly_rate"}
 
 
+@pytest.mark.slow
 def test_no_small_count_is_published(batch):
     """Every count of 1–10 in indicators.parquet must be absent from the CSV and masked in HTML."""
     _, out, processed = batch
@@ -198,6 +206,7 @@ def test_no_small_count_is_published(batch):
         assert not ((numbers > 0) & (numbers < 11)).any()
 
 
+@pytest.mark.slow
 def test_failing_territory_is_reported_and_others_built(tmp_path, demo_processed):
     from diagnostics.pipeline.worker import build_report
 
@@ -225,6 +234,7 @@ def test_help_documents_the_options():
         assert option in proc.stdout
 
 
+@pytest.mark.slow
 def test_html_count_cells_never_show_a_small_count(batch):
     _, out, _ = batch
     cells = table_column((out / "CLS-VALLONS.html").read_text(encoding="utf-8"), "Effectif")
@@ -233,6 +243,7 @@ def test_html_count_cells_never_show_a_small_count(batch):
     assert numbers and not any(0 < n < 11 for n in numbers)
 
 
+@pytest.mark.slow
 def test_bad_raw_file_stops_before_writing_anything(tmp_path, raw_copy):
     deaths = next((raw_copy / "deces").glob("*.csv"))
     lines = deaths.read_text(encoding="utf-8").splitlines()
@@ -265,6 +276,7 @@ def test_bad_raw_file_stops_before_writing_anything(tmp_path, raw_copy):
     assert sorted(p.name for p in processed.iterdir()) == ["indicators.parquet"]
 
 
+@pytest.mark.slow
 def test_unknown_territory_is_refused(tmp_path):
     proc = subprocess.run(
         [
@@ -284,6 +296,7 @@ def test_unknown_territory_is_refused(tmp_path):
     assert "territoire(s) inconnu(s) : NOWHERE" in proc.stderr and "CLS-VALLONS" in proc.stderr
 
 
+@pytest.mark.slow
 def test_every_figure_has_alt_text_and_caption_and_the_synthesis_agrees_with_the_table(batch):
     from diagnostics.reporting.readings import judgement
 
@@ -321,6 +334,7 @@ def test_every_figure_has_alt_text_and_caption_and_the_synthesis_agrees_with_the
     assert "Carte des territoires de santé de la région" in text  # the map, with its alt text
 
 
+@pytest.mark.slow
 def test_index_colours_each_headline_by_its_significance(batch):
     from diagnostics.reporting.readings import judgement
 

@@ -25,6 +25,8 @@ from diagnostics import config
 from diagnostics.pipeline import cli
 from diagnostics.pipeline.state import STATE_FILE
 
+pytestmark = pytest.mark.slow  # runs the batch or a Jupyter kernel
+
 TERRITORIES = ["TS-SUD", "CLS-VALLONS", "ASV-NACRE", "TS-NORD", "TS-CENTRE", "CLS-BRUMES"]
 
 

@@ -76,6 +76,7 @@ def run_in(project: Path, *args):
     )
 
 
+@pytest.mark.slow
 def test_check_lists_the_new_raw_file(project):
     r = run_in(project, "--check")
     assert r.returncode == 0, r.stdout + r.stderr
@@ -85,6 +86,7 @@ def test_check_lists_the_new_raw_file(project):
     )
 
 
+@pytest.mark.slow
 def test_the_declared_indicator_shows_up_everywhere(project):
     r = run_in(project, "TS-SUD", "CLS-VALLONS")
     assert r.returncode == 0, r.stdout + r.stderr

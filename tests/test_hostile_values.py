@@ -1,3 +1,4 @@
+import pytest
 """Territory names with markup, quotes, accents and great length are shown as text, never run; a code
 that is not a safe file name is refused before anything is written."""
 
@@ -25,6 +26,7 @@ def run_all(*args):
     )
 
 
+@pytest.mark.slow
 def test_hostile_name_is_escaped_everywhere(raw_copy, tmp_path):
     with open(raw_copy / "territoires.csv", "a", encoding="utf-8") as f:
         f.write(f'CLS-HOSTILE;"{HOSTILE.replace(chr(34), chr(34) * 2)}";contrat local de santé;96101 96102 96103\n')
@@ -42,6 +44,7 @@ def test_hostile_name_is_escaped_everywhere(raw_copy, tmp_path):
     assert HOSTILE.replace('"', '""') in csv  # quoted as CSV, unchanged
 
 
+@pytest.mark.slow
 def test_code_that_would_leave_the_output_folder_is_refused(raw_copy, tmp_path):
     with open(raw_copy / "territoires.csv", "a", encoding="utf-8") as f:
         f.write("../evade;Évasion;contrat local de santé;96101\n")
@@ -53,6 +56,7 @@ def test_code_that_would_leave_the_output_folder_is_refused(raw_copy, tmp_path):
     assert not (tmp_path / "evade.html").exists() and not list((tmp_path).glob("*.html"))
 
 
+@pytest.mark.slow
 def test_names_of_the_deaths_files_never_reach_an_output(tmp_path):
     """The INSEE deaths files hold each deceased's name: none may reach a report, a CSV, a kept
     notebook, a processed table or the console."""
@@ -95,6 +99,7 @@ def test_names_of_the_deaths_files_never_reach_an_output(tmp_path):
     assert "DUPONTEL" not in everything and "HORTENSE" not in everything and "MARGUERITE" not in everything
 
 
+@pytest.mark.slow
 def test_parameters_passed_to_the_notebook_cannot_run_code(tmp_path):
     """The processed folder's path reaches the notebook as a parameter: quotes, backslashes and line
     breaks in it stay text (papermill writes it as an escaped literal)."""

@@ -1,9 +1,13 @@
 """The exploration notebook runs top to bottom with papermill and recomputes the report's ICM by hand."""
 
 import papermill as pm
+import pytest
 
 from diagnostics import config
+
 from diagnostics.pipeline.worker import kernel_name
+
+pytestmark = pytest.mark.slow  # runs the batch or a Jupyter kernel
 
 
 def test_exploration_notebook_recomputes_the_icm_of_the_report(demo_processed, tmp_path):

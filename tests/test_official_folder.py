@@ -21,6 +21,7 @@ def run_all(*args):
     return subprocess.run([sys.executable, str(ROOT / "run_all.py"), *map(str, args)], capture_output=True, text=True, cwd=ROOT)
 
 
+@pytest.mark.slow
 def test_check_recognises_every_official_file_and_builds_nothing(official_dir, tmp_path):
     r = run_all("--raw", official_dir, "--check", "--processed", tmp_path / "processed")
     assert r.returncode == 0, r.stdout + r.stderr
@@ -47,6 +48,7 @@ def test_check_recognises_every_official_file_and_builds_nothing(official_dir, t
     assert not (tmp_path / "processed").exists()
 
 
+@pytest.mark.slow
 def test_official_folder_builds_reports_saying_where_deaths_are_counted(official_dir, tmp_path):
     r = run_all("--raw", official_dir, "--processed", tmp_path / "processed", "--output", tmp_path / "reports", "--jobs", "1", "TS-SUD")
     assert r.returncode == 0, r.stdout + r.stderr
@@ -92,6 +94,7 @@ def test_official_folder_builds_reports_saying_where_deaths_are_counted(official
     ("rniam_text", ["[ERREUR] RNIAM_population_protegee_RG_dep_age_sexe_2023_nb_2023.csv",
                     "ligne 2, colonne « 0 à 4 ans » : valeur « NC » : effectif entier positif attendu"]),
 ])
+@pytest.mark.slow
 def test_check_on_a_broken_copy_names_the_problem(official_dir, tmp_path, breakage, fragments):
     raw = tmp_path / "raw"
     shutil.copytree(official_dir, raw)
@@ -137,6 +140,7 @@ def test_check_on_a_broken_copy_names_the_problem(official_dir, tmp_path, breaka
         assert fragment in r.stdout, (fragment, r.stdout[-3000:])
 
 
+@pytest.mark.slow
 def test_territories_from_an_ars_mapping_or_by_default_departements_and_epci(official_dir, tmp_path):
     raw = tmp_path / "raw"
     shutil.copytree(official_dir, raw)
