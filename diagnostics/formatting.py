@@ -49,3 +49,8 @@ def parse_fr_number(text: str) -> float:
     """Inverse of :func:`fr_number` (for tests and for reading back published figures)."""
     cleaned = text.replace(THIN, "").replace(NBSP, "").replace(" ", "").replace(",", ".")
     return float(cleaned)
+
+
+def sentence_case(text: str) -> str:
+    """First letter in capital, the rest as written: « EPCI » stays « EPCI » (``str.capitalize`` lowers it)."""
+    return text[:1].upper() + text[1:]

@@ -80,7 +80,7 @@ def estimated_population_workbook(path, population, names: dict[str, str]) -> No
         ws.append(["Départements", None, "Ensemble"] + [None] * 20 + ["Hommes"] + [None] * 20 + ["Femmes"])
         ws.append([None, None] + (labels + ["Total"]) * 3)
 
-        def row(first, second, code):
+        def row(first, second, code, year=year, ws=ws):
             men, women = _bands_by_code(population, code, year, "M"), _bands_by_code(population, code, year, "F")
             both = [m + w for m, w in zip(men, women)]
             ws.append([first, second] + both + [sum(both)] + men + [sum(men)] + women + [sum(women)])

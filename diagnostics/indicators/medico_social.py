@@ -27,12 +27,12 @@ def finess_categories() -> dict[str, dict[str, str]]:
     unknown = set(table["indicateur"]) - set(FAMILIES)
     if unknown:
         raise ValueError(
-            f"{CATEGORY_TABLE} : indicateur(s) inconnu(s) {', '.join(sorted(unknown))} ; attendus : {', '.join(FAMILIES)}"
+            f"{CATEGORY_TABLE} : indicateur(s) inconnu(s) {', '.join(sorted(unknown))} ; "
+            f"attendus : {', '.join(FAMILIES)}"
         )
     if table["categorie"].duplicated().any():
-        raise ValueError(
-            f"{CATEGORY_TABLE} : catégorie « {table.loc[table['categorie'].duplicated(), 'categorie'].iloc[0]} » en double"
-        )
+        twice = table.loc[table["categorie"].duplicated(), "categorie"].iloc[0]
+        raise ValueError(f"{CATEGORY_TABLE} : catégorie « {twice} » en double")
     return {ind: dict(zip(part["categorie"], part["libelle"])) for ind, part in table.groupby("indicateur", sort=False)}
 
 

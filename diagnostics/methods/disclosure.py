@@ -1,8 +1,9 @@
 """Secret statistique: no published count from 1 to threshold − 1, and no figure that gives it back.
 
-A count below the threshold (11 by default, the SNDS rule; set per build) is shown as « < 11 ». A rate, ratio or proportion computed on such a
-count is not shown either (its value and interval, multiplied back by a published denominator,
-would reveal the count): it is reported as « non calculable (effectif trop faible) ».
+A count below the threshold (11 by default, the SNDS rule; set per build) is shown as « < 11 ». A rate,
+ratio or proportion computed on such a count is not shown either (its value and interval, multiplied
+back by a published denominator, would reveal the count): it is reported as « non calculable (effectif
+trop faible) ».
 """
 
 from __future__ import annotations

@@ -100,7 +100,8 @@ def _chiang(P: np.ndarray, D: np.ndarray, widths: np.ndarray, ax: np.ndarray):
     Mc, Dc = M[:, :-1], D[:, :-1]
     q = np.where(Mc * n * a <= 1, Mc * n / (1 + Mc * n * (1 - a)), 1.0)
     q = np.hstack([q, np.ones((len(P), 1))])  # everyone dies in the open band
-    l = RADIX * np.cumprod(np.hstack([np.ones((len(P), 1)), 1 - q[:, :-1]]), axis=1)
+    survival = np.cumprod(np.hstack([np.ones((len(P), 1)), 1 - q[:, :-1]]), axis=1)
+    l = RADIX * survival  # noqa: E741 - l(x), the survivors of the life table
     d = l - np.hstack([l[:, 1:], np.zeros((len(P), 1))])
     L = np.hstack([n * (l[:, 1:] + a * d[:, :-1]), l[:, -1:] / M[:, -1:]])
     T = np.cumsum(L[:, ::-1], axis=1)[:, ::-1]

@@ -2,7 +2,8 @@
 
 « Avec combien de décès attendus peut-on voir un écart ? » A territory's ICM is flagged when its
 95 % interval excludes 100, the interval being the Poisson limits of the observed count O divided by
-the expected count E (exact limits below 10 events, Byar's from 10 on: :func:`diagnostics.methods.rates.poisson_limits`).
+the expected count E (exact limits below 10 events, Byar's from 10 on:
+:func:`diagnostics.methods.rates.poisson_limits`).
 So the test is a rule on the integer O alone:
 
 * excess (« surmortalité significative »): lower limit(O) > E, i.e. O ≥ o_high, the smallest such count;

@@ -9,8 +9,10 @@ import signal
 import tempfile
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # the command line starts without loading pandas
+    import pandas as pd
 
 # faults of the disk written to, in words (other OSErrors are bugs or bad paths, reported as they are)
 DISK_FAULTS = {

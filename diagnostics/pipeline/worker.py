@@ -14,7 +14,6 @@ from pathlib import Path
 
 from diagnostics import config
 from diagnostics.pipeline.io import is_disk_fault, output_error, write_text
-from diagnostics.sources.territory_definitions import SAFE_CODE
 
 
 @dataclass
@@ -29,6 +28,8 @@ class Outcome:
 
 def report_filename(code: str) -> str:
     """The territory code as a file name; codes that are not safe file names are refused."""
+    from diagnostics.sources.territory_definitions import SAFE_CODE  # the reader's rule; loads pandas
+
     if not SAFE_CODE.match(code):
         raise ValueError(f"code de territoire « {code} » inutilisable comme nom de fichier (lettres, chiffres, - _ .)")
     return code

@@ -462,7 +462,7 @@ def funnel_plot(points: pd.DataFrame, limits: dict, highlight_labels: bool = Tru
         ax.plot(grid, low, style, color="#555555", linewidth=1, label=label)
         ax.plot(grid, high, style, color="#555555", linewidth=1)
     ax.axhline(100, color=FRANCE, linewidth=1, label="France = 100")
-    for judgement_, part in points.groupby("judgement"):
+    for judgement_, part in sorted(points.groupby("judgement"), key=lambda g: list(READINGS).index(g[0])):
         ax.scatter(
             part["expected"],
             part["ratio"],

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from diagnostics.formatting import fr_interval, fr_number, fr_value
+from diagnostics.formatting import fr_interval, fr_number, fr_value, sentence_case
 from diagnostics.indicators.common import ENSEMBLE, LEVEL_DEPARTEMENT, TOTAL
 from diagnostics.indicators.consumption import ITEM_LABELS
 from diagnostics.indicators.medico_social import CATEGORY_FAMILY, FAMILIES
@@ -45,7 +45,7 @@ def spine_rows(t: Territory) -> pd.DataFrame:
         spread = np.nanmax(np.abs(points - fr)) if len(points) else 1.0
         spread = spread if spread > 0 else 1.0
 
-        def pos(v):
+        def pos(v, fr=fr, spread=spread):
             return np.nan if v is None or v != v else 0.5 + (v - fr) / spread * 0.48
 
         lines.append(
@@ -76,7 +76,8 @@ def spine(t: Territory) -> str:
         charts.spine_chart(rows),
         alt,
         "Chaque ligne compare le territoire (symbole coloré, et l'écart en toutes lettres à droite) à la France (trait "
-        "vertical), à la région (losange), au département (carré) et à l'ensemble des territoires de la région (barre grise).",
+        "vertical), à la région (losange), au département (carré) et à l'ensemble des territoires de la région "
+        "(barre grise).",
         wide=True,
     )
 
@@ -208,7 +209,8 @@ def css_trend(t: Territory) -> str:
     fig = charts.trend_chart(df, "Bénéficiaires (% de la population)")
     territory = df[df.series == t.name].sort_values("year")
     alt = "Évolution de la part de bénéficiaires de la CSS (ex CMU-C). " + " ; ".join(
-        f"{y} : {fr_value(v, '%', 1)}" for y, v in zip(territory.year, territory.value)
+        f"{y} : {'non calculable' if s else fr_value(v, '%', 1)}"
+        for y, v, s in zip(territory.year, territory.value, territory.small_count)
     )
     return charts.figure_html(
         fig,
@@ -269,7 +271,7 @@ def equipment_by_family(t: Territory) -> str:
         for code, name in _series(t):
             r = t.value_row(indicator, code=code)
             if r is not None:
-                rows.append({"group": family.capitalize(), "series": name, "value": r.value})
+                rows.append({"group": sentence_case(family), "series": name, "value": r.value})
     df = pd.DataFrame(rows)
     fig = charts.grouped_bars(df, "Places pour 1 000 habitants concernés", decimals=1)
     own = df[df.series == t.name]
@@ -360,8 +362,7 @@ def areas_map(
     )
     plural = PLURAL_KINDS.get(kind, kind)
     alt = f"Carte des {plural} de la région selon l'indicateur « {meta['label']} » comparé à la France. " + " ; ".join(
-        f"{names.get(r.code, r.code)} : {r.text}, {READINGS[r.judgement].phrase}"
-        for r in areas.itertuples()
+        f"{names.get(r.code, r.code)} : {r.text}, {READINGS[r.judgement].phrase}" for r in areas.itertuples()
     )
     caption = f"{meta['label']} des {plural} de la région, comparé(e) à la France" + (
         f" ; contour noir : {highlight_label}." if highlight else "."
@@ -402,7 +403,8 @@ def establishments_map(t: Territory) -> str:
     points = p.assign(family=p.category.map(CATEGORY_FAMILY).map(lambda f: FAMILIES[f][0]))
     fig = charts.establishments_map(outline, points, families)
     counts = ", ".join(
-        f"{f} : {fr_number((points.family == f).sum())} établissement(s), {fr_number(points.loc[points.family == f, 'places'].sum())} places"
+        f"{f} : {fr_number((points.family == f).sum())} établissement(s), "
+        f"{fr_number(points.loc[points.family == f, 'places'].sum())} places"
         for f in families
     )
     return charts.figure_html(

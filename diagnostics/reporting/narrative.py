@@ -66,7 +66,10 @@ def message(indicator: str, row, threshold: int) -> tuple[str, str] | None:
         )
     elif verdict == "similaire":
         kind = "Repère"
-        text = f"{subject[0].upper()}{subject[1:]} ne diffère pas significativement de la moyenne nationale ({figure} ; France {france})."
+        text = (
+            f"{subject[0].upper()}{subject[1:]} ne diffère pas significativement de la moyenne nationale "
+            f"({figure} ; France {france})."
+        )
     elif verdict == "non testé" and row.value == 0:
         kind = "Repère"
         public = subject.removeprefix("l'équipement pour ")

@@ -5,11 +5,10 @@ symbols and words, secret statistique applied (the published indicator rows only
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 
-from diagnostics.formatting import fr_number
+from diagnostics.formatting import fr_number, sentence_case
 from diagnostics.indicators.metadata import headline_indicators, indicator_metadata
 from diagnostics.methods.disclosure import rule_text
 from diagnostics.reporting import charts, overview
@@ -39,8 +38,13 @@ def header_html(tables, kind: str, generated: str) -> str:
     terr = tables["territories"]
     region = terr.loc[terr["kind"] == "région", "territory_name"]
     areas, _ = overview.overview_rows(terr)
-    return render("overview_header.html.j2", region=region.iloc[0] if len(region) else "Région", territories=len(areas),
-                  kind=PLURAL_KINDS.get(kind, kind), generated=generated)
+    return render(
+        "overview_header.html.j2",
+        region=region.iloc[0] if len(region) else "Région",
+        territories=len(areas),
+        kind=PLURAL_KINDS.get(kind, kind),
+        generated=generated,
+    )
 
 
 def grid_html(tables) -> str:
@@ -55,12 +59,20 @@ def grid_html(tables) -> str:
     areas, references = overview.overview_rows(tables["territories"])
 
     def row(code: str, reference: bool) -> dict:
-        return {"code": code, "name": "France" if code == "FRANCE" else names.get(code, code), "reference": reference,
-                "kind": kinds.get(code, ""), "cells": [markup(headline_cell(latest, code, i)) for i in indicators]}
+        return {
+            "code": code,
+            "name": "France" if code == "FRANCE" else names.get(code, code),
+            "reference": reference,
+            "kind": kinds.get(code, ""),
+            "cells": [markup(headline_cell(latest, code, i)) for i in indicators],
+        }
 
-    return render("overview_grid.html.j2", headers=["Territoire", "Type"] + [meta[i]["label"] for i in indicators],
-                  rows=[row(c, False) for c in areas],
-                  references=[row(c, True) for c in references if c in latest_codes(latest)])
+    return render(
+        "overview_grid.html.j2",
+        headers=["Territoire", "Type"] + [meta[i]["label"] for i in indicators],
+        rows=[row(c, False) for c in areas],
+        references=[row(c, True) for c in references if c in latest_codes(latest)],
+    )
 
 
 def latest_codes(latest: dict) -> set[str]:
@@ -111,7 +123,9 @@ def funnel_html(tables, kind: str) -> str:
     codes = _of_kind(tables, kind)
     points = overview.funnel_points(ind, codes)
     if points.empty:
-        return render("paragraph.html.j2", text="Entonnoir non calculable : aucun ICM publié pour ces territoires.", css_class="")
+        return render(
+            "paragraph.html.j2", text="Entonnoir non calculable : aucun ICM publié pour ces territoires.", css_class=""
+        )
     rows = overview.latest(ind, ["mortality_icm"]).set_index("territory_code")
     points["judgement"] = [reading(rows.loc[c]).key for c in points.territory_code]
     points["label"] = points.territory_code.map(_names(tables))
@@ -149,7 +163,11 @@ def typology_html(tables, kind: str, groups: int) -> str:
     indicators = headline_indicators()
     assignment, profile = overview.typology(ind, codes, indicators, groups)
     if profile.empty:
-        return render("paragraph.html.j2", text="Typologie non calculable : trop peu de territoires ou d'indicateurs.", css_class="")
+        return render(
+            "paragraph.html.j2",
+            text="Typologie non calculable : trop peu de territoires ou d'indicateurs.",
+            css_class="",
+        )
     names = _names(tables)
     members = assignment.groupby("group")["territory_code"].apply(
         lambda c: ", ".join(sorted(names.get(x, x) for x in c))
@@ -187,8 +205,9 @@ def typology_html(tables, kind: str, groups: int) -> str:
 
 def methods_html(groups: int, threshold: int) -> str:
     """The overview's methods; ``threshold``: the secret statistique's, as the build used it."""
-    return render("overview_methods.html.j2", rule=rule_text(threshold), groups=groups,
-                  notable_z=fr_number(overview.NOTABLE_Z, 1))
+    return render(
+        "overview_methods.html.j2", rule=rule_text(threshold), groups=groups, notable_z=fr_number(overview.NOTABLE_Z, 1)
+    )
 
 
 # the ARS state-of-play colours: signed in green, in preparation in blue, intention in yellow, expired in grey
@@ -234,6 +253,6 @@ def contracts_html(tables) -> str:
         areas = areas.iloc[
             np.argsort([-g.area for g in areas.geometry], kind="stable")
         ]  # nested perimeters drawn over larger ones
-        fig = charts.group_map(areas, [], "État des contrats", colours, {k: k.capitalize() for k in colours})
+        fig = charts.group_map(areas, [], "État des contrats", colours, {k: sentence_case(k) for k in colours})
         out = charts.figure_html(fig, alt, "Territoires sous contrat selon l'état du contrat.") + out
     return out

@@ -36,13 +36,28 @@ READINGS = {
         Reading("pire", "significativement pire", "Significativement pire que la France", "pire", 0),
         Reading("meilleur", "significativement meilleur", "Significativement meilleur que la France", "meilleur", 1),
         Reading("similaire", "pas de différence significative", "Pas de différence significative", "similaire", 5),
-        Reading("supérieur", "significativement supérieur", "Significativement supérieur (ni meilleur ni pire)",
-                "supérieur", 2),
-        Reading("inférieur", "significativement inférieur", "Significativement inférieur (ni meilleur ni pire)",
-                "inférieur", 2),
+        Reading(
+            "supérieur",
+            "significativement supérieur",
+            "Significativement supérieur (ni meilleur ni pire)",
+            "supérieur",
+            2,
+        ),
+        Reading(
+            "inférieur",
+            "significativement inférieur",
+            "Significativement inférieur (ni meilleur ni pire)",
+            "inférieur",
+            2,
+        ),
         Reading("non testé", "non testé", "Non testé (données exhaustives)", "non testé", 4),
-        Reading("non calculable", "non calculable (effectif trop faible)", "Non calculable (effectif trop faible)",
-                "non calculable", 3),
+        Reading(
+            "non calculable",
+            "non calculable (effectif trop faible)",
+            "Non calculable (effectif trop faible)",
+            "non calculable",
+            3,
+        ),
     )
 }
 NOT_COMPUTABLE = READINGS["non calculable"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from diagnostics.formatting import fr_interval, fr_number, fr_value
+from diagnostics.formatting import fr_interval, fr_number, fr_value, sentence_case
 from diagnostics.indicators.common import ENSEMBLE, LEVEL_DEPARTEMENT, TOTAL
 from diagnostics.indicators.declared import declarations
 from diagnostics.indicators.families import FAMILY_LABELS
@@ -193,7 +193,7 @@ def header_html(t: Territory, generated: str | None = None) -> str:
     comparators = ", ".join(n for n in (t.departement_name, t.region_name) if n and n != t.name) + " et France"
     return render(
         "report_header.html.j2",
-        kind=t.kind[:1].upper() + t.kind[1:],
+        kind=sentence_case(t.kind),
         name=t.name,
         communes=fr_number(len(t.communes)),
         plural=len(t.communes) > 1,
@@ -219,7 +219,7 @@ def category_table(t: Territory, indicator: str, labels: dict | None = None) -> 
     unit, dec = meta["unit"], meta["decimals"]
     return pd.DataFrame(
         {
-            "Catégorie": d.category.map(labels or {}).fillna(d.category).str.replace("total", "Total", regex=False),
+            "Catégorie": d.category.map(lambda c: (labels or {}).get(c, c)).str.replace("total", "Total", regex=False),
             "Territoire": [
                 fr_value(v, unit, dec) + (DEPARTEMENTAL_SUFFIX if lv == LEVEL_DEPARTEMENT else "")
                 for v, lv in zip(d.value, d.level)
@@ -309,7 +309,8 @@ def targets_html(t: Territory) -> str:
             return "–"
         if pd.isna(r.value):
             return f"{r.period} : {SMALL_COUNT_LABEL}"
-        return f"{r.period} : {fr_value(r.value, m['unit'], m['decimals'])} {fr_interval(r.ci_low, r.ci_high, m['decimals'])}"
+        interval = fr_interval(r.ci_low, r.ci_high, m["decimals"])
+        return f"{r.period} : {fr_value(r.value, m['unit'], m['decimals'])} {interval}"
 
     lines = []
     for f in follow_up(mine, rows).itertuples():

@@ -80,7 +80,7 @@ class Territory:
 
     @property
     def comparator_codes(self) -> list[str]:
-        return [c for c in (self.departement_code, self.region_code, FRANCE_CODE) if c]
+        return [c for c in (self.departement_code, self.region_code, FRANCE_CODE) if c and c != self.code]
 
     def area_name(self, code: str) -> str:
         return area_names(self.tables)[code]
