@@ -5,11 +5,13 @@ import sys
 from pathlib import Path
 
 from .formatting import fr_number
-from .sources.assemble import assemble, read_all, unknown_files_message
+from .processing import processed_tables
+from .sources.assemble import read_all, unknown_files_message
 from .indicators.declared import declarations
 from .sources.catalog import BY_KEY
 from .sources.declared_files import declared_files, read_declared_file
 from .sources.errors import RawDataError
+from .sources.tables import collected_warnings
 
 
 def check_raw_folder(raw_dir: Path, options: dict, out=sys.stdout) -> int:
@@ -48,10 +50,15 @@ def check_raw_folder(raw_dir: Path, options: dict, out=sys.stdout) -> int:
         problems += 1
         print("\n[ERREUR] " + unknown_files_message(unknown), file=out)
     if not problems:
-        try:
-            tables = assemble(results, manifest.options)
+        try:  # everything the build computes, so that a folder that passes the check builds
+            with collected_warnings() as warnings:
+                tables = processed_tables(Path(raw_dir), results, manifest.options)
         except RawDataError as exc:
-            print(f"\n[ERREUR] ensemble des fichiers : {exc.problem}", file=out)
+            named = exc.path.is_file() and Path(raw_dir).resolve() in exc.path.resolve().parents
+            print(f"\n[ERREUR] {exc}" if named else f"\n[ERREUR] ensemble des fichiers : {exc.problem}", file=out)
+            return 2
+        except ValueError as exc:  # as the build reports it (batch.run)
+            print(f"\n[ERREUR] ensemble des fichiers : {exc}", file=out)
             return 2
         terr = tables["territory_definitions"]
         sources = tables["sources"].iloc[0]
@@ -62,6 +69,8 @@ def check_raw_folder(raw_dir: Path, options: dict, out=sys.stdout) -> int:
               f"(au {sources['deaths_basis']}), dépenses de soins par {sources['spending_level']}"
               f"{' (valeur départementale pour les territoires infra-départementaux)' if sources['spending_level'] == 'département' else ''}.",
               file=out)
+        for w in warnings:
+            print(f"    attention : {w}", file=out)
         print("Aucun problème : la construction peut être lancée (sans --check).", file=out)
         return 0
     print(f"\n{problems} problème(s) : corrigez-les puis relancez avec --check.", file=out)

@@ -27,9 +27,16 @@ def build_processed(raw_dir: Path, processed_dir: Path, options: dict | None = N
     ``data/processed`` untouched; the tables are then replaced together (all old or all new).
     """
     results, _, _, manifest = read_all(Path(raw_dir), options)
-    options = manifest.options
+    tables = processed_tables(Path(raw_dir), results, manifest.options)
+    write_parquet_set({name: tables[name] for name in PUBLISHED_TABLES + ["indicators", "standard_population"]}, processed_dir)
+    return tables
+
+
+def processed_tables(raw_dir: Path, results: dict, options: dict) -> dict[str, pd.DataFrame]:
+    """Every table of ``data/processed`` from the files :func:`read_all` read, nothing written: the build,
+    and ``--check`` (a folder that passes the check builds)."""
     tables = assemble(results, options)
-    tables["declared_counts"] = read_declared_counts(Path(raw_dir), declarations())
+    tables["declared_counts"] = read_declared_counts(raw_dir, declarations())
     tables["territories"] = build_territories(tables["territory_definitions"], tables["communes"], tables["population"])
     tables["territory_shapes"] = territory_outlines(tables["geometry"], tables["territories"])
     indicators, standard_pop = compute_indicators(tables, standard=options.get("standard", "france"),
@@ -38,7 +45,6 @@ def build_processed(raw_dir: Path, processed_dir: Path, options: dict | None = N
     tables["indicators"] = indicators
     tables["standard_population"] = standard_pop
     tables["contracts"], tables["targets"] = contracts_and_targets(results, tables["territories"], indicators)
-    write_parquet_set({name: tables[name] for name in PUBLISHED_TABLES + ["indicators", "standard_population"]}, processed_dir)
     return tables
 
 

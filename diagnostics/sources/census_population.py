@@ -9,7 +9,7 @@ Two publications are accepted:
   last three digits).
 
 Counts are not integers (census weights). Codes are those of the census's COG; rows of
-arrondissements municipaux (``NIVGEO`` ``ARM``) are dropped when their commune is given too.
+arrondissements municipaux (``NIVGEO`` ``ARM``) are dropped (the file gives their commune's row too).
 The year (``AAAA``) is the census millésime, taken from the file name.
 """
 from __future__ import annotations
@@ -29,6 +29,7 @@ from .workbooks import open_workbook, sheet_table
 LONG_COLUMNS = ["CODGEO", "SEXE", "AGED100", "NB"]
 WIDE_COLUMN = re.compile(r"^SEXE([12])_AGED100(\d{3})$")
 SEX = {"1": "M", "2": "F"}
+LEVELS = ["COM", "ARM"]  # NIVGEO: communes, and the arrondissements municipaux of Paris, Lyon, Marseille (not read)
 
 
 def five_year_band(age: np.ndarray) -> np.ndarray:
@@ -38,16 +39,23 @@ def five_year_band(age: np.ndarray) -> np.ndarray:
 
 def _long(path: Path) -> pd.DataFrame:
     df = read_delimited(path, LONG_COLUMNS, optional=["NIVGEO"])
-    if "NIVGEO" in df:
-        df = df[df["NIVGEO"] != "ARM"].reset_index(drop=True)
     check_commune_codes(df, "CODGEO", path)
     check_allowed(df, "SEXE", SEX, path)
     age = counts(df, "AGED100", path)
     if (age > 120).any():
         line = first_bad(age > 120)
         raise RawDataError(path, f"âge « {df['AGED100'].iloc[line - 2]} » : 0 à 100 attendu", line=line, column="AGED100")
-    return pd.DataFrame({"commune": df["CODGEO"], "sex": df["SEXE"].map(SEX), "age_band": five_year_band(age),
-                         "population": counts(df, "NB", path, integer=False)})
+    out = pd.DataFrame({"commune": df["CODGEO"], "sex": df["SEXE"].map(SEX), "age_band": five_year_band(age),
+                        "population": counts(df, "NB", path, integer=False)})
+    if "NIVGEO" not in df:
+        return out
+    check_allowed(df, "NIVGEO", LEVELS, path)
+    arm = df["NIVGEO"] == "ARM"
+    out = out[~arm.to_numpy()].reset_index(drop=True)
+    if arm.any():
+        out.attrs["details"] = [f"{path.name} : {int(arm.sum())} ligne(s) d'arrondissements municipaux (NIVGEO ARM) écartées, "
+                                "leur commune étant donnée"]
+    return out
 
 
 def _wide(path: Path) -> pd.DataFrame:
@@ -78,4 +86,5 @@ def read_census_population(path: Path) -> pd.DataFrame:
     df = _wide(path) if path.suffix.lower() in (".xlsx", ".xls") else _long(path)
     out = df.groupby(["commune", "sex", "age_band"], as_index=False)["population"].sum()
     out.insert(1, "census_year", year_from_name(path))
+    out.attrs = df.attrs
     return out

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import RawDataError
-from .tables import read_text
+from .tables import read_text, warn
 
 # source key → the file's column holding the commune code (for the message)
 COMMUNE_COLUMNS = {"population": "CODGEO", "census_population": "CODGEO", "deaths": "commune", "care_spending": "commune",
@@ -83,6 +83,17 @@ def _first_above_population(counts: pd.DataFrame, value: str, population: pd.Dat
     return None if bad.empty else bad.sort_values("index").iloc[0]
 
 
+def check_places_of_known_establishments(establishments: pd.DataFrame, places: pd.DataFrame, path: Path) -> None:
+    """Installed places of an établissement absent from the établissements file cannot be placed in a
+    commune: said (with their number) rather than dropped in silence."""
+    lost = places[~places["finess_et"].isin(set(establishments["finess_et"]))]
+    if len(lost):
+        first = lost["finess_et"].iloc[0]
+        warn(path, f"{lost['places'].sum()} place(s) installée(s) de {len(lost)} établissement(s) absent(s) de l'extraction des "
+                   f"établissements (ex. {first}) : non comptée(s) ; les deux extractions sont-elles de la même date ?",
+             line=line_of(path, first))
+
+
 def coherence_checks(results: dict, found: dict[str, list[Path]]):
     """(source key, check) pairs to run once every file is read; each check raises RawDataError."""
     if "communes" not in results:
@@ -96,6 +107,9 @@ def coherence_checks(results: dict, found: dict[str, list[Path]]):
     if "population" in results and "deaths" in results:
         checks.append(("deaths", lambda: check_deaths_within_population(results["deaths"], results["population"],
                                                                        found["deaths"][-1])))
+    if "finess_establishments" in results and "finess_equipment" in results:
+        checks.append(("finess_equipment", lambda: check_places_of_known_establishments(
+            results["finess_establishments"], results["finess_equipment"], found["finess_equipment"][-1])))
     if "population" in results and "css" in results:
         checks.append(("css", lambda: check_beneficiaries_within_population(results["css"], results["population"],
                                                                            found["css"][-1])))
