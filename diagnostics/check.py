@@ -19,7 +19,7 @@ def check_raw_folder(raw_dir: Path, options: dict, out=sys.stdout) -> int:
     try:
         results, checks, unknown, manifest = read_all(raw_dir, options, check=True)
     except RawDataError as exc:
-        print(f"ERREUR {exc}", file=out)
+        print(f"[ERREUR] {exc}", file=out)
         return 2
     problems = 0
     print(f"Vérification de {raw_dir}", file=out)

@@ -13,13 +13,13 @@ from .tables import read_text, warn
 
 # source key → the file's column holding the commune code (for the message)
 COMMUNE_COLUMNS = {"population": "CODGEO", "census_population": "CODGEO", "deaths": "commune", "care_spending": "commune",
-                   "css": "territoire_code"}
+                   "css": "territoire_code", "finess_establishments": "13-14", "insee_deaths": "163-167 (lieu de décès)"}
 ABROAD_PREFIX = "99"  # INSEE's code of foreign countries: never a commune of a commune-level table
 
 
 def line_of(path: Path, code: str) -> int | None:
     """File line number (1 = header) of the first line holding ``code`` as a whole field."""
-    for number, line in enumerate(read_text(path).splitlines(), start=1):
+    for number, line in enumerate(read_text(path).split("\n"), start=1):
         if code in (field.strip().strip('"') for field in line.replace(",", ";").split(";")):
             return number
     return None
@@ -28,6 +28,8 @@ def line_of(path: Path, code: str) -> int | None:
 def _communes_of(key: str, table: pd.DataFrame) -> pd.Series:
     if key == "css":
         return table.loc[table["level"] == "COM", "code"]
+    if key == "insee_deaths":
+        return table[0]["commune"]  # (table, summary)
     return table["commune"]
 
 

@@ -17,15 +17,15 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import RawDataError
-from .tables import COMMUNE_CODE, FINESS_NUMBER, read_text
+from .tables import COMMUNE_CODE, FINESS_CATEGORY, FINESS_NUMBER, read_text
 
 ESTABLISHMENT_RECORDS = {"structureet": 32, "geolocalisation": 6}  # geolocalisation;nofinesset;coordxet;coordyet;sourcecoordet;datemaj
 EQUIPMENT_RECORDS = {"structureet": 3, "equipementsocial": 28}  # structureet;nofinesset;nofinessej
-CATEGORY_CODE = re.compile(r"^[0-9]{3}\Z")
 COORDINATE = re.compile(r"^-?[0-9]+(?:\.[0-9]+)?\Z")
 SUPPRESSED = {"O": True, "N": False, "": False}  # indicateur de suppression de l'installation
 
 # FINESS writes overseas départements with letters: 9A + 101 → INSEE 97101.
+FINESS_DEPARTEMENT = re.compile(r"^(?:[0-9]{2}|2[AB]|9[A-F])\Z")
 FINESS_OVERSEAS = {"9A": "971", "9B": "972", "9C": "973", "9D": "974", "9E": "975", "9F": "976"}
 
 
@@ -75,9 +75,9 @@ def read_finess_establishments(path: Path) -> pd.DataFrame:
     rows, lines = [], {}
     for number, f in records["structureet"]:
         commune = insee_commune_code(f[13], f[12])
-        if not COMMUNE_CODE.match(commune):
+        if not (FINESS_DEPARTEMENT.match(f[13].strip()) and re.match(r"^[0-9]{3}\Z", f[12].strip()) and COMMUNE_CODE.match(commune)):
             raise RawDataError(path, f"commune « {f[13]} » + « {f[12]} » : code INSEE non reconstituable", line=number, column="13-14")
-        if not CATEGORY_CODE.match(f[18].strip()):
+        if not FINESS_CATEGORY.match(f[18].strip()):
             raise RawDataError(path, f"catégorie d'établissement « {f[18]} » invalide (attendu 3 chiffres, ex. 500)", line=number,
                                column="19")
         et = f[1].strip()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
 from .errors import RawDataError
-from .tables import COMMUNE_CODE, DEPARTEMENT_CODE
+from .tables import COMMUNE_CODE, DEPARTEMENT_CODE, check_no_nul
 
 CODE_PROPERTIES = ("code", "INSEE_COM", "INSEE_DEP", "INSEE_ARM", "CODGEO", "code_insee", "insee", "DEP", "code_commune",
                    "code_departement")
@@ -28,10 +29,12 @@ WGS84 = CRS.from_epsg(4326)
 
 
 def _crs(path: Path, text: str | None, given: str | None) -> CRS:
+    """The CRS given in sources.toml, else the file's (``path``: the file that holds it), else WGS 84."""
     try:
         return CRS.from_user_input(given) if given else CRS.from_user_input(text) if text else WGS84
     except CRSError as exc:
-        raise RawDataError(path, f"système de coordonnées illisible « {given or text[:80]} » ({exc})") from None
+        where = Path("sources.toml") if given else path
+        raise RawDataError(where, f"système de coordonnées illisible « {(given or text)[:80]} » ({str(exc).split(':')[0]})") from None
 
 
 def _geojson(path: Path) -> tuple[list[dict], list, str | None]:
@@ -55,26 +58,48 @@ def _geojson(path: Path) -> tuple[list[dict], list, str | None]:
     return props, geoms, crs
 
 
+def _companion_text(path: Path) -> str | None:
+    """A Shapefile's small text companion (.cpg, .prj), or None when absent; damaged text is refused."""
+    if not path.exists():
+        return None
+    raw = path.read_bytes()
+    check_no_nul(raw, path)
+    try:
+        return raw.decode("utf-8-sig").strip()
+    except UnicodeDecodeError:
+        raise RawDataError(path, "texte illisible (attendu UTF-8) : fichier endommagé ?") from None
+
+
 def _shapefile(path: Path) -> tuple[list[dict], list, str | None]:
+    """Properties, geometries and CRS text of a Shapefile. A damaged or truncated .shp, .shx or .dbf is
+    refused (pyshp would otherwise fail on a struct, or warn and read on)."""
+    import warnings
+
     import shapefile  # pyshp
 
     cpg = path.with_suffix(".cpg")
-    encoding = cpg.read_text().strip() if cpg.exists() else "utf-8"
+    encoding = _companion_text(cpg) or "utf-8"
     encoding = {"1252": "cp1252", "ansi 1252": "cp1252"}.get(encoding.lower(), encoding)
     try:
-        reader = shapefile.Reader(str(path), encoding=encoding, encodingErrors="replace")
-    except shapefile.ShapefileException as exc:
-        raise RawDataError(path, f"Shapefile illisible ({exc}) : .shp, .shx et .dbf doivent être côte à côte") from None
-    with reader:
-        names = [f[0] for f in reader.fields[1:]]
-        props, geoms = [], []
-        for i, rec in enumerate(reader.iterShapeRecords(), start=1):
-            if rec.shape.shapeType == shapefile.NULL:
-                raise RawDataError(path, f"entité n° {i} : géométrie vide")
-            geoms.append(shapely.geometry.shape(rec.shape.__geo_interface__))
-            props.append(dict(zip(names, rec.record)))
-    prj = path.with_suffix(".prj")
-    return props, geoms, prj.read_text(errors="replace") if prj.exists() else None
+        "".encode(encoding)
+    except LookupError:
+        raise RawDataError(cpg, f"encodage « {encoding[:40]} » inconnu (attendu UTF-8, 1252…)") from None
+    props, geoms = [], []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", shapefile.PossiblyCorruptFileHeader)
+            with shapefile.Reader(str(path), encoding=encoding, encodingErrors="replace") as reader:
+                names = [f[0] for f in reader.fields[1:]]
+                for i, rec in enumerate(reader.iterShapeRecords(), start=1):
+                    if rec.shape.shapeType == shapefile.NULL:
+                        raise RawDataError(path, f"entité n° {i} : géométrie vide")
+                    geoms.append(shapely.geometry.shape(rec.shape.__geo_interface__))
+                    props.append(dict(zip(names, rec.record)))
+    except (shapefile.ShapefileException, shapefile.PossiblyCorruptFileHeader, struct.error, KeyError, IndexError, ValueError,
+            TypeError, OverflowError, MemoryError, EOFError, shapely.errors.GEOSException) as exc:
+        raise RawDataError(path, f"Shapefile illisible ou endommagé ({type(exc).__name__} : {str(exc)[:120]}) : .shp, .shx et "
+                                 ".dbf doivent être complets et côte à côte") from None
+    return props, geoms, _companion_text(path.with_suffix(".prj"))
 
 
 def _gpkg_wkb(blob: bytes) -> bytes:
@@ -146,22 +171,23 @@ def read_geometry(path: Path, code_property: str | None = None, crs: str | None 
         raise RawDataError(path, "format de géométrie non reconnu (attendu .geojson, .shp ou .gpkg)")
     if not geoms:
         raise RawDataError(path, "aucune entité géographique")
-    key = _code_property(path, props, code_property)
+    attributes = path.with_suffix(".dbf") if suffix == ".shp" else path  # where the codes are written
+    key = _code_property(attributes, props, code_property)
     codes = pd.Series([str(p.get(key) if p.get(key) is not None else "").strip() for p in props])
     codes = codes.where(~codes.str.fullmatch(r"\d|\d{4}"), "0" + codes)  # leading zero lost by a spreadsheet
     is_commune, is_dep = codes.str.match(COMMUNE_CODE), codes.str.match(DEPARTEMENT_CODE)
     bad = ~(is_commune | is_dep)
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise RawDataError(path, f"entité n° {i + 1} : code « {codes[i]} » (propriété {key}) : code commune (5 caractères) "
-                                 "ou département (2 ou 3) attendu", column=key)
+        raise RawDataError(attributes, f"entité n° {i + 1} : code « {codes[i]} » (propriété {key}) : code commune (5 caractères) "
+                                       "ou département (2 ou 3) attendu", column=key)
     if codes.duplicated().any():
         i = int(np.flatnonzero(codes.duplicated().to_numpy())[0])
-        raise RawDataError(path, f"entité n° {i + 1} : code « {codes[i]} » en double", column=key)
+        raise RawDataError(attributes, f"entité n° {i + 1} : code « {codes[i]} » en double", column=key)
     kinds = {g.geom_type for g in geoms}
     if not kinds <= {"Polygon", "MultiPolygon"}:
         raise RawDataError(path, f"contours (Polygon, MultiPolygon) attendus, trouvé : {', '.join(sorted(kinds - {'Polygon', 'MultiPolygon'}))}")
-    source_crs = _crs(path, file_crs, crs)
+    source_crs = _crs(path.with_suffix(".prj") if suffix == ".shp" else path, file_crs, crs)
     geometry = np.array(geoms, dtype=object)
     if source_crs != WGS84:
         transformer = Transformer.from_crs(source_crs, WGS84, always_xy=True)

@@ -44,7 +44,9 @@ def read_manifest(raw_dir: Path) -> Manifest:
     if not path.exists():
         return Manifest()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise RawDataError(path, "encodage illisible : sources.toml s'écrit en UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"at line (\d+)", str(exc))  # Python 3.11's error has no lineno attribute
         line = getattr(exc, "lineno", None) or (int(found.group(1)) if found else None)

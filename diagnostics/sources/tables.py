@@ -25,6 +25,7 @@ REGION_CODE = re.compile(r"^[0-9]{2}\Z")  # 01 … 94 (and the demo's 96)
 EPCI_CODE = re.compile(r"^[0-9]{9}\Z")  # SIREN of the EPCI
 # FINESS number: département (01…95, 2A, 2B, 97…, or FINESS's 9A…9F for overseas) and 7 digits
 FINESS_NUMBER = re.compile(r"^(?:[0-9]{2}|2[AB]|9[A-F])[0-9]{7}\Z")
+FINESS_CATEGORY = re.compile(r"^[0-9]{3}\Z")  # catégorie d'établissement (500 EHPAD…)
 
 
 UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
@@ -102,8 +103,7 @@ def read_delimited(path: Path, required: list[str], sep: str = ";", optional: li
     try:
         df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, quoting=csv.QUOTE_MINIMAL)
     except pd.errors.ParserError as exc:
-        line = re.search(r"line (\d+)", str(exc))
-        raise RawDataError(path, f"ligne mal formée ({exc})", line=int(line.group(1)) if line else None) from None
+        raise _parser_error(text, str(exc), path) from None
     df.columns = [c.strip() for c in df.columns]
     missing = [c for c in required if c not in df.columns]
     if missing:
@@ -117,6 +117,24 @@ def read_delimited(path: Path, required: list[str], sep: str = ";", optional: li
         )
     _check_layout(text, len(df), sep, path)
     return df[required + [c for c in optional if c in df.columns]].apply(lambda s: s.str.strip())
+
+
+def _parser_error(text: str, message: str, path: Path) -> RawDataError:
+    """The parser's English message said in French, with the line."""
+    fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if fields:
+        expected, line, saw = map(int, fields.groups())
+        return RawDataError(path, f"{saw} champ(s) au lieu de {expected} (comme l'en-tête)", line=line)
+    if "EOF inside string" in message:
+        return _unclosed_quote(text, path)
+    line = re.search(r"line (\d+)", message)
+    return RawDataError(path, f"ligne mal formée ({message})", line=int(line.group(1)) if line else None)
+
+
+def _unclosed_quote(text: str, path: Path) -> RawDataError:
+    line = next((i for i, text_line in enumerate(text.split("\n"), start=1) if text_line.count('"') % 2), None)
+    return RawDataError(path, "guillemet ouvert et jamais refermé : les lignes suivantes seraient lues comme un seul champ",
+                        line=line)
 
 
 BLANK_LINE = re.compile(r"\n[ \t]*\n")
@@ -137,9 +155,7 @@ def _check_layout(text: str, rows: int, sep: str, path: Path) -> None:
     if rows == 0:
         raise RawDataError(path, "aucune ligne de données sous l'en-tête")
     if rows != lines - 1:
-        line = next((i for i, text_line in enumerate(text[:end].split("\n"), start=1) if text_line.count('"') % 2), None)
-        raise RawDataError(path, "guillemet ouvert et jamais refermé : les lignes suivantes seraient lues comme un seul champ",
-                           line=line)
+        raise _unclosed_quote(text, path)
     if not text.endswith("\n"):
         warn(path, "la dernière ligne ne se termine pas par un saut de ligne : le fichier est peut-être tronqué "
                    "(téléchargement interrompu ?) ; vérifiez cette ligne", line=lines)
