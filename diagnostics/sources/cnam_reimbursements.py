@@ -26,7 +26,7 @@ import pyarrow.csv as pacsv
 
 from ..formatting import fr_number
 from .errors import RawDataError
-from .tables import DEPARTEMENT_CODE, read_text, restore_leading_zeros, warn
+from .tables import DEPARTEMENT_CODE, read_delimited, read_text, restore_leading_zeros, warn_truncated
 
 SERIES_TABLE = Path(__file__).with_name("reference") / "cnam_series_postes.csv"
 R_COLUMNS = ("sns_date", "serie", "dpt", "rem_mon")
@@ -156,8 +156,7 @@ def _blocks(path: Path, size: int = BLOCK_BYTES):
             rest = chunk[cut:]
             yield chunk[:cut]
         if rest.strip():
-            warn(path, "la dernière ligne ne se termine pas par un saut de ligne : le fichier est peut-être tronqué "
-                       "(téléchargement interrompu ?)")
+            warn_truncated(path)
             yield rest + b"\n"
 
 
@@ -270,13 +269,16 @@ def read_rniam_population(path: Path) -> pd.DataFrame:
     if not years:
         raise RawDataError(path, "année introuvable dans le nom du fichier (attendu …_AAAA.csv)")
     text = read_text(path)
-    df = pd.read_csv(pd.io.common.StringIO(text), sep=None, engine="python", dtype=str, keep_default_na=False)
-    df.columns = [c.strip() for c in df.columns]
+    header = text[:text.find("\n")]
     expected = ["l_dpt", "dpt"] + RNIAM_BANDS + [f"{b}.1" for b in RNIAM_BANDS]
-    missing = [c for c in expected if c not in df.columns]
-    if missing:
+    try:
+        df = read_delimited(path, expected, sep=max((",", ";", "\t"), key=header.count))
+    except RawDataError as exc:
+        if not exc.problem.startswith("colonne(s) manquante(s)"):
+            raise
+        missing = exc.problem.split(" : ", 1)[1].split(" ; ")[0].split(", ")
         raise RawDataError(path, f"colonne(s) manquante(s) : {', '.join(missing[:3])}… ; attendu l_dpt, dpt, puis 19 classes "
-                                 "d'âge pour les hommes et 19 pour les femmes (suffixe .1)", line=1)
+                                 "d'âge pour les hommes et 19 pour les femmes (suffixe .1)", line=1) from None
     dep = departement_codes(df["dpt"])
     bad = ~dep.str.match(DEPARTEMENT_CODE)
     if bad.any():

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import RawDataError
-from .tables import COMMUNE_CODE, FINESS_CATEGORY, FINESS_NUMBER, read_text
+from .tables import COMMUNE_CODE, FINESS_CATEGORY, FINESS_NUMBER, read_text, warn_truncated
 
 ESTABLISHMENT_RECORDS = {"structureet": 32, "geolocalisation": 6}  # geolocalisation;nofinesset;coordxet;coordyet;sourcecoordet;datemaj
 EQUIPMENT_RECORDS = {"structureet": 3, "equipementsocial": 28}  # structureet;nofinesset;nofinessej
@@ -58,6 +58,8 @@ def _records(path: Path, accepted: dict[str, int]) -> dict[str, list[tuple[int, 
             raise RawDataError(path, f"numéro FINESS « {fields[1]} » invalide (attendu 9 caractères, ex. 010000024, 2A0000013)",
                                line=number, column="2")
         records[tag].append((number, fields))
+    if not text.endswith("\n"):
+        warn_truncated(path, text.count("\n") + 1)
     return records
 
 

@@ -28,7 +28,7 @@ import pandas as pd
 
 from ..config import AGE_BANDS
 from .errors import RawDataError
-from .tables import check_no_nul
+from .tables import check_no_nul, warn_truncated
 
 FILE_NAME = re.compile(r"^deces-(\d{4})(?:-([mt])(\d{1,2}))?\.txt$", re.IGNORECASE)
 MIN_LENGTH = 167  # up to the place of death; the certificate number may be short or absent
@@ -195,7 +195,7 @@ def _parse(path: Path, raw: bytes, skip_invalid: bool) -> dict[str, np.ndarray]:
         "place": np.pad(place, ((0, 0), (0, 3))).view(np.uint64).ravel(),  # 5 bytes as one integer
         "year": dy.astype(np.int16), "sex": np.where(sex == ord("1"), 0, 1).astype(np.int8),
         "age": np.where(known & ~invalid, age, -1).astype(np.int16),
-        "invalid": invalid, "encoding": encoding,
+        "invalid": invalid, "encoding": encoding, "unterminated": not raw.endswith(b"\n"), "lines": int(lines[-1]),
     }
 
 
@@ -276,6 +276,8 @@ def aggregate_death_files(paths: list[Path], years: set[int] | None = None, skip
     parts = []
     for path, r in _parsed_in_order(sorted(paths, key=file_order_key, reverse=True), skip_invalid):
         summary.files.append(path.name)
+        if r["unterminated"]:  # said here: the parsing threads do not carry the check's warnings
+            warn_truncated(path, r["lines"])
         summary.encodings.add(r["encoding"])
         summary.records += len(r["key"])
         summary.invalid += int(r["invalid"].sum())

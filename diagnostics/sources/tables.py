@@ -53,6 +53,12 @@ def warn(path: Path, problem: str, line: int | None = None, column: str | None =
         collected.append(str(RawDataError(path, problem, line=line, column=column)))
 
 
+def warn_truncated(path: Path, line: int | None = None) -> None:
+    """The file does not end with a line end: its last line may have been cut (an interrupted download)."""
+    warn(path, "la dernière ligne ne se termine pas par un saut de ligne : le fichier est peut-être tronqué "
+               "(téléchargement interrompu ?) ; vérifiez cette ligne", line=line)
+
+
 def check_no_nul(raw: bytes, path: Path) -> None:
     """A NUL byte is never text: the file was damaged (a disk, a transfer, a binary editor)."""
     at = raw.find(b"\x00")
@@ -157,8 +163,7 @@ def _check_layout(text: str, rows: int, sep: str, path: Path) -> None:
     if rows != lines - 1:
         raise _unclosed_quote(text, path)
     if not text.endswith("\n"):
-        warn(path, "la dernière ligne ne se termine pas par un saut de ligne : le fichier est peut-être tronqué "
-                   "(téléchargement interrompu ?) ; vérifiez cette ligne", line=lines)
+        warn_truncated(path, lines)
     first_end = text.find("\n", 0, end)
     fields = text.count(sep, 0, first_end if first_end >= 0 else end) + 1
     if text.find('"', 0, end) < 0 and text.count(sep, 0, end) == (fields - 1) * lines:
