@@ -67,6 +67,10 @@ def _wide(path: Path) -> pd.DataFrame:
     age_columns = [c for c in df.columns if WIDE_COLUMN.match(c)]
     if not age_columns:
         raise RawDataError(path, "aucune colonne SEXE1_AGED100000 … : est-ce bien le tableau POP1B du recensement ?")
+    if age_columns != sorted(age_columns):  # read by name: two swapped headers would swap two ages without a word
+        late = next(b for a, b in zip(age_columns, age_columns[1:]) if b < a)
+        raise RawDataError(path, f"colonne « {late} » avant la précédente : les colonnes SEXE1_AGED100000 … SEXE2_AGED100100 "
+                                 "sont attendues dans l'ordre", column=late)
     df = df[df["CODGEO"] != ""]
     codes = restore_leading_zeros(df["CODGEO"], 5)
     check_commune_codes(pd.DataFrame({"CODGEO": codes.to_numpy()}), "CODGEO", path)

@@ -12,6 +12,7 @@ Amounts may be negative on a row (regularisations); only a département's yearly
 from __future__ import annotations
 
 import gzip
+import io
 import re
 import zipfile
 import zlib
@@ -271,14 +272,20 @@ def read_rniam_population(path: Path) -> pd.DataFrame:
     text = read_text(path)
     header = text[:text.find("\n")]
     expected = ["l_dpt", "dpt"] + RNIAM_BANDS + [f"{b}.1" for b in RNIAM_BANDS]
+    sep = max((",", ";", "\t"), key=header.count)
     try:
-        df = read_delimited(path, expected, sep=max((",", ";", "\t"), key=header.count))
+        df = read_delimited(path, expected, sep=sep)
     except RawDataError as exc:
         if not exc.problem.startswith("colonne(s) manquante(s)"):
             raise
         missing = exc.problem.split(" : ", 1)[1].split(" ; ")[0].split(", ")
         raise RawDataError(path, f"colonne(s) manquante(s) : {', '.join(missing[:3])}… ; attendu l_dpt, dpt, puis 19 classes "
                                  "d'âge pour les hommes et 19 pour les femmes (suffixe .1)", line=1) from None
+    order = [c.strip() for c in pd.read_csv(io.StringIO(header), sep=sep, nrows=0).columns]
+    late = next((c for before, c in zip(expected[2:], expected[3:]) if order.index(c) < order.index(before)), None)
+    if late:  # the blocks are read by name: two swapped headers would swap two age bands without a word
+        raise RawDataError(path, f"colonne « {late} » avant la précédente : les 19 classes d'âge des hommes puis celles des femmes "
+                                 "sont attendues dans l'ordre des âges", line=1, column=late)
     dep = departement_codes(df["dpt"])
     bad = ~dep.str.match(DEPARTEMENT_CODE)
     if bad.any():
