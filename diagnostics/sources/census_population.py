@@ -23,8 +23,8 @@ import pandas as pd
 from ..config import AGE_BANDS
 from .errors import RawDataError
 from .population import year_from_name
-from .tables import check_allowed, check_commune_codes, counts, first_bad, read_delimited, restore_leading_zeros
-from .workbooks import open_workbook, sheet_table
+from .tables import check_allowed, check_commune_codes, check_unique, counts, first_bad, read_delimited, restore_leading_zeros
+from .workbooks import DAMAGED, damaged, open_workbook, sheet_table
 
 LONG_COLUMNS = ["CODGEO", "SEXE", "AGED100", "NB"]
 WIDE_COLUMN = re.compile(r"^SEXE([12])_AGED100(\d{3})$")
@@ -41,6 +41,7 @@ def _long(path: Path) -> pd.DataFrame:
     df = read_delimited(path, LONG_COLUMNS, optional=["NIVGEO"])
     check_commune_codes(df, "CODGEO", path)
     check_allowed(df, "SEXE", SEX, path)
+    check_unique(df, ["CODGEO", "SEXE", "AGED100"], path)
     age = counts(df, "AGED100", path)
     if (age > 120).any():
         line = first_bad(age > 120)
@@ -62,6 +63,8 @@ def _wide(path: Path) -> pd.DataFrame:
     wb = open_workbook(path)
     try:
         df = sheet_table(path, wb, wb.sheetnames[0], ["CODGEO"])
+    except DAMAGED as exc:
+        raise damaged(path, exc) from None
     finally:
         wb.close()
     age_columns = [c for c in df.columns if WIDE_COLUMN.match(c)]
@@ -74,6 +77,9 @@ def _wide(path: Path) -> pd.DataFrame:
     df = df[df["CODGEO"] != ""]
     codes = restore_leading_zeros(df["CODGEO"], 5)
     check_commune_codes(pd.DataFrame({"CODGEO": codes.to_numpy()}), "CODGEO", path)
+    if codes.duplicated().any():  # the rows of a commune would be summed
+        row = int(codes.index[codes.duplicated().to_numpy()][0])
+        raise RawDataError(path, f"commune « {codes.loc[row]} » présente deux fois", line=row, column="CODGEO")
     long = df.assign(CODGEO=codes).melt(id_vars="CODGEO", value_vars=age_columns, var_name="column", value_name="NB")
     long["NB"] = long["NB"].replace("", "0")
     parts = long["column"].str.extract(WIDE_COLUMN)

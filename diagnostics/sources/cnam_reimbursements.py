@@ -199,7 +199,11 @@ def _read_r_file(path: Path) -> pd.DataFrame:
     if not parts:
         raise RawDataError(path, "aucune ligne de données")
     _check_no_repeated_line(np.concatenate(hashes), path)
-    return pd.concat(parts, ignore_index=True).groupby(["year", "month", "departement_code", "item"], as_index=False)["amount"].sum()
+    out = pd.concat(parts, ignore_index=True).groupby(["year", "month", "departement_code", "item"], as_index=False)["amount"].sum()
+    if out["amount"].sum() <= 0:  # a month of care reimbursed for France is billions of euros
+        raise RawDataError(path, f"montant remboursé total du fichier de {fr_number(out['amount'].sum())} € : la colonne rem_mon "
+                                 "est-elle bien celle des montants remboursés (en-tête décalé ?)", column="rem_mon")
+    return out
 
 
 def _line_hashes(block: bytes) -> np.ndarray:

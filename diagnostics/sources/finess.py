@@ -14,6 +14,7 @@ import io
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .errors import RawDataError
@@ -97,7 +98,8 @@ def read_finess_establishments(path: Path) -> pd.DataFrame:
 def _locations(path: Path, lines: list[tuple[int, list[str]]]) -> pd.DataFrame:
     """finess_et, lon, lat from the ``geolocalisation`` lines of cs1100507 (projected coordinates whose
     CRS is written in ``sourcecoordet``, e.g. ``…,EPSG:2154 RGF93 / Lambert-93 (Métropole)``)."""
-    from pyproj import Transformer
+    from pyproj import CRS, Transformer
+    from pyproj.exceptions import CRSError
 
     rows = []
     for number, f in lines:
@@ -109,11 +111,23 @@ def _locations(path: Path, lines: list[tuple[int, list[str]]]) -> pd.DataFrame:
         x, y = float(f[2]), float(f[3])
         if epsg is None:
             raise RawDataError(path, f"système de coordonnées introuvable dans « {f[4]} » (attendu EPSG:xxxx)", line=number, column="5")
-        rows.append((f[1].strip(), int(epsg.group(1)), x, y))
-    frame = pd.DataFrame(rows, columns=["finess_et", "epsg", "x", "y"])
+        rows.append((f[1].strip(), int(epsg.group(1)), x, y, number))
+    frame = pd.DataFrame(rows, columns=["finess_et", "epsg", "x", "y", "line"])
     parts = []
     for epsg, part in frame.groupby("epsg"):
-        lon, lat = Transformer.from_crs(int(epsg), 4326, always_xy=True).transform(part["x"].to_numpy(), part["y"].to_numpy())
+        try:
+            crs = CRS.from_epsg(int(epsg))
+        except CRSError:
+            raise RawDataError(path, f"système de coordonnées EPSG:{epsg} inconnu", line=int(part["line"].iloc[0]), column="5") from None
+        lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(part["x"].to_numpy(), part["y"].to_numpy())
+        area = crs.area_of_use
+        outside = ~(np.isfinite(lon) & np.isfinite(lat)) if area is None else ~(
+            (lon >= area.west - 1) & (lon <= area.east + 1) & (lat >= area.south - 1) & (lat <= area.north + 1))
+        if outside.any():  # x and y swapped, or a digit lost: the point would be placed elsewhere without a word
+            i = int(np.flatnonzero(outside)[0])
+            raise RawDataError(path, f"coordonnées « {part['x'].iloc[i]} ; {part['y'].iloc[i]} » hors de la zone du système "
+                                     f"EPSG:{epsg} ({area.name if area else 'inconnue'}) : x et y inversés ?",
+                               line=int(part["line"].iloc[i]), column="3-4")
         parts.append(pd.DataFrame({"finess_et": part["finess_et"].to_numpy(), "lon": lon, "lat": lat}))
     return pd.concat(parts, ignore_index=True).drop_duplicates("finess_et", keep="last") if parts else frame
 

@@ -20,7 +20,7 @@ import pandas as pd
 from .errors import RawDataError
 from .tables import (DEPARTEMENT_CODE, EPCI_CODE, REGION_CODE, check_codes, check_commune_codes, check_unique, first_bad,
                      read_delimited, restore_leading_zeros)
-from .workbooks import open_workbook, sheet_table
+from .workbooks import DAMAGED, damaged, open_workbook, sheet_table
 
 REQUIRED = ["CODGEO", "LIBGEO", "DEP", "REG", "EPCI"]
 LABELS = ["LIBDEP", "LIBREG", "LIBEPCI"]
@@ -105,6 +105,8 @@ def read_geography(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
                 aliases = pd.DataFrame({"alias": codes["CODGEO"], "commune": codes["COM"], "reason": "arrondissement municipal"})
             else:
                 aliases = pd.DataFrame(columns=["alias", "commune", "reason"])
+        except DAMAGED as exc:
+            raise damaged(path, exc) from None
         finally:
             wb.close()
         return communes, aliases
@@ -118,6 +120,8 @@ def read_epci_names(path: Path) -> dict[str, str]:
     wb = open_workbook(path)
     try:
         df = sheet_table(path, wb, "EPCI", ["EPCI", "LIBEPCI"])
+    except DAMAGED as exc:
+        raise damaged(path, exc) from None
     finally:
         wb.close()
     return dict(zip(df["EPCI"], df["LIBEPCI"]))

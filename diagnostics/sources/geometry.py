@@ -20,7 +20,7 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
 from .errors import RawDataError
-from .tables import COMMUNE_CODE, DEPARTEMENT_CODE, check_no_nul
+from .tables import COMMUNE_CODE, DEPARTEMENT_CODE, check_no_nul, warn
 
 CODE_PROPERTIES = ("code", "INSEE_COM", "INSEE_DEP", "INSEE_ARM", "CODGEO", "code_insee", "insee", "DEP", "code_commune",
                    "code_departement")
@@ -84,21 +84,34 @@ def _shapefile(path: Path) -> tuple[list[dict], list, str | None]:
         "".encode(encoding)
     except LookupError:
         raise RawDataError(cpg, f"encodage « {encoding[:40]} » inconnu (attendu UTF-8, 1252…)") from None
-    props, geoms = [], []
+    props, geoms, deleted = [], [], 0
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", shapefile.PossiblyCorruptFileHeader)
             with shapefile.Reader(str(path), encoding=encoding, encodingErrors="replace") as reader:
                 names = [f[0] for f in reader.fields[1:]]
-                for i, rec in enumerate(reader.iterShapeRecords(), start=1):
-                    if rec.shape.shapeType == shapefile.NULL:
+                # shapes and records read apart: pyshp's iterShapeRecords leaves deleted records out of the
+                # pairing, and every later outline would take the next commune's code
+                shapes, records = list(reader.iterShapes()), list(reader.iterRecords(deleted_as_None=True))
+                if len(shapes) != len(records):
+                    raise RawDataError(path, f"{len(shapes)} contours dans {path.name} mais {len(records)} enregistrements dans "
+                                             f"{path.with_suffix('.dbf').name} : fichiers d'exports différents ou endommagés")
+                for i, (shape, record) in enumerate(zip(shapes, records), start=1):
+                    if record is None:
+                        deleted += 1
+                        continue
+                    if shape.shapeType == shapefile.NULL:
                         raise RawDataError(path, f"entité n° {i} : géométrie vide")
-                    geoms.append(shapely.geometry.shape(rec.shape.__geo_interface__))
-                    props.append(dict(zip(names, rec.record)))
+                    geoms.append(shapely.geometry.shape(shape.__geo_interface__))
+                    props.append(dict(zip(names, record)))
     except (shapefile.ShapefileException, shapefile.PossiblyCorruptFileHeader, struct.error, KeyError, IndexError, ValueError,
             TypeError, OverflowError, MemoryError, EOFError, shapely.errors.GEOSException) as exc:
-        raise RawDataError(path, f"Shapefile illisible ou endommagé ({type(exc).__name__} : {str(exc)[:120]}) : .shp, .shx et "
-                                 ".dbf doivent être complets et côte à côte") from None
+        companions = ", ".join(path.with_suffix(x).name for x in (".shx", ".dbf"))
+        raise RawDataError(path, f"Shapefile illisible ou endommagé ({type(exc).__name__} : {str(exc)[:120]}) : {path.name} et "
+                                 f"ses fichiers {companions} doivent être complets et côte à côte") from None
+    if deleted:
+        warn(path.with_suffix(".dbf"), f"{deleted} entité(s) marquée(s) supprimée(s) (indicateur de suppression du .dbf) : "
+                                       "ignorée(s)")
     return props, geoms, _companion_text(path.with_suffix(".prj"))
 
 
@@ -173,8 +186,12 @@ def read_geometry(path: Path, code_property: str | None = None, crs: str | None 
         raise RawDataError(path, "aucune entité géographique")
     attributes = path.with_suffix(".dbf") if suffix == ".shp" else path  # where the codes are written
     key = _code_property(attributes, props, code_property)
-    codes = pd.Series([str(p.get(key) if p.get(key) is not None else "").strip() for p in props])
-    codes = codes.where(~codes.str.fullmatch(r"\d|\d{4}"), "0" + codes)  # leading zero lost by a spreadsheet
+    values = [p.get(key) for p in props]
+    number = pd.Series([isinstance(v, (int, float)) and not isinstance(v, bool) for v in values])
+    codes = pd.Series([str(int(v)) if n and float(v).is_integer() else "" if v is None else str(v).strip()
+                       for v, n in zip(values, number)])
+    # a code written as a number lost its leading zero (1004 for 01004); a text code is taken as it is
+    codes = codes.where(~(number & codes.str.fullmatch(r"[0-9]|[0-9]{4}")), "0" + codes)
     is_commune, is_dep = codes.str.match(COMMUNE_CODE), codes.str.match(DEPARTEMENT_CODE)
     bad = ~(is_commune | is_dep)
     if bad.any():
