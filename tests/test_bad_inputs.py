@@ -1,13 +1,15 @@
 """The corpus of malformed inputs (``tests/bad_inputs/cases.toml``): each case breaks one file of a
 copy of a raw folder, runs the batch on it, and checks that it stops (exit code 2) with a message
 naming the file, the line or column, and what was expected — and that the reports and processed
-tables of the previous build are byte-for-byte unchanged.
+tables of the previous build are byte-for-byte unchanged. ``--check`` refuses the same folder with
+the same message (a folder that passes the check builds).
 
 A case is a few lines of TOML (see the head of cases.toml): adding one needs no Python.
 """
 from __future__ import annotations
 
 import hashlib
+import io
 import shutil
 import subprocess
 import sys
@@ -17,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from diagnostics import config
-
 from diagnostics.pipeline import cli
+from diagnostics.pipeline.check import check_raw_folder
 
 HERE = Path(__file__).parent / "bad_inputs"
 CASES = tomllib.loads((HERE / "cases.toml").read_text(encoding="utf-8"))["case"]
@@ -62,6 +64,13 @@ def break_file(folder: Path, case: dict) -> None:
         return
     elif edit == "encode":
         encoding = case["encoding"]
+    elif edit == "nul":  # a NUL byte inserted after the first `after`, or before the first `before`
+        raw = path.read_bytes()
+        mark = (case.get("after") or case["before"]).encode(encoding)
+        assert mark in raw, f"{case['name']}: « {mark!r} » absent de {path.name}"
+        at = raw.index(mark) + (len(mark) if "after" in case else 0)
+        path.write_bytes(raw[:at] + b"\x00" + raw[at:])
+        return
     elif edit == "latin1_line":  # one line re-encoded in ISO-8859-1 inside a UTF-8 file
         head = "\n".join(lines[:case["line"] - 1]) + "\n"
         tail = "\n" + "\n".join(lines[case["line"]:])
@@ -128,3 +137,7 @@ def test_bad_input_stops_with_a_message_that_says_where_and_what(case, bases, pr
         assert fragment in message, f"« {fragment} » absent du message : {message!r}"
     assert tree_digest(processed) == previous_build[2]
     assert tree_digest(reports) == previous_build[3]
+    out = io.StringIO()
+    assert check_raw_folder(raw, {}, out=out) == 2, out.getvalue()[-600:]
+    for fragment in [Path(case.get("named", case["file"])).name, case["where"], *case["expected"]]:
+        assert fragment in out.getvalue(), f"« {fragment} » absent de --check : {out.getvalue()[-1500:]!r}"

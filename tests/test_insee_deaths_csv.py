@@ -27,14 +27,15 @@ from diagnostics.sources.insee_deaths_csv import (
 
 FIXTURES = Path(__file__).parent / "fixtures" / "insee_deces_csv"
 CSV, TXT = FIXTURES / "Deces_2023_M01.csv", FIXTURES / "deces-2023-m01.txt"
-RECORD_KEYS = {"key", "place", "year", "sex", "age", "invalid", "encoding"}
+RECORD_KEYS = {"key", "place", "year", "sex", "age", "invalid", "encoding", "unterminated", "lines"}
+SCALARS = {"encoding", "unterminated", "lines"}
 
 
 def _same(a: dict, b: dict) -> None:
     assert a.keys() == b.keys() == RECORD_KEYS
-    for k in RECORD_KEYS - {"encoding"}:
+    for k in RECORD_KEYS - SCALARS:
         assert a[k].dtype == b[k].dtype and np.array_equal(a[k], b[k]), k
-    assert a["encoding"] == b["encoding"]
+    assert a["encoding"] == b["encoding"] and a["unterminated"] == b["unterminated"]
 
 
 def test_both_editions_give_identical_records():
@@ -70,7 +71,7 @@ def test_names_are_never_read():
     table = _read_columns(CSV, raw, _LineNumbers(raw))
     assert table.column_names == list(READ) and "nomprenom" not in table.column_names
     records = parse_csv_edition(CSV, raw)
-    assert all(isinstance(v, str) or v.dtype.kind in "biu" for v in records.values())  # numbers only, no text
+    assert all(isinstance(v, (str, bool, int)) or v.dtype.kind in "biu" for v in records.values())  # no text but the encoding
 
 
 def test_recognised_by_content_whatever_the_name(tmp_path):

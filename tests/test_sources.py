@@ -1,4 +1,6 @@
 """Readers: real layouts read right, bad input stopped with file, line and column."""
+import re
+
 import pytest
 
 from diagnostics.sources import RawDataError, read_raw_tables
@@ -149,3 +151,62 @@ def test_demo_totals(demo_tables):
     kinds = terr[terr.reported].drop_duplicates("territory_code").kind.value_counts()
     assert 8 <= kinds.sum() <= 15
     assert {"département", "territoire de santé", "EPCI", "contrat local de santé"} <= set(kinds.index)
+
+
+def test_territory_types_are_known_abbreviated_or_declared(tmp_path, demo_tables):
+    from diagnostics.sources.manifest import read_manifest
+
+    communes = demo_tables["communes"]
+    p = write(tmp_path / "territoires.csv", "code;nom;type;communes\nA;Alpha;CLS;96101\nB;Beta;epci;EPCI:200096003\n"
+                                            "C;Gamma;;96102\nD;Delta;Territoire opérationnel de proximité;96103\n")
+    with pytest.raises(RawDataError, match=r"ligne 5, colonne « type » : type de territoire « Territoire opérationnel de "
+                                           r"proximité » inconnu ; types connus : département, territoire de santé"):
+        read_territory_definitions(p, communes)
+    (tmp_path / "sources.toml").write_text('[options]\nterritory_types = ["territoire opérationnel de proximité"]\n',
+                                           encoding="utf-8")
+    declared = read_manifest(tmp_path).options["territory_types"]
+    kinds = read_territory_definitions(p, communes, declared).drop_duplicates("territory_code").set_index("territory_code")["kind"]
+    assert kinds.to_dict() == {"A": "contrat local de santé", "B": "EPCI", "C": "territoire",
+                               "D": "territoire opérationnel de proximité"}
+    (tmp_path / "sources.toml").write_text("[options]\nterritory_types = [\"\"]\n", encoding="utf-8")
+    with pytest.raises(RawDataError, match="option « territory_types » : liste de noms de types attendue"):
+        read_manifest(tmp_path)
+
+
+def test_skipped_and_unmatched_finess_lines_are_counted_for_the_check(tmp_path):
+    from diagnostics.sources.coherence import check_places_of_known_establishments
+    from diagnostics.sources.tables import collected_warnings
+
+    def eq(et, places, suppressed):
+        f = ["equipementsocial", et, "924", "Accueil", "11", "HC", "711", "PA", "1", str(places)] + [""] * 5 + [suppressed] + [""] * 12
+        return ";".join(f) + "\n"
+    p = write(tmp_path / "q.csv", "finess;etalab;2.0;2024-01-10\n" + eq("010000024", 80, "N") + eq("010000024", 30, "O")
+              + eq("010000099", 5, "N"))
+    places = read_finess_installed_places(p)
+    assert places.attrs["details"] == ["3 installations, dont 1 supprimée(s) (indicateur « O ») non comptée(s)"]
+    et = read_finess_establishments(write(tmp_path / "e.csv", "finess;etalab;2.0;2024-01-10\n" + FINESS_ET))
+    with collected_warnings() as found:
+        check_places_of_known_establishments(et, places, p)
+    assert found == [f"{p}, ligne 4 : 5 place(s) installée(s) de 1 établissement(s) absent(s) de l'extraction des établissements "
+                     "(ex. 010000099) : non comptée(s) ; les deux extractions sont-elles de la même date ?"]
+    with pytest.raises(RawDataError, match=r"ligne 3, colonne « 1 » : type d'enregistrement « equipementsocia » inconnu"):
+        read_finess_installed_places(write(tmp_path / "r.csv", "finess;etalab;2.0;2024-01-10\n" + eq("010000024", 80, "N")
+                                           + eq("010000025", 8, "N").replace("equipementsocial", "equipementsocia")))
+
+
+def test_a_file_cut_inside_its_last_line_is_read_with_a_warning(tmp_path):
+    from diagnostics.sources.tables import collected_warnings
+
+    p = write(tmp_path / "population_communes_sexe_age5_2021.csv", "NIVGEO;CODGEO;LIBGEO;SEXE;AGE5;NB\nCOM;01004;A;1;00-04;41")
+    with collected_warnings() as found:
+        assert read_commune_population([p])["population"].tolist() == [41.0]
+    assert found == [f"{p}, ligne 2 : la dernière ligne ne se termine pas par un saut de ligne : le fichier est peut-être "
+                     "tronqué (téléchargement interrompu ?) ; vérifiez cette ligne"]
+    for body, fragment in [("COM;01004;A;1;00-04;41;\n", "ligne 2 : 7 champ(s) au lieu de 6"),
+                           ("COM;01004;A;1;00-04\n", "ligne 2 : 5 champ(s) au lieu de 6"),
+                           ("COM;01004;A;1;00-04;41\n\nCOM;01004;A;1;05-09;3\n", "ligne 3 : ligne vide au milieu des données"),
+                           ("COM;01004;A;1;00-04;inf\n", "ligne 2, colonne « NB » : valeur « inf » : un nombre positif"),
+                           ("COM;0١004;A;1;00-04;4\n", "code commune INSEE invalide « 0١004 »"),
+                           ("", "aucune ligne de données sous l'en-tête")]:
+        with pytest.raises(RawDataError, match=re.escape(fragment)):
+            read_commune_population([write(p, "NIVGEO;CODGEO;LIBGEO;SEXE;AGE5;NB\n" + body)])

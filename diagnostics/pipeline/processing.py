@@ -9,9 +9,11 @@ import pandas as pd
 from diagnostics.config import DISCLOSURE_THRESHOLD, MORTALITY_PERIOD_YEARS
 from diagnostics.indicators import compute_indicators
 from diagnostics.indicators.declared import declarations
+from diagnostics.indicators.metadata import indicator_metadata
 from diagnostics.methods.disclosure import THRESHOLD_COLUMN
 from diagnostics.pipeline.io import write_parquet_set
 from diagnostics.sources.assemble import assemble, read_all
+from diagnostics.sources.contracts import read_contracts, read_targets
 from diagnostics.sources.declared_files import read_declared_counts
 from diagnostics.territories.areas import build_territories
 from diagnostics.territories.shapes import territory_outlines
@@ -45,10 +47,19 @@ def build_processed(raw_dir: Path, processed_dir: Path, options: dict | None = N
     Everything is computed before anything is written, so a bad input leaves the previous
     ``data/processed`` untouched; the tables are then replaced together (all old or all new).
     """
-    results, _, _, manifest = read_all(Path(raw_dir), options)
-    options = manifest.options
+    results, _, _, manifest = read_all(Path(raw_dir), options, indicators=indicator_metadata())
+    tables = processed_tables(Path(raw_dir), results, manifest.options)
+    write_parquet_set(
+        {name: tables[name] for name in PUBLISHED_TABLES + ["indicators", "standard_population"]}, processed_dir
+    )
+    return tables
+
+
+def processed_tables(raw_dir: Path, results: dict, options: dict) -> dict[str, pd.DataFrame]:
+    """Every table of ``data/processed`` from the files :func:`read_all` read, nothing written: the build,
+    and ``--check`` (a folder that passes the check builds)."""
     tables = assemble(results, options)
-    tables["declared_counts"] = read_declared_counts(Path(raw_dir), declarations())
+    tables["declared_counts"] = read_declared_counts(raw_dir, declarations())
     tables["territories"] = build_territories(tables["territory_definitions"], tables["communes"], tables["population"])
     tables["territory_shapes"] = territory_outlines(tables["geometry"], tables["territories"])
     threshold = options.get("threshold", DISCLOSURE_THRESHOLD)
@@ -62,9 +73,6 @@ def build_processed(raw_dir: Path, processed_dir: Path, options: dict | None = N
     tables["indicators"] = indicators
     tables["standard_population"] = standard_pop
     tables["contracts"], tables["targets"] = contracts_and_targets(results, tables["territories"], indicators)
-    write_parquet_set(
-        {name: tables[name] for name in PUBLISHED_TABLES + ["indicators", "standard_population"]}, processed_dir
-    )
     return tables
 
 
@@ -73,8 +81,6 @@ def contracts_and_targets(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The contracts and targets files, checked against the territories and the computed indicators
     (empty tables when the raw folder has none)."""
-    from diagnostics.indicators.metadata import indicator_metadata
-    from diagnostics.sources.contracts import read_contracts, read_targets
 
     codes = set(territories.loc[territories["reported"], "territory_code"])
     contracts = (

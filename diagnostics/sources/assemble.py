@@ -22,6 +22,7 @@ from .census_population import read_census_population
 from .cnam_reimbursements import read_r_files, read_rniam_population
 from .coherence import coherence_checks
 from .commune_changes import read_cog_movements, read_user_commune_mapping, resolve_aliases, to_current_communes
+from .contracts import read_contracts, read_target_lines
 from .css import read_css_beneficiaries
 from .deaths import read_residence_deaths
 from .errors import RawDataError
@@ -33,6 +34,7 @@ from .geometry import read_geometry
 from .insee_deaths import aggregate_death_files, read_death_oppositions
 from .manifest import Manifest, read_manifest
 from .population import read_commune_population
+from .tables import collected_warnings
 from .territory_definitions import read_commune_territory_mapping, read_territory_definitions
 
 DEATHS_BY_RESIDENCE = "domicile"
@@ -55,7 +57,13 @@ class FileCheck:
 
 
 def _concat(frames):
-    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    """The files of one source as one table, with the details and warnings of each."""
+    if len(frames) == 1:
+        return frames[0]
+    out = pd.concat(frames, ignore_index=True)
+    for key in ("details", "warnings"):
+        out.attrs[key] = [line for f in frames for line in f.attrs.get(key, [])]
+    return out
 
 
 def read_file_group(key: str, paths: list[Path], options: dict) -> pd.DataFrame | tuple:
@@ -122,7 +130,11 @@ def describe(key: str, result) -> tuple[int, list[str], list[str]]:
         n = fr_number
         details.append(f"{n(s.records)} enregistrements lus ({', '.join(sorted(s.encodings))}), {n(s.duplicates)} doublons écartés, "
                        f"{n(s.oppositions)} sous opposition retirés, "
-                   f"{n(s.abroad)} décès à l'étranger, {n(s.unknown_age)} d'âge inconnu, {n(s.outside_years)} hors des années retenues")
+                   f"{n(s.abroad)} décès à l'étranger, {n(s.unknown_age)} d'âge inconnu, {n(s.outside_years)} hors des années retenues"
+                       + "".join(f", {n(count)} {what}" for count, what in ((s.unknown_year, "d'année de décès inconnue"),
+                                                                          (s.unknown_place, "de lieu de décès inconnu"),
+                                                                          (s.invalid, "invalide(s) écarté(s) (invalid_death_records)"))
+                                 if count))
         result = table
         warnings.append("décès localisés au lieu de décès, non au domicile : préférez un fichier de décès domiciliés (CépiDc)")
     df = result
@@ -153,8 +165,11 @@ def describe(key: str, result) -> tuple[int, list[str], list[str]]:
     return len(df), details, warnings
 
 
-def read_all(raw_dir: Path, options: dict | None = None, check: bool = False) -> tuple[dict, list[FileCheck], list[Path], Manifest]:
-    """Every recognised file read; with ``check`` the errors are collected instead of raised."""
+def read_all(raw_dir: Path, options: dict | None = None, check: bool = False, indicators: dict | None = None
+             ) -> tuple[dict, list[FileCheck], list[Path], Manifest]:
+    """Every recognised file read; with ``check`` the errors are collected instead of raised.
+
+    The warnings of the readers (lines skipped, a file that may be truncated) go to the file's check."""
     manifest = read_manifest(raw_dir)
     options = {**manifest.options, **(options or {})}
     found, unknown = scan(raw_dir, manifest.files)
@@ -163,11 +178,12 @@ def read_all(raw_dir: Path, options: dict | None = None, check: bool = False) ->
         paths = found[key]
         used = used_paths[key] = sorted(paths)[-1:] if key in SINGLE_FILE else sorted(paths)
         try:
-            results[key] = read_file_group(key, used, options)
+            with collected_warnings() as notes:
+                results[key] = read_file_group(key, used, options)
             if key == "death_oppositions":  # read first (catalog order), applied to the deaths files
                 options = {**options, "_death_oppositions": results[key]["key"].to_numpy()}
             rows, details, warnings = describe(key, results[key])
-            checks.append(FileCheck(used[0] if len(used) == 1 else Path(raw_dir), key, rows, details, warnings))
+            checks.append(FileCheck(used[0] if len(used) == 1 else Path(raw_dir), key, rows, details, notes + warnings))
             if len(used) > 1:
                 checks[-1].details.insert(0, f"{len(used)} fichiers : {', '.join(p.name for p in used)}")
             for ignored in sorted(set(paths) - set(used)):
@@ -176,28 +192,63 @@ def read_all(raw_dir: Path, options: dict | None = None, check: bool = False) ->
             if not check:
                 raise
             checks.append(FileCheck(exc.path, key, error=str(exc)))
-    readers = {"territory_definitions": read_territory_definitions, "territory_mapping": read_commune_territory_mapping}
-    for key, reader in readers.items():
-        if key not in results or "communes" not in results:
-            continue
+    for key, read in _deferred_readers(results, options, indicators):
         entry = next(c for c in checks if c.path == results[key])
         try:
-            defs = results[key] = reader(results[key], results["communes"][0])
-            entry.rows = defs["territory_code"].nunique()
-            entry.details = [f"{entry.rows} territoire(s), {defs['commune'].nunique()} commune(s)"]
+            with collected_warnings() as notes:
+                entry.rows, entry.details = read(results[key])
+            entry.warnings += notes
         except RawDataError as exc:
             if not check:
                 raise
             entry.error = str(exc)
-            del results[key]
+            if key in ("territory_definitions", "territory_mapping"):
+                del results[key]
     for key, check_files in coherence_checks(results, used_paths):
         try:
-            check_files()
+            with collected_warnings() as notes:
+                check_files()
+            if notes:
+                next(c for c in checks if c.source == key).warnings.extend(notes)
         except RawDataError as exc:
             if not check:
                 raise
             checks.append(FileCheck(exc.path, key, error=str(exc)))
     return results, checks, unknown, Manifest({k: v for k, v in options.items() if not k.startswith("_")}, manifest.files)
+
+
+def _deferred_readers(results: dict, options: dict, indicators: dict | None):
+    """(source key, reader of its path → (rows, details)) for the files read once the communes are known:
+    the territories (replaced in ``results`` by their table), then the contracts and targets, checked
+    against the territories when a definitions file gives them and against ``indicators`` (the metadata the
+    pipeline passes: the raw stage does not import the indicators; their baselines wait for the indicators)."""
+
+    def territories(key, reader):
+        def read(path):
+            defs = results[key] = reader(path, results["communes"][0], options.get("territory_types", ()))
+            rows = defs["territory_code"].nunique()
+            return rows, [f"{rows} territoire(s), {defs['commune'].nunique()} commune(s)"]
+        return read
+
+    def codes():
+        defined = [results[k] for k in ("territory_definitions", "territory_mapping") if isinstance(results.get(k), pd.DataFrame)]
+        return set(pd.concat(defined)["territory_code"]) if defined else None
+
+    def contracts(path):
+        table = read_contracts(path, codes())
+        return len(table), [f"{len(table)} contrat(s), {table['territory_code'].nunique()} territoire(s)"]
+
+    def targets(path):
+        table = read_target_lines(path, codes(), indicators)
+        return len(table), [f"{len(table)} objectif(s), {table['territory_code'].nunique()} territoire(s)"]
+
+    if "communes" in results:
+        for key, reader in (("territory_definitions", read_territory_definitions), ("territory_mapping", read_commune_territory_mapping)):
+            if key in results:
+                yield key, territories(key, reader)
+    for key, read in (("contracts", contracts), ("targets", targets)):
+        if key in results and (key != "targets" or indicators is not None):  # targets name indicators
+            yield key, read
 
 
 def _scope(communes: pd.DataFrame, definitions_communes: set[str], region: str | None) -> pd.DataFrame:

@@ -12,8 +12,10 @@ Amounts may be negative on a row (regularisations); only a département's yearly
 from __future__ import annotations
 
 import gzip
+import io
 import re
 import zipfile
+import zlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,7 +27,7 @@ import pyarrow.csv as pacsv
 
 from ..formatting import fr_number
 from .errors import RawDataError
-from .tables import DEPARTEMENT_CODE, read_text, restore_leading_zeros
+from .tables import DEPARTEMENT_CODE, read_delimited, read_text, restore_leading_zeros, warn_truncated
 
 SERIES_TABLE = Path(__file__).with_name("reference") / "cnam_series_postes.csv"
 R_COLUMNS = ("sns_date", "serie", "dpt", "rem_mon")
@@ -155,19 +157,35 @@ def _blocks(path: Path, size: int = BLOCK_BYTES):
             rest = chunk[cut:]
             yield chunk[:cut]
         if rest.strip():
+            warn_truncated(path)
             yield rest + b"\n"
 
 
 def read_r_file(path: Path) -> pd.DataFrame:
-    """year, month (of care), departement_code (``inconnu`` when not given), item, amount (rem_mon, €)."""
+    """year, month (of care), departement_code (``inconnu`` when not given), item, amount (rem_mon, €).
+
+    A line repeated word for word is refused (every line of an R file is a distinct combination of its
+    axes: a repeated one would count twice), as is a NUL byte or a damaged archive."""
+    try:
+        return _read_r_file(path)
+    except (EOFError, gzip.BadGzipFile, zlib.error, zipfile.BadZipFile) as exc:
+        raise RawDataError(path, f"fichier compressé endommagé ou tronqué ({exc}) : téléchargez-le de nouveau") from None
+
+
+def _read_r_file(path: Path) -> pd.DataFrame:
     sep, names = _header(path)
     columns = list(names.values())
     wanted = [names[c] for c in R_COLUMNS]
     read = pacsv.ReadOptions(column_names=columns, use_threads=True)
     convert = pacsv.ConvertOptions(include_columns=wanted, column_types={c: pa.string() for c in wanted},
                                    strings_can_be_null=False, quoted_strings_can_be_null=False)
-    parts, line = [], 2
+    parts, line, hashes = [], 2, []
     for block in _blocks(path):
+        at = block.find(b"\x00")
+        if at >= 0:
+            raise RawDataError(path, "octet nul (0x00) dans le fichier : fichier endommagé (copie, transfert ?) ; téléchargez-le "
+                                     "de nouveau", line=line + block.count(b"\n", 0, at))
+        hashes.append(_line_hashes(block))
         try:
             table = pacsv.read_csv(pa.py_buffer(block), read_options=read, parse_options=pacsv.ParseOptions(delimiter=sep),
                                    convert_options=convert)
@@ -177,10 +195,34 @@ def read_r_file(path: Path) -> pd.DataFrame:
                                line=line + int(found.group(1)) - 1 if found else None) from None
         batch = pa.RecordBatch.from_arrays([table.column(names[c]).combine_chunks() for c in R_COLUMNS], names=list(R_COLUMNS))
         parts.append(_block(batch, path, line))
-        line += batch.num_rows
+        line += block.count(b"\n")
     if not parts:
         raise RawDataError(path, "aucune ligne de données")
-    return pd.concat(parts, ignore_index=True).groupby(["year", "month", "departement_code", "item"], as_index=False)["amount"].sum()
+    _check_no_repeated_line(np.concatenate(hashes), path)
+    out = pd.concat(parts, ignore_index=True).groupby(["year", "month", "departement_code", "item"], as_index=False)["amount"].sum()
+    if out["amount"].sum() <= 0:  # a month of care reimbursed for France is billions of euros
+        raise RawDataError(path, f"montant remboursé total du fichier de {fr_number(out['amount'].sum())} € : la colonne rem_mon "
+                                 "est-elle bien celle des montants remboursés (en-tête décalé ?)", column="rem_mon")
+    return out
+
+
+def _line_hashes(block: bytes) -> np.ndarray:
+    """One hash per line of ``block`` (0 for a blank line, which Arrow skips)."""
+    lines = block.split(b"\n")[:-1]
+    return np.fromiter((hash(x) if x.strip() else 0 for x in lines), dtype=np.int64, count=len(lines))
+
+
+def _check_no_repeated_line(hashes: np.ndarray, path: Path) -> None:
+    """``hashes``: one per data line, in file order (line 2 first); two equal hashes are two equal lines
+    (64-bit hashes: a chance collision among millions of lines is below one in a billion)."""
+    order = np.argsort(hashes, kind="stable")
+    same = (hashes[order][1:] == hashes[order][:-1]) & (hashes[order][1:] != 0)
+    if same.any():
+        repeats = order[1:][same]
+        second = int(repeats.min())
+        first = int(np.flatnonzero(hashes == hashes[second])[0])
+        raise RawDataError(path, f"ligne répétée à l'identique (déjà ligne {first + 2}) : ses montants compteraient deux fois"
+                                 + (f" ; {len(repeats)} lignes répétées en tout" if len(repeats) > 1 else ""), line=second + 2)
 
 
 def read_r_files(paths: list[Path]) -> pd.DataFrame:
@@ -232,13 +274,22 @@ def read_rniam_population(path: Path) -> pd.DataFrame:
     if not years:
         raise RawDataError(path, "année introuvable dans le nom du fichier (attendu …_AAAA.csv)")
     text = read_text(path)
-    df = pd.read_csv(pd.io.common.StringIO(text), sep=None, engine="python", dtype=str, keep_default_na=False)
-    df.columns = [c.strip() for c in df.columns]
+    header = text[:text.find("\n")]
     expected = ["l_dpt", "dpt"] + RNIAM_BANDS + [f"{b}.1" for b in RNIAM_BANDS]
-    missing = [c for c in expected if c not in df.columns]
-    if missing:
+    sep = max((",", ";", "\t"), key=header.count)
+    try:
+        df = read_delimited(path, expected, sep=sep)
+    except RawDataError as exc:
+        if not exc.problem.startswith("colonne(s) manquante(s)"):
+            raise
+        missing = exc.problem.split(" : ", 1)[1].split(" ; ")[0].split(", ")
         raise RawDataError(path, f"colonne(s) manquante(s) : {', '.join(missing[:3])}… ; attendu l_dpt, dpt, puis 19 classes "
-                                 "d'âge pour les hommes et 19 pour les femmes (suffixe .1)", line=1)
+                                 "d'âge pour les hommes et 19 pour les femmes (suffixe .1)", line=1) from None
+    order = [c.strip() for c in pd.read_csv(io.StringIO(header), sep=sep, nrows=0).columns]
+    late = next((c for before, c in zip(expected[2:], expected[3:]) if order.index(c) < order.index(before)), None)
+    if late:  # the blocks are read by name: two swapped headers would swap two age bands without a word
+        raise RawDataError(path, f"colonne « {late} » avant la précédente : les 19 classes d'âge des hommes puis celles des femmes "
+                                 "sont attendues dans l'ordre des âges", line=1, column=late)
     dep = departement_codes(df["dpt"])
     bad = ~dep.str.match(DEPARTEMENT_CODE)
     if bad.any():

@@ -9,17 +9,17 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import RawDataError
-from .tables import read_text
+from .tables import read_text, warn
 
 # source key → the file's column holding the commune code (for the message)
 COMMUNE_COLUMNS = {"population": "CODGEO", "census_population": "CODGEO", "deaths": "commune", "care_spending": "commune",
-                   "css": "territoire_code"}
+                   "css": "territoire_code", "finess_establishments": "13-14", "insee_deaths": "163-167 (lieu de décès)"}
 ABROAD_PREFIX = "99"  # INSEE's code of foreign countries: never a commune of a commune-level table
 
 
 def line_of(path: Path, code: str) -> int | None:
     """File line number (1 = header) of the first line holding ``code`` as a whole field."""
-    for number, line in enumerate(read_text(path).splitlines(), start=1):
+    for number, line in enumerate(read_text(path).split("\n"), start=1):
         if code in (field.strip().strip('"') for field in line.replace(",", ";").split(";")):
             return number
     return None
@@ -28,6 +28,8 @@ def line_of(path: Path, code: str) -> int | None:
 def _communes_of(key: str, table: pd.DataFrame) -> pd.Series:
     if key == "css":
         return table.loc[table["level"] == "COM", "code"]
+    if key == "insee_deaths":
+        return table[0]["commune"]  # (table, summary)
     return table["commune"]
 
 
@@ -83,6 +85,17 @@ def _first_above_population(counts: pd.DataFrame, value: str, population: pd.Dat
     return None if bad.empty else bad.sort_values("index").iloc[0]
 
 
+def check_places_of_known_establishments(establishments: pd.DataFrame, places: pd.DataFrame, path: Path) -> None:
+    """Installed places of an établissement absent from the établissements file cannot be placed in a
+    commune: said (with their number) rather than dropped in silence."""
+    lost = places[~places["finess_et"].isin(set(establishments["finess_et"]))]
+    if len(lost):
+        first = lost["finess_et"].iloc[0]
+        warn(path, f"{lost['places'].sum()} place(s) installée(s) de {len(lost)} établissement(s) absent(s) de l'extraction des "
+                   f"établissements (ex. {first}) : non comptée(s) ; les deux extractions sont-elles de la même date ?",
+             line=line_of(path, first))
+
+
 def coherence_checks(results: dict, found: dict[str, list[Path]]):
     """(source key, check) pairs to run once every file is read; each check raises RawDataError."""
     if "communes" not in results:
@@ -96,6 +109,9 @@ def coherence_checks(results: dict, found: dict[str, list[Path]]):
     if "population" in results and "deaths" in results:
         checks.append(("deaths", lambda: check_deaths_within_population(results["deaths"], results["population"],
                                                                        found["deaths"][-1])))
+    if "finess_establishments" in results and "finess_equipment" in results:
+        checks.append(("finess_equipment", lambda: check_places_of_known_establishments(
+            results["finess_establishments"], results["finess_equipment"], found["finess_equipment"][-1])))
     if "population" in results and "css" in results:
         checks.append(("css", lambda: check_beneficiaries_within_population(results["css"], results["population"],
                                                                            found["css"][-1])))

@@ -9,24 +9,33 @@ Files carry the COG in force when they were made; territories use the current on
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
 
 from .errors import RawDataError
-from .tables import check_commune_codes, first_bad, read_delimited, read_text
+from .tables import check_codes, check_commune_codes, first_bad, read_delimited, read_text
 
 MERGE_MODES = {"31", "32", "33", "34", "41", "50"}
+MODE = re.compile(r"^[0-9]{2}\Z")
 ALIAS_COLUMNS = ["alias", "commune", "reason"]
 
 
 def read_cog_movements(path: Path) -> pd.DataFrame:
     """alias (former code), commune (code after the change), reason."""
-    sep = "," if "," in read_text(path).splitlines()[0] else ";"
+    text = read_text(path)
+    sep = "," if "," in text[:text.find("\n")] else ";"
     df = read_delimited(path, ["MOD", "TYPECOM_AV", "COM_AV", "TYPECOM_AP", "COM_AP"], sep=sep)
+    check_codes(df, "MOD", MODE, "code de modification", "2 chiffres, ex. 32", path)
     keep = df["MOD"].isin(MERGE_MODES) & (df["TYPECOM_AV"] == "COM") & (df["TYPECOM_AP"] == "COM") & (df["COM_AV"] != df["COM_AP"])
-    df = df[keep]
-    return pd.DataFrame({"alias": df["COM_AV"].to_numpy(), "commune": df["COM_AP"].to_numpy(), "reason": "commune fusionnée"})
+    for column in ("COM_AV", "COM_AP"):
+        check_commune_codes(df.where(keep, "00000"), column, path)
+    out = pd.DataFrame({"alias": df.loc[keep, "COM_AV"].to_numpy(), "commune": df.loc[keep, "COM_AP"].to_numpy(),
+                        "reason": "commune fusionnée"})
+    out.attrs["details"] = [f"{path.name} : {int(keep.sum())} changement(s) de code de commune retenu(s) (fusions, "
+                            f"changements de code) sur {len(df)} mouvement(s)"]
+    return out
 
 
 def read_user_commune_mapping(path: Path) -> pd.DataFrame:

@@ -34,6 +34,12 @@ def read_css_beneficiaries(path: Path) -> pd.DataFrame:
         if bad.any():
             line = first_bad(bad)
             raise RawDataError(path, f"{problem} « {df['territoire_code'].iloc[line - 2]} »", line=line, column="territoire_code")
+    france = (df["territoire_type"] == "FRANCE") & ~df["territoire_code"].isin(["FRANCE", ""])
+    if france.any():
+        line = first_bad(france)
+        raise RawDataError(path, f"code « {df['territoire_code'].iloc[line - 2]} » d'une ligne FRANCE : FRANCE (ou vide) attendu",
+                           line=line, column="territoire_code")
+    df.loc[df["territoire_type"] == "FRANCE", "territoire_code"] = "FRANCE"
     check_unique(df, ["territoire_type", "territoire_code", "annee"], path)
     out = pd.DataFrame({"level": df["territoire_type"], "code": df["territoire_code"], "year": calendar_years(df, "annee", path),
                         "beneficiaries": counts(df, "nb_beneficiaires_css", path)})

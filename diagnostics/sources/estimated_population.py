@@ -18,7 +18,7 @@ import pandas as pd
 from ..config import AGE_BANDS
 from .errors import RawDataError
 from .tables import DEPARTEMENT_CODE
-from .workbooks import cell_text, column_letter, open_workbook
+from .workbooks import DAMAGED, cell_text, column_letter, damaged, open_workbook
 
 FIRST_DATA_ROW = 6
 BLOCK = len(AGE_BANDS) + 1  # 20 bands and a total
@@ -95,6 +95,8 @@ def read_estimated_population(path: Path, years: list[int] | None = None) -> pd.
         records, warnings = [], []
         for year in wanted:
             records += _read_sheet(wb[sheets[year]], path, year, warnings)
+    except DAMAGED as exc:
+        raise damaged(path, exc) from None
     finally:
         wb.close()
     df = pd.DataFrame(records, columns=["level", "code", "year", "sex", "age_band", "population"])

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .tables import check_commune_codes, check_unique, read_delimited, restore_leading_zeros
-from .workbooks import open_workbook, sheet_table
+from .errors import RawDataError
+from .tables import (DEPARTEMENT_CODE, EPCI_CODE, REGION_CODE, check_codes, check_commune_codes, check_unique, first_bad,
+                     read_delimited, restore_leading_zeros)
+from .workbooks import DAMAGED, damaged, open_workbook, sheet_table
 
 REQUIRED = ["CODGEO", "LIBGEO", "DEP", "REG", "EPCI"]
 LABELS = ["LIBDEP", "LIBREG", "LIBEPCI"]
@@ -38,8 +40,7 @@ def _normalise(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     df["CODGEO"] = restore_leading_zeros(df["CODGEO"], 5)
     df["DEP"] = restore_leading_zeros(df["DEP"], 2)
     df["REG"] = restore_leading_zeros(df["REG"], 2)
-    check_commune_codes(df.reset_index(drop=True), "CODGEO", path)
-    check_unique(df.reset_index(drop=True), ["CODGEO"], path)
+    _check_codes(df, path)
     names = cog_names()
     dep_name = df["LIBDEP"] if "LIBDEP" in df else df["DEP"].map(lambda c: names.get(("DEP", c), f"Département {c}"))
     reg_name = df["LIBREG"] if "LIBREG" in df else df["REG"].map(lambda c: names.get(("REG", c), f"Région {c}"))
@@ -51,6 +52,34 @@ def _normalise(df: pd.DataFrame, path: Path) -> pd.DataFrame:
         "region_code": df["REG"].to_numpy(), "region_name": reg_name.to_numpy(),
         "epci_code": epci.to_numpy(), "epci_name": epci_name.where(epci.notna(), None).to_numpy(),
     })
+
+
+def _check_codes(df: pd.DataFrame, path: Path) -> None:
+    """Each code in its format, each commune in its département (INSEE codes begin with the
+    département's), each département in one région: a damaged code is named, not silently moved.
+    ``df`` is indexed by its rows' line (or spreadsheet row) numbers."""
+    rows = df.reset_index(drop=True)
+    try:
+        check_commune_codes(rows, "CODGEO", path)
+        check_unique(rows, ["CODGEO"], path)
+        check_codes(rows, "DEP", DEPARTEMENT_CODE, "code de département", "01…95, 2A, 2B, 971…", path)
+        check_codes(rows, "REG", REGION_CODE, "code de région", "2 chiffres, ex. 32", path)
+        check_codes(rows, "EPCI", EPCI_CODE, "code d'EPCI", f"SIREN à 9 chiffres, ou {NO_EPCI} pour une commune isolée",
+                    path, allowed=[NO_EPCI, ""])
+        outside = ~pd.Series([c.startswith(d) for c, d in zip(rows["CODGEO"], rows["DEP"])], dtype=bool)
+        if outside.any():
+            r = rows.iloc[first_bad(outside) - 2]
+            raise RawDataError(path, f"commune « {r['CODGEO']} » rattachée au département « {r['DEP']} » : le code d'une "
+                                     "commune commence par celui de son département", line=first_bad(outside), column="DEP")
+        usual = rows.groupby("DEP")["REG"].transform(lambda regions: regions.mode().iloc[0])
+        if (rows["REG"] != usual).any():
+            line = first_bad(rows["REG"] != usual)
+            r = rows.iloc[line - 2]
+            raise RawDataError(path, f"département « {r['DEP']} » en région « {r['REG']} » sur cette ligne, « {usual.iloc[line - 2]} » "
+                                     "sur les autres : un département est dans une seule région", line=line, column="REG")
+    except RawDataError as exc:  # position in the table → the file's own line (a workbook's row)
+        line = int(df.index[exc.line - 2]) if exc.line else None
+        raise RawDataError(path, exc.problem, line=line, column=exc.column) from None
 
 
 def read_communes(path: Path) -> pd.DataFrame:
@@ -66,10 +95,18 @@ def read_geography(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
             communes = _normalise(sheet_table(path, wb, "COM", REQUIRED), path)
             if "ARM" in wb.sheetnames:
                 arm = sheet_table(path, wb, "ARM", ["CODGEO", "COM"])
-                aliases = pd.DataFrame({"alias": restore_leading_zeros(arm["CODGEO"], 5).to_numpy(), "commune": restore_leading_zeros(arm["COM"], 5).to_numpy(),
-                                        "reason": "arrondissement municipal"})
+                codes = pd.DataFrame({c: restore_leading_zeros(arm[c], 5).to_numpy() for c in ("CODGEO", "COM")})
+                for column in codes:
+                    try:
+                        check_commune_codes(codes, column, path)
+                    except RawDataError as exc:
+                        raise RawDataError(path, f"feuille « ARM » : {exc.problem}", line=int(arm.index[exc.line - 2]),
+                                           column=column) from None
+                aliases = pd.DataFrame({"alias": codes["CODGEO"], "commune": codes["COM"], "reason": "arrondissement municipal"})
             else:
                 aliases = pd.DataFrame(columns=["alias", "commune", "reason"])
+        except DAMAGED as exc:
+            raise damaged(path, exc) from None
         finally:
             wb.close()
         return communes, aliases
@@ -83,6 +120,8 @@ def read_epci_names(path: Path) -> dict[str, str]:
     wb = open_workbook(path)
     try:
         df = sheet_table(path, wb, "EPCI", ["EPCI", "LIBEPCI"])
+    except DAMAGED as exc:
+        raise damaged(path, exc) from None
     finally:
         wb.close()
     return dict(zip(df["EPCI"], df["LIBEPCI"]))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
 from .errors import RawDataError
-from .tables import COMMUNE_CODE, DEPARTEMENT_CODE
+from .tables import COMMUNE_CODE, DEPARTEMENT_CODE, check_no_nul, warn
 
 CODE_PROPERTIES = ("code", "INSEE_COM", "INSEE_DEP", "INSEE_ARM", "CODGEO", "code_insee", "insee", "DEP", "code_commune",
                    "code_departement")
@@ -28,10 +29,12 @@ WGS84 = CRS.from_epsg(4326)
 
 
 def _crs(path: Path, text: str | None, given: str | None) -> CRS:
+    """The CRS given in sources.toml, else the file's (``path``: the file that holds it), else WGS 84."""
     try:
         return CRS.from_user_input(given) if given else CRS.from_user_input(text) if text else WGS84
     except CRSError as exc:
-        raise RawDataError(path, f"système de coordonnées illisible « {given or text[:80]} » ({exc})") from None
+        where = Path("sources.toml") if given else path
+        raise RawDataError(where, f"système de coordonnées illisible « {(given or text)[:80]} » ({str(exc).split(':')[0]})") from None
 
 
 def _geojson(path: Path) -> tuple[list[dict], list, str | None]:
@@ -55,26 +58,61 @@ def _geojson(path: Path) -> tuple[list[dict], list, str | None]:
     return props, geoms, crs
 
 
+def _companion_text(path: Path) -> str | None:
+    """A Shapefile's small text companion (.cpg, .prj), or None when absent; damaged text is refused."""
+    if not path.exists():
+        return None
+    raw = path.read_bytes()
+    check_no_nul(raw, path)
+    try:
+        return raw.decode("utf-8-sig").strip()
+    except UnicodeDecodeError:
+        raise RawDataError(path, "texte illisible (attendu UTF-8) : fichier endommagé ?") from None
+
+
 def _shapefile(path: Path) -> tuple[list[dict], list, str | None]:
+    """Properties, geometries and CRS text of a Shapefile. A damaged or truncated .shp, .shx or .dbf is
+    refused (pyshp would otherwise fail on a struct, or warn and read on)."""
+    import warnings
+
     import shapefile  # pyshp
 
     cpg = path.with_suffix(".cpg")
-    encoding = cpg.read_text().strip() if cpg.exists() else "utf-8"
+    encoding = _companion_text(cpg) or "utf-8"
     encoding = {"1252": "cp1252", "ansi 1252": "cp1252"}.get(encoding.lower(), encoding)
     try:
-        reader = shapefile.Reader(str(path), encoding=encoding, encodingErrors="replace")
-    except shapefile.ShapefileException as exc:
-        raise RawDataError(path, f"Shapefile illisible ({exc}) : .shp, .shx et .dbf doivent être côte à côte") from None
-    with reader:
-        names = [f[0] for f in reader.fields[1:]]
-        props, geoms = [], []
-        for i, rec in enumerate(reader.iterShapeRecords(), start=1):
-            if rec.shape.shapeType == shapefile.NULL:
-                raise RawDataError(path, f"entité n° {i} : géométrie vide")
-            geoms.append(shapely.geometry.shape(rec.shape.__geo_interface__))
-            props.append(dict(zip(names, rec.record)))
-    prj = path.with_suffix(".prj")
-    return props, geoms, prj.read_text(errors="replace") if prj.exists() else None
+        "".encode(encoding)
+    except LookupError:
+        raise RawDataError(cpg, f"encodage « {encoding[:40]} » inconnu (attendu UTF-8, 1252…)") from None
+    props, geoms, deleted = [], [], 0
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", shapefile.PossiblyCorruptFileHeader)
+            with shapefile.Reader(str(path), encoding=encoding, encodingErrors="replace") as reader:
+                names = [f[0] for f in reader.fields[1:]]
+                # shapes and records read apart: pyshp's iterShapeRecords leaves deleted records out of the
+                # pairing, and every later outline would take the next commune's code
+                shapes, records = list(reader.iterShapes()), list(reader.iterRecords(deleted_as_None=True))
+                if len(shapes) != len(records):
+                    raise RawDataError(path, f"{len(shapes)} contours dans {path.name} mais {len(records)} enregistrements dans "
+                                             f"{path.with_suffix('.dbf').name} : fichiers d'exports différents ou endommagés")
+                for i, (shape, record) in enumerate(zip(shapes, records), start=1):
+                    if record is None:
+                        deleted += 1
+                        continue
+                    if shape.shapeType == shapefile.NULL:
+                        raise RawDataError(path, f"entité n° {i} : géométrie vide")
+                    geoms.append(shapely.geometry.shape(shape.__geo_interface__))
+                    props.append(dict(zip(names, record)))
+    except (shapefile.ShapefileException, shapefile.PossiblyCorruptFileHeader, struct.error, KeyError, IndexError, ValueError,
+            TypeError, OverflowError, MemoryError, EOFError, shapely.errors.GEOSException) as exc:
+        companions = ", ".join(path.with_suffix(x).name for x in (".shx", ".dbf"))
+        raise RawDataError(path, f"Shapefile illisible ou endommagé ({type(exc).__name__} : {str(exc)[:120]}) : {path.name} et "
+                                 f"ses fichiers {companions} doivent être complets et côte à côte") from None
+    if deleted:
+        warn(path.with_suffix(".dbf"), f"{deleted} entité(s) marquée(s) supprimée(s) (indicateur de suppression du .dbf) : "
+                                       "ignorée(s)")
+    return props, geoms, _companion_text(path.with_suffix(".prj"))
 
 
 def _gpkg_wkb(blob: bytes) -> bytes:
@@ -146,22 +184,27 @@ def read_geometry(path: Path, code_property: str | None = None, crs: str | None 
         raise RawDataError(path, "format de géométrie non reconnu (attendu .geojson, .shp ou .gpkg)")
     if not geoms:
         raise RawDataError(path, "aucune entité géographique")
-    key = _code_property(path, props, code_property)
-    codes = pd.Series([str(p.get(key) if p.get(key) is not None else "").strip() for p in props])
-    codes = codes.where(~codes.str.fullmatch(r"\d|\d{4}"), "0" + codes)  # leading zero lost by a spreadsheet
+    attributes = path.with_suffix(".dbf") if suffix == ".shp" else path  # where the codes are written
+    key = _code_property(attributes, props, code_property)
+    values = [p.get(key) for p in props]
+    number = pd.Series([isinstance(v, (int, float)) and not isinstance(v, bool) for v in values])
+    codes = pd.Series([str(int(v)) if n and float(v).is_integer() else "" if v is None else str(v).strip()
+                       for v, n in zip(values, number)])
+    # a code written as a number lost its leading zero (1004 for 01004); a text code is taken as it is
+    codes = codes.where(~(number & codes.str.fullmatch(r"[0-9]|[0-9]{4}")), "0" + codes)
     is_commune, is_dep = codes.str.match(COMMUNE_CODE), codes.str.match(DEPARTEMENT_CODE)
     bad = ~(is_commune | is_dep)
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise RawDataError(path, f"entité n° {i + 1} : code « {codes[i]} » (propriété {key}) : code commune (5 caractères) "
-                                 "ou département (2 ou 3) attendu", column=key)
+        raise RawDataError(attributes, f"entité n° {i + 1} : code « {codes[i]} » (propriété {key}) : code commune (5 caractères) "
+                                       "ou département (2 ou 3) attendu", column=key)
     if codes.duplicated().any():
         i = int(np.flatnonzero(codes.duplicated().to_numpy())[0])
-        raise RawDataError(path, f"entité n° {i + 1} : code « {codes[i]} » en double", column=key)
+        raise RawDataError(attributes, f"entité n° {i + 1} : code « {codes[i]} » en double", column=key)
     kinds = {g.geom_type for g in geoms}
     if not kinds <= {"Polygon", "MultiPolygon"}:
         raise RawDataError(path, f"contours (Polygon, MultiPolygon) attendus, trouvé : {', '.join(sorted(kinds - {'Polygon', 'MultiPolygon'}))}")
-    source_crs = _crs(path, file_crs, crs)
+    source_crs = _crs(path.with_suffix(".prj") if suffix == ".shp" else path, file_crs, crs)
     geometry = np.array(geoms, dtype=object)
     if source_crs != WGS84:
         transformer = Transformer.from_crs(source_crs, WGS84, always_xy=True)

@@ -28,6 +28,7 @@ import pandas as pd
 
 from ..config import AGE_BANDS
 from .errors import RawDataError
+from .tables import check_no_nul, warn_truncated
 
 FILE_NAME = re.compile(r"^deces-(\d{4})(?:-([mt])(\d{1,2}))?\.txt$", re.IGNORECASE)
 MIN_LENGTH = 167  # up to the place of death; the certificate number may be short or absent
@@ -47,6 +48,9 @@ class DeathFileSummary:
     abroad: int = 0
     outside_years: int = 0
     oppositions: int = 0
+    invalid: int = 0  # set aside with invalid_death_records = "ignorer"
+    unknown_year: int = 0  # year of death 0000
+    unknown_place: int = 0  # place of death left blank
     encodings: set[str] = field(default_factory=set)
 
 
@@ -185,13 +189,28 @@ def _parse(path: Path, raw: bytes, skip_invalid: bool) -> dict[str, np.ndarray]:
         i = int(np.flatnonzero(negative)[0])
         raise RawDataError(path, "date de décès antérieure à la date de naissance", line=int(lines[i]), column="155-162 (date de décès)")
     invalid |= negative
+    invalid |= _check_places(place, path, lines, skip_invalid)
     return {
         "key": _hash(death_place, _field(buf, starts, ends, ACT)),
         "place": np.pad(place, ((0, 0), (0, 3))).view(np.uint64).ravel(),  # 5 bytes as one integer
         "year": dy.astype(np.int16), "sex": np.where(sex == ord("1"), 0, 1).astype(np.int8),
         "age": np.where(known & ~invalid, age, -1).astype(np.int16),
-        "invalid": invalid, "encoding": encoding,
+        "invalid": invalid, "encoding": encoding, "unterminated": not raw.endswith(b"\n"), "lines": int(lines[-1]),
     }
+
+
+def _check_places(place: np.ndarray, path: Path, lines: np.ndarray, skip: bool) -> np.ndarray:
+    """Places of death that are not a COG code (commune ``01004``, ``2A004``, or ``99`` + country), as a
+    mask; refused unless ``skip``. A blank place (unknown) is not invalid: it is counted apart."""
+    digit = (place >= ord("0")) & (place <= ord("9"))
+    corsica = (place[:, 0] == ord("2")) & np.isin(place[:, 1], [ord("A"), ord("B")])
+    valid = (digit[:, :2].all(axis=1) | corsica) & digit[:, 2:].all(axis=1)
+    bad = ~valid & ~(place == ord(" ")).all(axis=1)
+    if bad.any() and not skip:
+        i = int(np.flatnonzero(bad)[0])
+        raise RawDataError(path, f"lieu de décès « {place[i].tobytes().decode('latin-1')} » : code commune du COG (01004, 2A004) "
+                                 "ou 99 + code pays attendu", line=int(lines[i]), column="163-167 (lieu de décès)")
+    return bad
 
 
 def _place_codes(packed: np.ndarray) -> np.ndarray:
@@ -225,6 +244,7 @@ def _read_and_parse(path: Path, skip_invalid: bool) -> dict[str, np.ndarray]:
     raw = path.read_bytes()
     if not raw or raw.isspace():
         raise RawDataError(path, "le fichier est vide")
+    check_no_nul(raw, path)
     return _parse(path, raw, skip_invalid)
 
 
@@ -256,8 +276,12 @@ def aggregate_death_files(paths: list[Path], years: set[int] | None = None, skip
     parts = []
     for path, r in _parsed_in_order(sorted(paths, key=file_order_key, reverse=True), skip_invalid):
         summary.files.append(path.name)
+        if r["unterminated"]:  # said here: the parsing threads do not carry the check's warnings
+            warn_truncated(path, r["lines"])
         summary.encodings.add(r["encoding"])
         summary.records += len(r["key"])
+        summary.invalid += int(r["invalid"].sum())
+        summary.unknown_year += int(((r["year"] == 0) & ~r["invalid"]).sum())
         wanted = (r["year"] > 0) & ~r["invalid"]
         if years is not None:
             inside = np.isin(r["year"], list(years))
@@ -275,10 +299,12 @@ def aggregate_death_files(paths: list[Path], years: set[int] | None = None, skip
         seen = seen.append(keys)
         place, age = r["place"][idx], r["age"][idx]
         abroad = (place & 0xFFFF) == int.from_bytes(ABROAD, "little")
+        nowhere = place == int.from_bytes(b" " * 5, "little")
         unknown = (age < 0) | (age > MAX_AGE)
         summary.abroad += int(abroad.sum())
-        summary.unknown_age += int((unknown & ~abroad).sum())
-        ok = idx[~abroad & ~unknown]
+        summary.unknown_place += int(nowhere.sum())
+        summary.unknown_age += int((unknown & ~abroad & ~nowhere).sum())
+        ok = idx[~abroad & ~nowhere & ~unknown]
         summary.kept += len(ok)
         band = np.minimum(r["age"][ok] // 5, len(AGE_BANDS) - 1)
         parts.append(_count(r["place"][ok], r["year"][ok], r["sex"][ok], band))

@@ -205,7 +205,7 @@ def _check_width(mat: np.ndarray, lengths: np.ndarray, bad: np.ndarray, path: Pa
 
 def parse_csv_edition(path: Path, raw: bytes, skip_invalid: bool = False) -> dict:
     """The records of one CSV-edition file, as the fixed-width reader's ``_parse`` returns them:
-    ``key``, ``place``, ``year``, ``sex``, ``age``, ``invalid``, ``encoding``."""
+    ``key``, ``place``, ``year``, ``sex``, ``age``, ``invalid``, ``encoding``, ``unterminated``, ``lines``."""
     encoding = _encoding(raw)
     lines = _LineNumbers(raw)
     table = _read_columns(path, raw, lines)
@@ -227,9 +227,13 @@ def parse_csv_edition(path: Path, raw: bytes, skip_invalid: bool = False) -> dic
                  "(01004, 2A004, 99352 ; zéro initial perdu par un tableur ?)", skip_invalid, invalid)
     sex_byte = np.where(sex_len == 1, sex[:, 0], np.uint8(ord("?")))
     death_place = np.hstack([fields["datedeces"][0], place])
-    return records_from_fields(sex_byte, dates["datenaiss"], dates["datedeces"], death_place, fields["actedeces"][0],
+    records = records_from_fields(sex_byte, dates["datenaiss"], dates["datedeces"], death_place, fields["actedeces"][0],
                                path, lines, {"sex": "sexe", "birth": "datenaiss", "death": "datedeces"}, skip_invalid,
                                invalid, encoding)
+    # as the fixed-width reader: the last line number, and a missing final line end (a truncated download)
+    records["unterminated"] = not raw.endswith(b"\n")
+    records["lines"] = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
+    return records
 
 
 def read_and_parse(path: Path, skip_invalid: bool = False) -> dict:

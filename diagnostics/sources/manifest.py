@@ -11,6 +11,7 @@ options of the build. Example::
     geometry_code = "INSEE_COM"   # code property of the map outlines (found among usual names otherwise)
     geometry_crs = "EPSG:2154"    # CRS of outlines that do not state theirs (WGS 84 otherwise)
     geometry_layer = "commune"    # layer of a GeoPackage (the first otherwise)
+    territory_types = ["territoire opérationnel de proximité"]   # types of territoires.csv beyond the usual ones
 
     [[files]]
     path = "deces/mes_deces_domicilies.csv"
@@ -28,7 +29,8 @@ from .errors import RawDataError
 
 MANIFEST_NAME = "sources.toml"
 OPTIONS = {"region": str, "years": list, "mortality_period": int, "standard": str, "threshold": int,
-           "invalid_death_records": str, "geometry_code": str, "geometry_crs": str, "geometry_layer": str}
+           "invalid_death_records": str, "geometry_code": str, "geometry_crs": str, "geometry_layer": str,
+           "territory_types": list}
 
 
 @dataclass
@@ -42,7 +44,9 @@ def read_manifest(raw_dir: Path) -> Manifest:
     if not path.exists():
         return Manifest()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise RawDataError(path, "encodage illisible : sources.toml s'écrit en UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"at line (\d+)", str(exc))  # Python 3.11's error has no lineno attribute
         line = getattr(exc, "lineno", None) or (int(found.group(1)) if found else None)
@@ -59,6 +63,9 @@ def read_manifest(raw_dir: Path) -> Manifest:
     years = options.get("years")
     if years is not None and (len(years) != 2 or not all(isinstance(y, int) for y in years) or years[0] > years[1]):
         raise RawDataError(path, "option « years » : [première année, dernière année] attendu")
+    types = options.get("territory_types", [])
+    if not all(isinstance(t, str) and t.strip() for t in types):
+        raise RawDataError(path, "option « territory_types » : liste de noms de types attendue, ex. [\"territoire de proximité\"]")
     if options.get("invalid_death_records", "erreur") not in ("erreur", "ignorer"):
         raise RawDataError(path, "option « invalid_death_records » : « erreur » ou « ignorer » attendu")
     files = {}

@@ -353,7 +353,8 @@ def _validated(path: Path, table: pa.Table, layout: _Layout, first_line: int, id
     expected = "mode d'exercice attendu : L (libéral), S (salarié), B (bénévole) ou vide"
     _check(path, encoded["mode"], ~np.isin(modes, MODE_CODES), kept, first_line, col["mode"], expected)
     communes = pa.array(encoded["commune"][1].tolist(), pa.string())
-    valid = pc.match_substring_regex(communes, COMMUNE_CODE.pattern + "|^$").to_numpy(zero_copy_only=False)
+    pattern = COMMUNE_CODE.pattern.replace(r"\Z", "$")  # RE2 (Arrow): « $ » is the end of the text
+    valid = pc.match_substring_regex(communes, pattern + "|^$").to_numpy(zero_copy_only=False)
     expected = "code commune INSEE attendu (5 caractères, ex. 01004, 2A004) ou vide"
     _check(path, encoded["commune"], ~valid, kept, first_line, col["commune"], expected)
     if "category" in encoded:

@@ -2,7 +2,9 @@
 
 Layout: ``code;nom;type;communes``. ``communes`` lists INSEE commune codes separated by spaces,
 and may use shorthands: ``DEP:961`` (every commune of a département), ``EPCI:200096001``
-(every member commune of an EPCI). A commune may belong to several territories.
+(every member commune of an EPCI). A commune may belong to several territories. ``type`` is one of
+:data:`TERRITORY_TYPES` (or its abbreviation, any case), or a type declared in ``sources.toml``
+(``territory_types = [...]``): a typo would otherwise become a kind of territory of its own.
 """
 from __future__ import annotations
 
@@ -19,6 +21,26 @@ COLUMNS = ["code", "nom", "type", "communes"]
 # browser would read otherwise.
 SAFE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$")
 RESERVED_CODES = {"index", "synthese_regionale"}  # pages of the reports folder that are not a territory's
+TERRITORY_TYPES = ("département", "territoire de santé", "territoire de démocratie sanitaire", "territoire de proximité",
+                   "EPCI", "contrat local de santé", "contrat local de santé mentale", "atelier santé ville",
+                   "quartier prioritaire de la politique de la ville", "territoire")
+TYPE_ABBREVIATIONS = {"CLS": "contrat local de santé", "CLSM": "contrat local de santé mentale", "ASV": "atelier santé ville",
+                      "QPV": "quartier prioritaire de la politique de la ville"}
+DEFAULT_TYPE = "territoire"
+
+
+def territory_types(path: Path, column: pd.Series, declared=(), default: str = DEFAULT_TYPE) -> pd.Series:
+    """The ``type`` column in the spelling of :data:`TERRITORY_TYPES` (or as declared in sources.toml);
+    an empty type is ``default``; an unknown one is refused with the list of known types."""
+    known = {t.casefold(): t for t in (*TERRITORY_TYPES, *declared)}
+    known |= {a.casefold(): t for a, t in TYPE_ABBREVIATIONS.items()}
+    types = column.replace("", default).map(lambda t: known.get(t.casefold()))
+    if types.isna().any():
+        line = first_bad(types.isna())
+        raise RawDataError(path, f"type de territoire « {column.iloc[line - 2]} » inconnu ; types connus : "
+                                 f"{', '.join(TERRITORY_TYPES)} (ou {', '.join(TYPE_ABBREVIATIONS)}) ; un autre type se déclare "
+                                 f"dans sources.toml : territory_types = [\"{column.iloc[line - 2]}\"]", line=line, column="type")
+    return types
 
 
 def check_territory_codes(df: pd.DataFrame, column: str, path: Path) -> None:
@@ -40,11 +62,12 @@ def _expand(token: str, communes: pd.DataFrame) -> list[str] | None:
     return members or None
 
 
-def read_territory_definitions(path: Path, communes: pd.DataFrame) -> pd.DataFrame:
+def read_territory_definitions(path: Path, communes: pd.DataFrame, declared_types=()) -> pd.DataFrame:
     """territory_code, territory_name, kind, commune — one row per member commune."""
     df = read_delimited(path, COLUMNS)
     check_unique(df, ["code"], path)
     check_territory_codes(df, "code", path)
+    df["type"] = territory_types(path, df["type"], declared_types)
     known = communes.set_index("commune")
     rows = []
     for i, r in df.iterrows():
@@ -68,14 +91,14 @@ def read_territory_definitions(path: Path, communes: pd.DataFrame) -> pd.DataFra
         if duplicated:
             raise RawDataError(path, f"territoire « {r['code']} » : commune(s) citée(s) deux fois : {', '.join(duplicated)}",
                                line=line, column="communes")
-        rows += [(r["code"], r["nom"], r["type"] or "territoire", c) for c in members]
+        rows += [(r["code"], r["nom"], r["type"], c) for c in members]
     return pd.DataFrame(rows, columns=["territory_code", "territory_name", "kind", "commune"])
 
 
 MAPPING_COLUMNS = ["commune", "code_territoire", "nom_territoire"]
 
 
-def read_commune_territory_mapping(path: Path, communes: pd.DataFrame) -> pd.DataFrame:
+def read_commune_territory_mapping(path: Path, communes: pd.DataFrame, declared_types=()) -> pd.DataFrame:
     """An ARS mapping commune → territoire (de santé, de démocratie sanitaire, de proximité):
     ``commune;code_territoire;nom_territoire[;type]``, one row per commune. Same output as
     :func:`read_territory_definitions`."""
@@ -94,6 +117,6 @@ def read_commune_territory_mapping(path: Path, communes: pd.DataFrame) -> pd.Dat
         code = names[names > 1].index[0]
         line = first_bad(df["code_territoire"] == code)
         raise RawDataError(path, f"territoire « {code} » : plusieurs noms différents", line=line, column="nom_territoire")
-    kind = df["type"].replace("", "territoire de santé") if "type" in df else "territoire de santé"
+    kind = territory_types(path, df["type"], declared_types, "territoire de santé") if "type" in df else "territoire de santé"
     return pd.DataFrame({"territory_code": df["code_territoire"], "territory_name": df["nom_territoire"],
                          "kind": kind, "commune": df["commune"]})

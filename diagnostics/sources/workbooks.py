@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import zipfile
+import zlib
 from pathlib import Path
 
 import pandas as pd
@@ -9,6 +10,13 @@ import pandas as pd
 from .errors import RawDataError
 
 HEADER_SEARCH_ROWS = 15
+# What a damaged workbook raises while its sheets are read (openpyxl reads them lazily, in read-only mode):
+# a bad CRC or a cut archive, a broken XML part
+DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, SyntaxError)
+
+
+def damaged(path: Path, exc: Exception) -> RawDataError:
+    return RawDataError(path, f"classeur endommagé ({type(exc).__name__} : {str(exc)[:100]}) : téléchargez-le de nouveau")
 
 
 def open_workbook(path: Path):
@@ -21,7 +29,10 @@ def open_workbook(path: Path):
         raise RawDataError(path, "classeur .xls (ancien format Excel) : ouvrez-le et enregistrez-le en .xlsx")
     if not zipfile.is_zipfile(path):
         raise RawDataError(path, "ce fichier n'est pas un classeur Excel .xlsx lisible")
-    return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (*DAMAGED, KeyError, ValueError, OSError) as exc:  # openpyxl's InvalidFileException is an OSError
+        raise damaged(path, exc) from None
 
 
 def cell_text(value) -> str:
