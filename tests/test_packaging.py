@@ -60,9 +60,9 @@ def test_templates_load_nothing_from_the_network():
 
 
 def test_readme_lists_every_accepted_file():
-    from diagnostics.sources.catalog import KINDS
+    from diagnostics.sources.catalog import SOURCES
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8").lower()
-    for kind in KINDS:
+    for kind in SOURCES:
         stem = re.split(r"[*\[]", kind.patterns[0])[0]
         assert stem in readme, f"README « Utiliser vos propres données » : {kind.label} ({stem}) absent"

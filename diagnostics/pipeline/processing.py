@@ -13,6 +13,7 @@ from diagnostics.indicators.metadata import indicator_metadata
 from diagnostics.methods.disclosure import THRESHOLD_COLUMN
 from diagnostics.pipeline.io import write_parquet_set
 from diagnostics.sources.assemble import assemble, read_all
+from diagnostics.sources.catalog import BY_KEY, SOURCES
 from diagnostics.sources.contracts import read_contracts, read_targets
 from diagnostics.sources.declared_files import read_declared_counts
 from diagnostics.territories.areas import build_territories
@@ -49,10 +50,20 @@ def build_processed(raw_dir: Path, processed_dir: Path, options: dict | None = N
     """
     results, _, _, manifest = read_all(Path(raw_dir), options, indicators=indicator_metadata())
     tables = processed_tables(Path(raw_dir), results, manifest.options)
-    write_parquet_set(
-        {name: tables[name] for name in PUBLISHED_TABLES + ["indicators", "standard_population"]}, processed_dir
-    )
+    write_parquet_set({name: tables[name] for name in published_names(tables)}, processed_dir)
     return tables
+
+
+def published_names(tables: dict) -> list[str]:
+    """The tables a build writes: the project's, and those of the sources no step transforms (saved as read)."""
+    core = PUBLISHED_TABLES + ["indicators", "standard_population"]
+    return core + [name for name in kept_as_read_names() if name in tables and name not in core]
+
+
+def kept_as_read_names() -> list[str]:
+    """Tables named by a source of the registry that no step of the build produces (a source added by
+    docs/ajouter-une-source.md): the source's table is saved as its reader gives it."""
+    return [s.tables[0] for s in SOURCES if len(s.tables) == 1 and s.tables[0] not in PUBLISHED_TABLES]
 
 
 def processed_tables(raw_dir: Path, results: dict, options: dict) -> dict[str, pd.DataFrame]:
@@ -73,6 +84,10 @@ def processed_tables(raw_dir: Path, results: dict, options: dict) -> dict[str, p
     tables["indicators"] = indicators
     tables["standard_population"] = standard_pop
     tables["contracts"], tables["targets"] = contracts_and_targets(results, tables["territories"], indicators)
+    for key, result in results.items():
+        table = BY_KEY[key].tables[0] if len(BY_KEY[key].tables) == 1 else None
+        if table in kept_as_read_names() and isinstance(result, pd.DataFrame):
+            tables[table] = result
     return tables
 
 

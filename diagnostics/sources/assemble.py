@@ -1,7 +1,7 @@
 """From the files of a raw folder, whatever their publication, to the project's tidy tables.
 
-Each file is read and validated by its own reader (:func:`read_file_group`) and described for
-``--check`` (:class:`FileCheck`); then :func:`assemble` chooses among the sources (a residence-based
+Each file is read and validated by the reader its source declares in the registry
+(:mod:`~diagnostics.sources.catalog`) and described for ``--check`` (:class:`FileCheck`); then :func:`assemble` chooses among the sources (a residence-based
 deaths table is preferred to INSEE's place-of-death file; a tidy population table to the census
 calibrated on INSEE's estimates), brings commune codes to the current COG and restricts everything
 to the région of the reports.
@@ -14,35 +14,19 @@ from pathlib import Path
 import pandas as pd
 import shapely
 
-from ..formatting import fr_number
 from .population_model import commune_population_by_year
-from .care_spending import read_commune_spending
 from .catalog import BY_KEY, accepted_formats, scan
-from .census_population import read_census_population
-from .cnam_reimbursements import read_r_files, read_rniam_population
 from .coherence import coherence_checks
-from .commune_changes import read_cog_movements, read_user_commune_mapping, resolve_aliases, to_current_communes
+from .commune_changes import resolve_aliases, to_current_communes
 from .contracts import read_contracts, read_target_lines
-from .css import read_css_beneficiaries
-from .deaths import read_residence_deaths
 from .errors import RawDataError
-from .estimated_population import read_estimated_population
-from .finess import finess_places_by_establishment, read_finess_establishments, read_finess_installed_places
-from .france import read_france_places, read_france_reference, read_france_spending
-from .geography import read_epci_names, read_geography
-from .geometry import read_geometry
-from .insee_deaths import aggregate_death_files, read_death_oppositions
+from .finess import finess_places_by_establishment
 from .manifest import Manifest, read_manifest
-from .population import read_commune_population
 from .tables import collected_warnings
 from .territory_definitions import read_commune_territory_mapping, read_territory_definitions
 
 DEATHS_BY_RESIDENCE = "domicile"
 DEATHS_BY_PLACE = "lieu de décès"
-SINGLE_FILE = {"territory_mapping", "communes", "epci_names", "france_reference", "css", "care_spending", "france_spending",
-               "finess_establishments", "finess_equipment", "france_places", "territory_definitions", "deaths", "contracts",
-               "targets"}
-DEFERRED = ("territory_definitions", "territory_mapping", "contracts", "targets")  # read once other tables exist
 
 
 @dataclass
@@ -56,115 +40,6 @@ class FileCheck:
     error: str = ""
 
 
-def _concat(frames):
-    """The files of one source as one table, with the details and warnings of each."""
-    if len(frames) == 1:
-        return frames[0]
-    out = pd.concat(frames, ignore_index=True)
-    for key in ("details", "warnings"):
-        out.attrs[key] = [line for f in frames for line in f.attrs.get(key, [])]
-    return out
-
-
-def read_file_group(key: str, paths: list[Path], options: dict) -> pd.DataFrame | tuple:
-    """Read the files of one source (``read_all`` passes only the latest of a single-file source)."""
-    years = options.get("years")
-    if key == "communes":
-        return read_geography(paths[0])
-    if key == "epci_names":
-        return read_epci_names(paths[0])
-    if key == "commune_changes":
-        return _concat([read_cog_movements(p) for p in paths])
-    if key == "commune_mapping":
-        return _concat([read_user_commune_mapping(p) for p in paths])
-    if key == "estimated_population":
-        wanted = list(range(years[0], years[1] + 1)) if years else None
-        return _concat([read_estimated_population(p, wanted) for p in paths])
-    if key == "census_population":
-        return _concat([read_census_population(p) for p in paths])
-    if key == "population":
-        return read_commune_population(paths)
-    if key == "insee_deaths":
-        wanted = set(range(years[0], years[1] + 1)) if years else None
-        return aggregate_death_files(paths, wanted, skip_invalid=options.get("invalid_death_records") == "ignorer",
-                                     oppositions=options.get("_death_oppositions"))
-    if key == "death_oppositions":
-        return _concat([pd.DataFrame({"key": read_death_oppositions(p)}) for p in paths])
-    if key == "geometry":
-        return _concat([read_geometry(p, options.get("geometry_code"), options.get("geometry_crs"), options.get("geometry_layer"))
-                        for p in paths])
-    if key == "cnam_reimbursements":
-        return read_r_files(paths)
-    if key == "insured_population":
-        return _concat([read_rniam_population(p) for p in paths])
-    if key in DEFERRED:
-        return paths[0]  # read once the communes (see read_all) or the indicators (see processing) are known
-    readers = {
-        "deaths": read_residence_deaths, "france_reference": read_france_reference, "css": read_css_beneficiaries,
-        "care_spending": read_commune_spending, "france_spending": read_france_spending,
-        "finess_establishments": read_finess_establishments, "finess_equipment": read_finess_installed_places,
-        "france_places": read_france_places,
-    }
-    return readers[key](paths[0])
-
-
-def describe(key: str, result) -> tuple[int, list[str], list[str]]:
-    """Rows, details (years, coverage, totals) and warnings of a source's table, in French."""
-    details, warnings = [], []
-    if key in DEFERRED:
-        return 0, [], []  # described once read
-    if key == "death_oppositions":
-        return len(result), [f"{fr_number(len(result))} enregistrement(s) sous opposition"], []
-    if key == "epci_names":
-        return len(result), [f"{len(result)} EPCI nommés"], []
-    if key == "geometry":
-        levels = ", ".join(f"{n} {'communes' if lv == 'COM' else 'départements'}" for lv, n in result["level"].value_counts().items())
-        west, south, east, north = shapely.total_bounds(result["geometry"].to_numpy())
-        return len(result), [f"contours : {levels}", f"emprise : longitudes {west:.2f} à {east:.2f}, latitudes {south:.2f} à {north:.2f}"], []
-    if key == "communes":
-        communes, aliases = result
-        return len(communes), [f"{communes['departement_code'].nunique()} département(s), {communes['region_code'].nunique()} "
-                               f"région(s), {len(aliases)} arrondissement(s) municipal(aux)"], []
-    if key == "insee_deaths":
-        table, s = result
-        n = fr_number
-        details.append(f"{n(s.records)} enregistrements lus ({', '.join(sorted(s.encodings))}), {n(s.duplicates)} doublons écartés, "
-                       f"{n(s.oppositions)} sous opposition retirés, "
-                   f"{n(s.abroad)} décès à l'étranger, {n(s.unknown_age)} d'âge inconnu, {n(s.outside_years)} hors des années retenues"
-                       + "".join(f", {n(count)} {what}" for count, what in ((s.unknown_year, "d'année de décès inconnue"),
-                                                                          (s.unknown_place, "de lieu de décès inconnu"),
-                                                                          (s.invalid, "invalide(s) écarté(s) (invalid_death_records)"))
-                                 if count))
-        result = table
-        warnings.append("décès localisés au lieu de décès, non au domicile : préférez un fichier de décès domiciliés (CépiDc)")
-    df = result
-    warnings += df.attrs.get("warnings", [])
-    details += df.attrs.get("details", [])
-    for col in ("year", "census_year"):
-        if col in df and len(df):
-            details.append(f"années {df[col].min()}–{df[col].max()}" if df[col].nunique() > 1 else f"année {df[col].min()}")
-    if "commune" in df:
-        details.append(f"{fr_number(df['commune'].nunique())} commune(s)")
-    elif "departement_code" in df:
-        details.append(f"{df['departement_code'].nunique()} département(s)")
-    if "level" in df and "code" in df:
-        levels = sorted(df["level"].unique())
-        details.append(f"niveaux : {', '.join(levels)}" + (f", {df.loc[df['level'] == 'DEP', 'code'].nunique()} département(s)"
-                                                          if "DEP" in levels else ""))
-    totals = (("population", "population"), ("deaths", "décès"), ("places", "places"), ("beneficiaries", "bénéficiaires"),
-              ("amount", "montant (€)"), ("insured", "personnes protégées"))
-    for col, label in totals[1:] if key == "france_spending" else totals:
-        if col in df and len(df):
-            sub = df
-            if "year" in df and col in ("population", "beneficiaries", "amount", "insured"):
-                sub = df[df["year"] == df["year"].max()]
-                if "level" in sub:
-                    sub = sub[sub["level"] == sub["level"].iloc[0]]
-            year = f" ({sub['year'].max()})" if "year" in sub and sub["year"].nunique() == 1 and df["year"].nunique() > 1 else ""
-            details.append(f"{label}{year} : {fr_number(sub[col].sum())}")
-    return len(df), details, warnings
-
-
 def read_all(raw_dir: Path, options: dict | None = None, check: bool = False, indicators: dict | None = None
              ) -> tuple[dict, list[FileCheck], list[Path], Manifest]:
     """Every recognised file read; with ``check`` the errors are collected instead of raised.
@@ -175,14 +50,14 @@ def read_all(raw_dir: Path, options: dict | None = None, check: bool = False, in
     found, unknown = scan(raw_dir, manifest.files)
     results, checks, used_paths = {}, [], {}
     for key in sorted(found, key=lambda k: list(BY_KEY).index(k)):
-        paths = found[key]
-        used = used_paths[key] = sorted(paths)[-1:] if key in SINGLE_FILE else sorted(paths)
+        source, paths = BY_KEY[key], found[key]
+        used = used_paths[key] = sorted(paths) if source.series else sorted(paths)[-1:]
         try:
             with collected_warnings() as notes:
-                results[key] = read_file_group(key, used, options)
-            if key == "death_oppositions":  # read first (catalog order), applied to the deaths files
-                options = {**options, "_death_oppositions": results[key]["key"].to_numpy()}
-            rows, details, warnings = describe(key, results[key])
+                results[key] = source.read(used, options)
+            if source.gives is not None:  # e.g. the oppositions, read before the deaths files they apply to
+                options = {**options, **source.gives(results[key])}
+            rows, details, warnings = (0, [], []) if source.after_communes else source.describe(results[key])
             checks.append(FileCheck(used[0] if len(used) == 1 else Path(raw_dir), key, rows, details, notes + warnings))
             if len(used) > 1:
                 checks[-1].details.insert(0, f"{len(used)} fichiers : {', '.join(p.name for p in used)}")

@@ -1,145 +1,289 @@
-"""Every accepted raw file: what it is, who publishes it, what it feeds, and how it is recognised
-(by its name as downloaded, then by its content), so that a raw folder can be checked and read
-without the user naming anything. ``sources.toml`` may still name a file's source explicitly.
+"""The registry of raw sources: every accepted file declares here, in one entry, what it is, who
+publishes it, how it is recognised (its name as downloaded, then its content), how it is read (the
+latest file, or every file of a series), how ``--check`` describes it, and what it feeds — as
+papermill registers its I/O handlers. Adding an official file is one reader module and one entry
+(walk-through: ``docs/ajouter-une-source.md``). ``sources.toml`` may still name a file's source.
 """
+
 from __future__ import annotations
 
 import fnmatch
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
+import pandas as pd
+
+from . import (
+    census_population,
+    cnam_reimbursements,
+    commune_changes,
+    css,
+    deaths,
+    estimated_population,
+    finess,
+    france,
+    geography,
+    geometry,
+    insee_deaths,
+    population,
+)
+from . import care_spending as commune_spending
+from ..formatting import fr_number
+from .describing import describe_table
 from .errors import RawDataError
+
+Reader = Callable[[list[Path], dict], object]
 
 
 @dataclass(frozen=True)
-class SourceKind:
+class Sample:
+    """What recognition by content looks at in a file, read once and only when asked."""
+
+    path: Path
+
+    @cached_property
+    def first_line(self) -> str:
+        with open(self.path, "rb") as f:
+            head = f.read(4096)
+        return head.decode("utf-8", "replace").lstrip("\ufeff").splitlines()[0] if head.strip() else ""
+
+    @cached_property
+    def columns(self) -> set[str]:
+        """The header's names, whatever the separator (« ; », « , », « | », tab)."""
+        line = self.first_line
+        for sep in (",", "|", "\t"):
+            line = line.replace(sep, ";")
+        return {c.strip().strip('"') for c in line.split(";")}
+
+    @cached_property
+    def sheets(self) -> list[str]:
+        from .workbooks import open_workbook
+
+        wb = open_workbook(self.path)
+        names = wb.sheetnames
+        wb.close()
+        return names
+
+    @property
+    def delimited(self) -> bool:
+        return self.path.suffix.lower() in (".csv", ".txt")
+
+    @property
+    def workbook(self) -> bool:
+        return self.path.suffix.lower() == ".xlsx" and zipfile.is_zipfile(self.path)
+
+
+@dataclass(frozen=True)
+class Source:
     key: str
     label: str  # French, for --check and the README
     publisher: str  # where to download it
-    use: str  # what it feeds
+    use: str  # what it feeds, in French
     patterns: tuple[str, ...]  # file names as downloaded (lower case, shell patterns)
-    header: tuple[str, ...] = ()  # columns that identify a delimited file by content
+    read: Reader  # (the files, the options of sources.toml and the command line) → what it produces
+    header: tuple[str, ...] = ()  # columns (shell patterns) that identify a delimited file by its content
+    sniff: Callable[[Sample], bool] | None = None  # recognition by content beyond the header
+    series: bool = False  # several files make the source (years, months…): all read; else only the latest
+    after_communes: bool = False  # read once the table d'appartenance is known (``read_all``)
+    describe: Callable[[object], tuple[int, list[str], list[str]]] = describe_table  # rows, details, warnings
+    gives: Callable[[object], dict] | None = None  # options its result gives to the sources read after it
+    tables: tuple[str, ...] = field(default=())  # the processed tables it feeds (data dictionary)
 
 
-KINDS = [
-    SourceKind("communes", "Table d'appartenance géographique des communes", "Insee, COG (insee.fr/fr/information/2028028)",
-               "rattachement des communes aux départements, régions et EPCI",
-               ("table-appartenance-geo-communes*.xlsx", "table-appartenance-geo-communes*.csv", "table_passage_geo*.xlsx"),
-               ("CODGEO", "LIBGEO", "DEP", "REG", "EPCI")),
-    SourceKind("epci_names", "Intercommunalité-Métropole (noms des EPCI)", "Insee, « Intercommunalité - Métropole au 01-01-AAAA »",
-               "noms des EPCI", ("epci_au_01-01-*.xlsx", "intercommunalite*.xlsx", "intercommunalité*.xlsx")),
-    SourceKind("commune_changes", "Mouvements des communes (COG)", "Insee, COG, fichier des mouvements des communes",
-               "codes des communes fusionnées ramenés au code actuel", ("v_mvt_commune*.csv", "mvtcommune*.csv")),
-    SourceKind("commune_mapping", "Table de passage des communes (utilisateur)", "à écrire : ancien_code;nouveau_code",
-               "codes anciens ramenés au code actuel", ("passage_communes*.csv",), ("ancien_code", "nouveau_code")),
-    SourceKind("estimated_population", "Estimations de population par département, sexe et âge quinquennal",
-               "Insee, « Estimations de population » (estim-pop-dep-sexe-aq-1975-AAAA.xlsx)",
-               "population des départements, de la région et de la France par année", ("estim-pop-dep-sexe-aq*.xlsx",)),
-    SourceKind("census_population", "Recensement : population par commune, sexe et âge (POP1B)",
-               "Insee, recensement de la population, tableau POP1B (BTT_TD_POP1B_AAAA.csv ou BTX_TD_POP1B_AAAA.xlsx)",
-               "répartition communale de la population par sexe et âge", ("btt_td_pop1b_*.csv", "btx_td_pop1b_*.xlsx"),
-               ("CODGEO", "SEXE", "AGED100", "NB")),
-    SourceKind("population", "Population par commune, sexe et âge quinquennal (format tidy)", "format documenté du projet",
-               "population des communes par année", ("population_communes_sexe_age5_*.csv",), ("CODGEO", "SEXE", "AGE5", "NB")),
-    SourceKind("death_oppositions", "Oppositions à la réutilisation du fichier des personnes décédées",
-               "Insee, data.gouv.fr « Fichier des personnes décédées », fichier des oppositions (CSV)",
-               "enregistrements retirés des décès comptés (RGPD)", ("*opposition*.csv",),
-               ("Date de décès", "Code du lieu de décès", "Numéro d'acte de décès")),
-    SourceKind("insee_deaths", "Fichier des personnes décédées", "Insee, data.gouv.fr « Fichier des personnes décédées » (deces-AAAA.txt)",
-               "décès par commune de décès, sexe et âge", ("deces-[0-9][0-9][0-9][0-9].txt", "deces-[0-9][0-9][0-9][0-9]-*.txt")),
-    SourceKind("deaths", "Décès domiciliés (CépiDc ou registre, format tidy)", "Inserm-CépiDc, ORS (commune;annee;sexe;classe_age;deces)",
-               "décès par commune de résidence, sexe et âge (préférés au fichier des personnes décédées)",
-               ("deces_domicile*.csv",), ("commune", "annee", "sexe", "classe_age", "deces")),
-    SourceKind("france_reference", "Référence nationale : population et décès de la France", "Insee et CépiDc (format tidy)",
-               "référence de l'ICM et de la standardisation", ("france_population_deces*.csv",),
-               ("annee", "sexe", "classe_age", "population", "deces")),
-    SourceKind("css", "Bénéficiaires de la Complémentaire santé solidaire", "CPAM, Fonds CSS, DREES (format tidy)",
-               "taux de bénéficiaires de la CSS", ("beneficiaires_css*.csv",),
-               ("territoire_type", "territoire_code", "annee", "nb_beneficiaires_css")),
-    SourceKind("care_spending", "Dépenses remboursées par commune, âge et poste", "CPAM / SNDS (format tidy)",
-               "dépenses de soins par habitant", ("depenses_remboursees_communes_*.csv",),
-               ("annee", "commune", "classe_age", "poste", "montant_rembourse")),
-    SourceKind("france_spending", "Dépenses remboursées de la France par âge et poste", "Cnam, Open DAMIR (format tidy)",
-               "référence nationale et ajustement sur l'âge des dépenses", ("depenses_remboursees_france_*.csv",),
-               ("annee", "classe_age", "poste", "montant_rembourse", "population")),
-    SourceKind("cnam_reimbursements", "Cnam : remboursements mensuels du régime général (fichiers R)",
-               "Cnam, data.gouv.fr « Dépenses d'assurance maladie hors prestations hospitalières » (RAAAAMM.csv, .csv.gz)",
-               "dépenses remboursées par département d'affiliation (à défaut de données communales)",
-               ("r[0-9][0-9][0-9][0-9][0-9][0-9].csv", "r[0-9][0-9][0-9][0-9][0-9][0-9].csv.gz",
-                "r[0-9][0-9][0-9][0-9][0-9][0-9].zip"), ("sns_date", "serie", "dpt", "rem_mon")),
-    SourceKind("insured_population", "Cnam : population protégée du régime général par département, âge et sexe (RNIAM)",
-               "Cnam, RNIAM (…population_protegee…_AAAA.csv)", "dénominateur des dépenses des fichiers R",
-               ("*population_protegee*.csv", "rniam*.csv"), ("l_dpt", "dpt", "0 à 4 ans")),
-    SourceKind("finess_establishments", "FINESS : établissements", "data.gouv.fr « FINESS Extraction du Fichier des établissements »",
-               "liste des établissements médico-sociaux et leur catégorie", ("etalab-cs1100507-stock-*.csv", "etalab-cs1100502-stock-*.csv")),
-    SourceKind("finess_equipment", "FINESS : équipements sociaux et médico-sociaux",
-               "data.gouv.fr « FINESS Extraction des équipements sociaux et médico-sociaux »",
-               "places installées par établissement", ("etalab-cs1100505-stock-*.csv",)),
-    SourceKind("france_places", "Places médico-sociales de la France par catégorie", "DREES, STATISS (format tidy)",
-               "référence nationale des taux d'équipement", ("places_medico_sociales_france_*.csv",), ("annee", "categorie", "places")),
-    SourceKind("geometry", "Contours des communes ou des départements (GeoJSON, Shapefile, GeoPackage)",
-               "IGN ADMIN EXPRESS (COMMUNE.shp, DEPARTEMENT.shp, .gpkg) ou france-geojson (communes.geojson, departements.geojson)",
-               "cartes des territoires de la région", ("*.geojson", "*.shp", "*.gpkg")),
-    SourceKind("territory_mapping", "Correspondance commune → territoire (ARS)", "ARS (à écrire : commune;code_territoire;nom_territoire)",
-               "territoires de santé, de démocratie sanitaire ou de proximité", ("territoires_de_sante*.csv", "correspondance_communes_territoires*.csv"),
-               ("commune", "code_territoire", "nom_territoire")),
-    SourceKind("territory_definitions", "Définition des territoires", "à écrire : code;nom;type;communes",
-               "territoires infra-départementaux (CLS, ASV, territoires de santé…)", ("territoires*.csv",),
-               ("code", "nom", "type", "communes")),
-    SourceKind("contracts", "Contrats territoriaux (CLS, CLSM, ASV, CPOM)", "ARS (à écrire : territoire;contrat;statut;debut;fin)",
-               "suivi des contrats (synthèse régionale)", ("contrats*.csv",), ("territoire", "contrat", "statut")),
-    SourceKind("targets", "Objectifs des contrats", "ARS (à écrire : territoire;indicateur;periode_reference;cible;echeance)",
-               "section « Suivi des objectifs » des rapports", ("objectifs*.csv",), ("territoire", "indicateur", "periode_reference")),
+def latest(reader: Callable[[Path], object]) -> Reader:
+    """A source read from its latest file alone."""
+    return lambda paths, options: reader(paths[0])
+
+
+def each(reader: Callable[[Path], pd.DataFrame]) -> Reader:
+    """A series: every file read, the tables put one after the other."""
+    return lambda paths, options: concat_frames([reader(p) for p in paths])
+
+
+def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The files of one source as one table, with the details and warnings of each."""
+    if len(frames) == 1:
+        return frames[0]
+    out = pd.concat(frames, ignore_index=True)
+    for key in ("details", "warnings"):
+        out.attrs[key] = [line for f in frames for line in f.attrs.get(key, [])]
+    return out
+
+
+def path_only(paths: list[Path], options: dict) -> Path:
+    """Read by ``read_all`` once the communes are known (territories) or the indicators (targets)."""
+    return paths[0]
+
+
+def _years(options: dict) -> list[int] | None:
+    span = options.get("years")
+    return list(range(span[0], span[1] + 1)) if span else None
+
+
+def _estimated(paths: list[Path], options: dict) -> pd.DataFrame:
+    return concat_frames([estimated_population.read_estimated_population(p, _years(options)) for p in paths])
+
+
+def _insee_deaths(paths: list[Path], options: dict):
+    wanted = set(_years(options) or []) or None
+    return insee_deaths.aggregate_death_files(paths, wanted, skip_invalid=options.get("invalid_death_records") == "ignorer",
+                                              oppositions=options.get("_death_oppositions"))
+
+
+def _oppositions(paths: list[Path], options: dict) -> pd.DataFrame:
+    return concat_frames([pd.DataFrame({"key": insee_deaths.read_death_oppositions(p)}) for p in paths])
+
+
+def _outlines(paths: list[Path], options: dict) -> pd.DataFrame:
+    return concat_frames([geometry.read_geometry(p, options.get("geometry_code"), options.get("geometry_crs"),
+                                                 options.get("geometry_layer")) for p in paths])
+
+
+def _is_insee_death_file(s: Sample) -> bool:
+    first = s.first_line
+    return s.delimited and len(first) >= 167 and first[81:89].isdigit() and first[154:162].isdigit()
+
+
+def _is_finess(s: Sample, equipment: bool) -> bool:
+    if not (s.delimited and s.first_line.startswith("finess;etalab")):
+        return False
+    with open(s.path, "rb") as f:
+        return (b"\nequipementsocial;" in f.read(1 << 22)) == equipment
+
+
+SOURCES = [
+    Source("communes", "Table d'appartenance géographique des communes", "Insee, COG (insee.fr/fr/information/2028028)",
+           "rattachement des communes aux départements, régions et EPCI",
+           ("table-appartenance-geo-communes*.xlsx", "table-appartenance-geo-communes*.csv", "table_passage_geo*.xlsx"),
+           latest(geography.read_geography), ("CODGEO", "LIBGEO", "DEP", "REG", "EPCI"),
+           sniff=lambda s: s.workbook and "COM" in s.sheets, describe=geography.describe_geography, tables=("communes",)),
+    Source("epci_names", "Intercommunalité-Métropole (noms des EPCI)", "Insee, « Intercommunalité - Métropole au 01-01-AAAA »",
+           "noms des EPCI", ("epci_au_01-01-*.xlsx", "intercommunalite*.xlsx", "intercommunalité*.xlsx"),
+           latest(geography.read_epci_names), describe=lambda names: (len(names), [f"{len(names)} EPCI nommés"], []),
+           tables=("communes",)),
+    Source("commune_changes", "Mouvements des communes (COG)", "Insee, COG, fichier des mouvements des communes",
+           "codes des communes fusionnées ramenés au code actuel", ("v_mvt_commune*.csv", "mvtcommune*.csv"),
+           each(commune_changes.read_cog_movements), series=True),
+    Source("commune_mapping", "Table de passage des communes (utilisateur)", "à écrire : ancien_code;nouveau_code",
+           "codes anciens ramenés au code actuel", ("passage_communes*.csv",),
+           each(commune_changes.read_user_commune_mapping), ("ancien_code", "nouveau_code"), series=True),
+    Source("estimated_population", "Estimations de population par département, sexe et âge quinquennal",
+           "Insee, « Estimations de population » (estim-pop-dep-sexe-aq-1975-AAAA.xlsx)",
+           "population des départements, de la région et de la France par année", ("estim-pop-dep-sexe-aq*.xlsx",),
+           _estimated, series=True,
+           sniff=lambda s: s.workbook and any(n.strip().isdigit() for n in s.sheets)
+           and any("savoir" in n.lower() for n in s.sheets), tables=("population", "france_reference")),
+    Source("census_population", "Recensement : population par commune, sexe et âge (POP1B)",
+           "Insee, recensement de la population, tableau POP1B (BTT_TD_POP1B_AAAA.csv ou BTX_TD_POP1B_AAAA.xlsx)",
+           "répartition communale de la population par sexe et âge", ("btt_td_pop1b_*.csv", "btx_td_pop1b_*.xlsx"),
+           each(census_population.read_census_population), ("CODGEO", "SEXE", "AGED100", "NB"), series=True,
+           tables=("population",)),
+    Source("population", "Population par commune, sexe et âge quinquennal (format tidy)", "format documenté du projet",
+           "population des communes par année", ("population_communes_sexe_age5_*.csv",),
+           lambda paths, options: population.read_commune_population(paths), ("CODGEO", "SEXE", "AGE5", "NB"), series=True,
+           tables=("population",)),
+    Source("death_oppositions", "Oppositions à la réutilisation du fichier des personnes décédées",
+           "Insee, data.gouv.fr « Fichier des personnes décédées », fichier des oppositions (CSV)",
+           "enregistrements retirés des décès comptés (RGPD)", ("*opposition*.csv",), _oppositions,
+           ("Date de décès", "Code du lieu de décès", "Numéro d'acte de décès"), series=True,
+           describe=lambda t: (len(t), [f"{fr_number(len(t))} enregistrement(s) sous opposition"], []),
+           gives=lambda t: {"_death_oppositions": t["key"].to_numpy()}),
+    Source("insee_deaths", "Fichier des personnes décédées",
+           "Insee, data.gouv.fr « Fichier des personnes décédées » (deces-AAAA.txt)", "décès par commune de décès, sexe et âge",
+           ("deces-[0-9][0-9][0-9][0-9].txt", "deces-[0-9][0-9][0-9][0-9]-*.txt"), _insee_deaths, series=True,
+           sniff=_is_insee_death_file, describe=insee_deaths.describe_death_files, tables=("deaths",)),
+    Source("deaths", "Décès domiciliés (CépiDc ou registre, format tidy)", "Inserm-CépiDc, ORS (commune;annee;sexe;classe_age;deces)",
+           "décès par commune de résidence, sexe et âge (préférés au fichier des personnes décédées)", ("deces_domicile*.csv",),
+           latest(deaths.read_residence_deaths), ("commune", "annee", "sexe", "classe_age", "deces"), tables=("deaths",)),
+    Source("france_reference", "Référence nationale : population et décès de la France", "Insee et CépiDc (format tidy)",
+           "référence de l'ICM et de la standardisation", ("france_population_deces*.csv",),
+           latest(france.read_france_reference), ("annee", "sexe", "classe_age", "population", "deces"),
+           tables=("france_reference",)),
+    Source("css", "Bénéficiaires de la Complémentaire santé solidaire", "CPAM, Fonds CSS, DREES (format tidy)",
+           "taux de bénéficiaires de la CSS", ("beneficiaires_css*.csv",), latest(css.read_css_beneficiaries),
+           ("territoire_type", "territoire_code", "annee", "nb_beneficiaires_css"), tables=("css",)),
+    Source("care_spending", "Dépenses remboursées par commune, âge et poste", "CPAM / SNDS (format tidy)",
+           "dépenses de soins par habitant", ("depenses_remboursees_communes_*.csv",),
+           latest(commune_spending.read_commune_spending), ("annee", "commune", "classe_age", "poste", "montant_rembourse"),
+           tables=("care_spending",)),
+    Source("france_spending", "Dépenses remboursées de la France par âge et poste", "Cnam, Open DAMIR (format tidy)",
+           "référence nationale et ajustement sur l'âge des dépenses", ("depenses_remboursees_france_*.csv",),
+           latest(france.read_france_spending), ("annee", "classe_age", "poste", "montant_rembourse", "population"),
+           describe=lambda t: describe_table(t, national_spending=True), tables=("france_spending",)),
+    Source("cnam_reimbursements", "Cnam : remboursements mensuels du régime général (fichiers R)",
+           "Cnam, data.gouv.fr « Dépenses d'assurance maladie hors prestations hospitalières » (RAAAAMM.csv, .csv.gz)",
+           "dépenses remboursées par département d'affiliation (à défaut de données communales)",
+           ("r[0-9][0-9][0-9][0-9][0-9][0-9].csv", "r[0-9][0-9][0-9][0-9][0-9][0-9].csv.gz",
+            "r[0-9][0-9][0-9][0-9][0-9][0-9].zip"),
+           lambda paths, options: cnam_reimbursements.read_r_files(paths), ("sns_date", "serie", "dpt", "rem_mon"),
+           series=True, tables=("departement_spending",)),
+    Source("insured_population", "Cnam : population protégée du régime général par département, âge et sexe (RNIAM)",
+           "Cnam, RNIAM (…population_protegee…_AAAA.csv)", "dénominateur des dépenses des fichiers R",
+           ("*population_protegee*.csv", "rniam*.csv"), each(cnam_reimbursements.read_rniam_population),
+           ("l_dpt", "dpt", "0 à 4 ans"), series=True, tables=("insured_population",)),
+    Source("finess_establishments", "FINESS : établissements", "data.gouv.fr « FINESS Extraction du Fichier des établissements »",
+           "liste des établissements médico-sociaux et leur catégorie",
+           ("etalab-cs1100507-stock-*.csv", "etalab-cs1100502-stock-*.csv"), latest(finess.read_finess_establishments),
+           sniff=lambda s: _is_finess(s, equipment=False), tables=("finess_places",)),
+    Source("finess_equipment", "FINESS : équipements sociaux et médico-sociaux",
+           "data.gouv.fr « FINESS Extraction des équipements sociaux et médico-sociaux »", "places installées par établissement",
+           ("etalab-cs1100505-stock-*.csv",), latest(finess.read_finess_installed_places),
+           sniff=lambda s: _is_finess(s, equipment=True), tables=("finess_places",)),
+    Source("france_places", "Places médico-sociales de la France par catégorie", "DREES, STATISS (format tidy)",
+           "référence nationale des taux d'équipement", ("places_medico_sociales_france_*.csv",),
+           latest(france.read_france_places), ("annee", "categorie", "places"), tables=("france_places",)),
+    Source("geometry", "Contours des communes ou des départements (GeoJSON, Shapefile, GeoPackage)",
+           "IGN ADMIN EXPRESS (COMMUNE.shp, DEPARTEMENT.shp, .gpkg) ou france-geojson (communes.geojson, departements.geojson)",
+           "cartes des territoires de la région", ("*.geojson", "*.shp", "*.gpkg"), _outlines, series=True,
+           describe=geometry.describe_outlines, tables=("geometry", "territory_shapes")),
+    Source("territory_mapping", "Correspondance commune → territoire (ARS)", "ARS (à écrire : commune;code_territoire;nom_territoire)",
+           "territoires de santé, de démocratie sanitaire ou de proximité",
+           ("territoires_de_sante*.csv", "correspondance_communes_territoires*.csv"), path_only,
+           ("commune", "code_territoire", "nom_territoire"), after_communes=True, tables=("territories",)),
+    Source("territory_definitions", "Définition des territoires", "à écrire : code;nom;type;communes",
+           "territoires infra-départementaux (CLS, ASV, territoires de santé…)", ("territoires*.csv",), path_only,
+           ("code", "nom", "type", "communes"), after_communes=True, tables=("territories",)),
+    Source("contracts", "Contrats territoriaux (CLS, CLSM, ASV, CPOM)", "ARS (à écrire : territoire;contrat;statut;debut;fin)",
+           "suivi des contrats (synthèse régionale)", ("contrats*.csv",), path_only, ("territoire", "contrat", "statut"),
+           after_communes=True, tables=("contracts",)),
+    Source("targets", "Objectifs des contrats", "ARS (à écrire : territoire;indicateur;periode_reference;cible;echeance)",
+           "section « Suivi des objectifs » des rapports", ("objectifs*.csv",), path_only,
+           ("territoire", "indicateur", "periode_reference"), after_communes=True, tables=("targets",)),
+    # ajoutez les nouvelles sources au-dessus de cette ligne (docs/ajouter-une-source.md)
 ]
-BY_KEY = {k.key: k for k in KINDS}  # order matters: the first matching pattern wins
+BY_KEY = {s.key: s for s in SOURCES}  # order matters: the first matching pattern wins, sources are read in this order
 IGNORED = ("sources.toml", "readme*", "*.md", ".*", "*.pdf", "*.zip", "*.gz", "*.dbf", "*.shx", "*.prj", "*.cpg", "*.qix",
            "*.sbn", "*.sbx", "*.qmd", "*.xml")  # unless a pattern above names them
 
 
-def _first_line(path: Path) -> str:
-    with open(path, "rb") as f:
-        head = f.read(4096)
-    return head.decode("utf-8", "replace").lstrip("\ufeff").splitlines()[0] if head.strip() else ""
-
-
-def _by_content(path: Path) -> SourceKind | None:
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx" and zipfile.is_zipfile(path):
-        from .workbooks import open_workbook
-
-        wb = open_workbook(path)
-        names = wb.sheetnames
-        wb.close()
-        if "COM" in names:
-            return BY_KEY["communes"]
-        if any(n.strip().isdigit() for n in names) and any("savoir" in n.lower() for n in names):
-            return BY_KEY["estimated_population"]
+def _by_content(path: Path) -> Source | None:
+    sample = Sample(path)
+    if not (sample.delimited or sample.workbook):
         return None
-    if suffix not in (".csv", ".txt"):
+    for source in SOURCES:  # a source's own test first (fixed-width files, workbooks), then its header
+        if source.sniff is not None and source.sniff(sample):
+            return source
+    if not sample.delimited:
         return None
-    first = _first_line(path)
-    if first.startswith("finess;etalab"):
-        with open(path, "rb") as f:
-            return BY_KEY["finess_equipment" if b"\nequipementsocial;" in f.read(1 << 22) else "finess_establishments"]
-    if len(first) >= 167 and first[81:89].isdigit() and first[154:162].isdigit():
-        return BY_KEY["insee_deaths"]
-    columns = {c.strip().strip('"') for c in first.replace(",", ";").split(";")}
-    for kind in KINDS:
-        if kind.header and set(kind.header) <= columns:
-            return kind
+    columns = sample.columns
+    for source in SOURCES:
+        if source.header and all(any(fnmatch.fnmatchcase(c, h) for c in columns) for h in source.header):
+            return source
     return None
 
 
-def _by_name(path: Path) -> SourceKind | None:
+def _by_name(path: Path) -> Source | None:
     name = path.name.lower()
-    return next((k for k in KINDS if any(fnmatch.fnmatch(name, p) for p in k.patterns)), None)
+    return next((s for s in SOURCES if any(fnmatch.fnmatch(name, p) for p in s.patterns)), None)
 
 
-def identify(path: Path) -> SourceKind | None:
+def identify(path: Path) -> Source | None:
     """The source of a file, by its name as downloaded, else by its content."""
-    if (kind := _by_name(path)) is not None:
-        return kind
+    if (source := _by_name(path)) is not None:
+        return source
     try:
         return _by_content(path)
     except (OSError, RawDataError):
@@ -156,18 +300,18 @@ def scan(raw_dir: Path, explicit: dict[Path, str] | None = None) -> tuple[dict[s
     unknown = []
     for path in sorted(p for p in raw_dir.rglob("*") if p.is_file()):
         rel = path.relative_to(raw_dir)
-        kind = BY_KEY.get(explicit.get(path.resolve(), "")) or _by_name(path)
-        if kind is None and (any(part.startswith(".") for part in rel.parts)
-                             or any(fnmatch.fnmatch(path.name.lower(), p) for p in IGNORED)):
+        source = BY_KEY.get(explicit.get(path.resolve(), "")) or _by_name(path)
+        if source is None and (any(part.startswith(".") for part in rel.parts)
+                               or any(fnmatch.fnmatch(path.name.lower(), p) for p in IGNORED)):
             continue
-        kind = kind or identify(path)
-        if kind is None:
+        source = source or identify(path)
+        if source is None:
             unknown.append(path)
         else:
-            found.setdefault(kind.key, []).append(path)
+            found.setdefault(source.key, []).append(path)
     return found, unknown
 
 
 def accepted_formats() -> str:
     """The accepted files, one per line, for messages."""
-    return "\n".join(f"  - {k.label} : {', '.join(k.patterns)} ({k.publisher})" for k in KINDS)
+    return "\n".join(f"  - {s.label} : {', '.join(s.patterns)} ({s.publisher})" for s in SOURCES)

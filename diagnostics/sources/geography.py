@@ -125,3 +125,10 @@ def read_epci_names(path: Path) -> dict[str, str]:
     finally:
         wb.close()
     return dict(zip(df["EPCI"], df["LIBEPCI"]))
+
+
+def describe_geography(result: tuple[pd.DataFrame, pd.DataFrame]) -> tuple[int, list[str], list[str]]:
+    """--check: the communes of the table d'appartenance and the arrondissements municipaux set aside."""
+    communes, aliases = result
+    return len(communes), [f"{communes['departement_code'].nunique()} département(s), {communes['region_code'].nunique()} "
+                           f"région(s), {len(aliases)} arrondissement(s) municipal(aux)"], []

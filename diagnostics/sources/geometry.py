@@ -220,3 +220,11 @@ def read_geometry(path: Path, code_property: str | None = None, crs: str | None 
     if len(set(levels)) > 1:
         raise RawDataError(path, "le fichier mêle communes et départements : un niveau par fichier", column=key)
     return pd.DataFrame({"code": codes, "name": names, "level": levels, "geometry": list(geometry)})
+
+
+def describe_outlines(result: pd.DataFrame) -> tuple[int, list[str], list[str]]:
+    """--check: how many outlines of each level, and their extent (longitudes, latitudes)."""
+    levels = ", ".join(f"{n} {'communes' if lv == 'COM' else 'départements'}" for lv, n in result["level"].value_counts().items())
+    west, south, east, north = shapely.total_bounds(result["geometry"].to_numpy())
+    return len(result), [f"contours : {levels}",
+                         f"emprise : longitudes {west:.2f} à {east:.2f}, latitudes {south:.2f} à {north:.2f}"], []

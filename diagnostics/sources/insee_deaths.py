@@ -315,3 +315,21 @@ def aggregate_death_files(paths: list[Path], years: set[int] | None = None, skip
     if len(parts) > 1:
         out = out.groupby(["place", "year", "sex", "band"], as_index=False)["deaths"].sum()
     return _readable(out), summary
+
+
+def describe_death_files(result) -> tuple[int, list[str], list[str]]:
+    """--check: what the deaths files held, what was set aside and why; deaths counted where they occurred."""
+    from ..formatting import fr_number as n
+    from .describing import describe_table
+
+    table, s = result
+    rows, details, warnings = describe_table(table)
+    read = (f"{n(s.records)} enregistrements lus ({', '.join(sorted(s.encodings))}), {n(s.duplicates)} doublons écartés, "
+            f"{n(s.oppositions)} sous opposition retirés, {n(s.abroad)} décès à l'étranger, {n(s.unknown_age)} d'âge inconnu, "
+            f"{n(s.outside_years)} hors des années retenues")
+    read += "".join(f", {n(count)} {what}" for count, what in ((s.unknown_year, "d'année de décès inconnue"),
+                                                                (s.unknown_place, "de lieu de décès inconnu"),
+                                                                (s.invalid, "invalide(s) écarté(s) (invalid_death_records)"))
+                    if count)
+    warning = "décès localisés au lieu de décès, non au domicile : préférez un fichier de décès domiciliés (CépiDc)"
+    return rows, [read] + details, [warning] + warnings
