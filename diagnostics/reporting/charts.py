@@ -127,6 +127,7 @@ def spine_chart(rows: pd.DataFrame) -> svg.Figure:
     x_short = x_france + 8
     header_y = MARGIN + size * 0.7
     ys = header_y + (0.75 + np.arange(len(rows))) * row_h
+    fig.axes.append(svg.Axes(fig, bar, svg.Scale((0.0, 1.0), (header_y + 0.75 * row_h, header_y + 1.75 * row_h))))
     bar_h = 0.55 * row_h
     for y, r in zip(ys, rows.itertuples()):
         if not np.isnan(r.pos_min):
@@ -325,13 +326,13 @@ def _category_ticks(ax: svg.Axes, values, labels, size: float = svg.FONT_SIZE) -
     space nearest the middle), else turned 30°. Returns their bottom."""
     fig, top = ax.figure, ax.bottom + svg.TICK_LENGTH + svg.TICK_PAD
     xs = ax.xtick_marks(values)
-    if svg.tick_labels_fit(list(xs), labels, size):
+    if svg.tick_labels_fit(list(xs), labels, size, gap=12):
         for x, t in zip(xs, labels):
             fig.text(float(x), top, t, size, anchor="middle", valign="top", css_class="xtick")
         return top + size
     split = [_two_lines(t) for t in labels]
     widest = [max(text_width(a, size), text_width(b, size)) for a, b in split]
-    if all(b - a >= (wa + wb) / 2 + 6 for a, b, wa, wb in zip(xs, xs[1:], widest, widest[1:])):
+    if all(b - a >= (wa + wb) / 2 + 12 for a, b, wa, wb in zip(xs, xs[1:], widest, widest[1:])):
         for x, (a, b) in zip(xs, split):
             fig.text(float(x), top, a, size, anchor="middle", valign="top", css_class="xtick")
             if b:
@@ -412,6 +413,7 @@ def _map_frame(bounds, pad: float) -> tuple[svg.Figure, svg.MapProjection]:
     w, h = proj.size(bounds)
     proj = svg.MapProjection.fit(bounds, (MAP_WIDTH - w) / 2, MARGIN, *MAP_BOX)
     fig.height = MARGIN + h
+    fig.axes.append(proj)
     return fig, proj
 
 

@@ -515,14 +515,16 @@ def dash_array(style: str, width: float) -> str | None:
 
 
 def nice_ticks(low: float, high: float, max_ticks: int = 7) -> np.ndarray:
-    """Round tick values inside [low, high]: steps of 1, 2, 2,5 or 5 × 10^k, at most ``max_ticks``."""
+    """Round tick values inside [low, high]: the finest step of 1, 2, 2,5 or 5 × 10^k giving at most
+    ``max_ticks`` of them."""
     if not (np.isfinite(low) and np.isfinite(high)) or high <= low:
         return np.array([low]) if np.isfinite(low) else np.array([])
-    raw = (high - low) / max(max_ticks - 1, 1)
-    magnitude = 10.0 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw * (1 - 1e-9))
-    first, last = math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9)
-    return np.round(np.arange(first, last + 1) * step, 10)
+    magnitude = 10.0 ** (math.floor(math.log10((high - low) / max(max_ticks, 1))) - 1)
+    for step in (m * magnitude * 10**k for k in range(4) for m in (1, 2, 2.5, 5)):
+        first, last = math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9)
+        if last - first + 1 <= max_ticks:
+            return np.round(np.arange(first, last + 1) * step, 10)
+    return np.array([low, high])
 
 
 def log_ticks(low: float, high: float) -> np.ndarray:
@@ -614,6 +616,7 @@ class Figure:
     background: str | None = "#ffffff"
     body: list[str] = field(default_factory=list)
     defs: dict[str, str] = field(default_factory=dict)
+    axes: list = field(default_factory=list)  # the scales it was drawn with (Axes, MapProjection), for tests
 
     # elements ----------------------------------------------------------------------------------------------
     def element(self, tag: str, content: str | None = None, **attrs) -> None:
@@ -791,7 +794,9 @@ class Axes:
     def box(cls, figure, left, top, width, height, xlim, ylim, xlog=False, ylog=False, y_down=False) -> Axes:
         """Axes whose y grows upwards (``y_down``: downwards, rows listed from the top)."""
         ys = (top, top + height) if y_down else (top + height, top)
-        return cls(figure, Scale(tuple(xlim), (left, left + width), xlog), Scale(tuple(ylim), ys, ylog))
+        axes = cls(figure, Scale(tuple(xlim), (left, left + width), xlog), Scale(tuple(ylim), ys, ylog))
+        figure.axes.append(axes)
+        return axes
 
     @property
     def left(self) -> float:
@@ -1002,7 +1007,7 @@ def legend(
         1.5 * size,
         max(2 * s.size + 2 for s, _ in entries if s.kind == "dot") if any(s.kind == "dot" for s, _ in entries) else 0,
     )
-    y = top
+    y, start = top, len(fig.body)
     if title:
         fig.text(centre, y, title, size, anchor="middle", valign="top", css_class="legend-title")
         y += size * LINE_HEIGHT + 0.3 * size
@@ -1012,7 +1017,10 @@ def legend(
         cy = y + (row + 0.5) * row_height
         x = float(lefts[column])
         draw_swatch(fig, swatch, x, cy, size)
-        fig.text(x + _swatch_width(swatch, size) + pad, cy, label, size, css_class="legend")
+        fig.text(x + _swatch_width(swatch, size) + pad, cy, label, size)
+    drawn = fig.body[start:]
+    del fig.body[start:]
+    fig.group(drawn, class_="legend")
     return y + rows * row_height
 
 
