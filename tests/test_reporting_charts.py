@@ -279,7 +279,14 @@ def test_spine_chart_france_line_and_texts():
     (france,) = [m for m in _plot(fig) if m.css == "france"]
     assert france.f("x1") == france.f("x2") == pytest.approx(ax.x(0.5), abs=0.01) and france["stroke"] == FRANCE
     texts = [(m.text, m["text-anchor"], m["font-weight"]) for m in _plot(fig) if m.tag == "text"]
-    assert texts[:13] == [
+    # the masked row's words first, on a light label over the marks of the région and département
+    assert texts[0] == ("non calculable (effectif trop faible)", "middle", None)
+    (label,) = [m for m in _plot(fig) if m.css == "label"]
+    assert label["fill"] == "#ffffff" and label.f("x") + label.f("width") / 2 == pytest.approx(ax.x(0.5), abs=0.01)
+    classes = [m.css for m in _plot(fig)]
+    assert classes.index("diamond") < classes.index("label") < classes.index("masked")
+    assert label["fill-opacity"] == "0.75"  # the marks under it still seen
+    assert texts[1:13] == [
         ("ICM", None, None),
         ("122", "end", "bold"),
         ("100", "end", None),
@@ -292,7 +299,6 @@ def test_spine_chart_france_line_and_texts():
         ("–", "end", "bold"),
         ("941", "end", None),
         ("non calculable", None, None),
-        ("non calculable (effectif trop faible)", "middle", None),
     ]
     assert [t for t, _, _ in texts[13:]] == ["Indicateur", "Territoire", "France", "France", "Écart"]
     # columns: label, value (right-aligned), the bars, France (right-aligned), reading; each row on its line
@@ -328,7 +334,7 @@ def test_spine_chart_legend_lists_the_readings_used_then_the_comparators():
 def test_spine_chart_height_grows_with_the_rows_and_width_fits_the_labels():
     two, three = charts.spine_chart(_spine().iloc[:2]), charts.spine_chart(_spine().iloc[[0, 1, 1]])
     assert three.height - two.height == pytest.approx(0.42 * 72)
-    assert two.width == 720  # the former figure's width: text keeps its size on the page
+    assert two.width == charts.SPINE_WIDTH  # the width the labels leave to the bars
     long = _spine().assign(label=["Taux standardisé de mortalité prématurée (< 65 ans) (valeur départementale)"] * 3)
     fig = charts.spine_chart(long)
     (ax,) = fig.axes

@@ -103,6 +103,9 @@ def _left_margin(labels, ylabel: str = "", size: float = svg.FONT_SIZE, bold=())
 # --- spine chart ----------------------------------------------------------------------------------------------
 
 
+SPINE_WIDTH = 640.0  # points: on a phone the wide figure is 640 px wide, its text about 7 px high
+
+
 def spine_chart(rows: pd.DataFrame) -> svg.Figure:
     """Fingertips-style spine chart.
 
@@ -118,7 +121,7 @@ def spine_chart(rows: pd.DataFrame) -> svg.Figure:
     france_w = max([text_width(t, size) for t in rows["france_text"]] + [text_width(heads["france"], size, True)])
     short_w = max([text_width(t, small) for t in shorts] + [text_width(heads["short"], size, True)])
     fixed = 2 * MARGIN + label_w + 14 + value_w + 12 + 14 + france_w + 8 + short_w
-    bar_w = max(720 - fixed, text_width(MASKED_TEXT, small) + 10)
+    bar_w = max(SPINE_WIDTH - fixed, text_width(MASKED_TEXT, small) + 10)
     fig = svg.Figure(fixed + bar_w)
     x_label = MARGIN
     x_value = x_label + label_w + 14 + value_w  # right-aligned
@@ -146,13 +149,24 @@ def spine_chart(rows: pd.DataFrame) -> svg.Figure:
             fig.marker("D", bar(r.pos_region), y, 4.5, "#ffffff", "#000000")
         if not np.isnan(r.pos_value):
             fig.marker(MARKERS[r.judgement], bar(r.pos_value), y, 9.5, COLOURS[r.judgement], EDGE)
+    masked_w = text_width(MASKED_TEXT, small) + 6
+    for y, r in zip(ys, rows.itertuples()):
+        if np.isnan(r.pos_value):  # the words on a light label over the comparators' marks
+            fig.rect(
+                bar(0.5) - masked_w / 2,
+                y - 0.7 * small,
+                masked_w,
+                1.4 * small,
+                "#ffffff",
+                css_class="label",
+                fill_opacity=0.75,
+            )
+            fig.text(bar(0.5), y, MASKED_TEXT, small, anchor="middle", colour="#333333", css_class="masked")
     for y, r, short in zip(ys, rows.itertuples(), shorts):
         fig.text(x_label, y, r.label, size)
         fig.text(x_value, y, r.value_text, size, anchor="end", bold=True)
         fig.text(x_france, y, r.france_text, size, anchor="end")
         fig.text(x_short, y, short, small, colour=EDGE)
-        if np.isnan(r.pos_value):
-            fig.text(bar(0.5), y, MASKED_TEXT, small, anchor="middle", colour="#555555", halo="#ffffff")
     for x, key, anchor in (
         (x_label, "label", "start"),
         (x_value, "value", "end"),
@@ -194,7 +208,7 @@ def population_pyramid(local: pd.DataFrame, france: pd.DataFrame, name: str) -> 
     ff = f.reindex(pd.MultiIndex.from_product([["F"], bands])).to_numpy()
     lim = max(np.nanmax(np.abs(men)), np.nanmax(women), np.nanmax(np.abs(fm)), np.nanmax(ff)) * 1.1
     band_labels = [b.replace("-", "–") for b in bands]
-    fig = svg.Figure(540)
+    fig = svg.Figure(460)
     left = _left_margin(band_labels, "Âge (ans)")
     ax = svg.Axes.box(
         fig, left, MARGIN + 4, fig.width - left - MARGIN - 10, 14 * len(bands), (-lim, lim), (-0.5, len(bands) - 0.5)
