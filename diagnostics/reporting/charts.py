@@ -312,7 +312,7 @@ def trend_chart(df: pd.DataFrame, ylabel: str, decimals: int = 1, ticklabels: di
     for _, g in series[:1]:
         g = g.sort_values("year")
         lo, hi, xs = g["ci_low"].to_numpy(float), g["ci_high"].to_numpy(float), ax.x(g["year"].to_numpy(float))
-        for run in svg._finite_runs(lo, hi):
+        for run in svg.finite_runs(lo, hi):
             points = list(zip(xs[run], ax.y(hi[run]))) + list(zip(xs[run], ax.y(lo[run])))[::-1]
             d = "M" + "L".join(f"{svg.num(a)} {svg.num(b)}" for a, b in points) + "Z"
             fig.path(d, fill=TERRITORY, fill_opacity=0.15, css_class="band")

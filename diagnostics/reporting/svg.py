@@ -275,7 +275,7 @@ class Figure:
     def polyline(self, xs, ys, colour="#000000", width=1.0, dash: str = "-", css_class=None) -> None:
         """A line through the points, broken where a coordinate is missing (as matplotlib does)."""
         xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
-        for run in _finite_runs(xs, ys):
+        for run in finite_runs(xs, ys):
             points = " ".join(f"{num(x)},{num(y)}" for x, y in zip(xs[run], ys[run]))
             self.element(
                 "polyline",
@@ -367,7 +367,7 @@ class Figure:
         return head + defs + background + "".join(self.body) + "</svg>\n"
 
 
-def _finite_runs(xs: np.ndarray, ys: np.ndarray) -> list[slice]:
+def finite_runs(xs: np.ndarray, ys: np.ndarray) -> list[slice]:
     """The runs of consecutive points where both coordinates are finite."""
     ok = np.isfinite(xs) & np.isfinite(ys)
     edges = np.flatnonzero(np.diff(np.concatenate([[0], ok.astype(int), [0]])))
