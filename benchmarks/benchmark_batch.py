@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -30,6 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from diagnostics import config  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from versions import versions  # noqa: E402
 
 
 def synthetic_raw(folder: Path, n: int) -> Path:
@@ -48,7 +50,7 @@ def synthetic_raw(folder: Path, n: int) -> Path:
         seed, size = int(rng.integers(len(codes))), int(rng.integers(2, 41))
         nearest = np.argsort(((centres - centres[seed]) ** 2).sum(axis=1))[:size]
         rows.append(
-            (f"T{i:04d}", f"Territoire synthétique {i}", "territoire de projet", " ".join(sorted(codes[nearest])))
+            (f"T{i:04d}", f"Territoire synthétique {i}", "territoire de proximité", " ".join(sorted(codes[nearest])))
         )
     pd.DataFrame(rows, columns=["code", "nom", "type", "communes"]).to_csv(
         raw / "territoires.csv", sep=";", index=False
@@ -130,10 +132,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--naive", type=int, default=4, help="territories timed with the naive loop")
     args = parser.parse_args()
-    print(
-        f"machine : {platform.machine()}, {os.cpu_count()} cœurs, {psutil.virtual_memory().total / 2**30:.0f} Gio, "
-        f"Python {platform.python_version()}"
-    )
+    print(f"machine : {psutil.virtual_memory().total / 2**30:.0f} Gio ; {versions()}")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         batch_per_report = None

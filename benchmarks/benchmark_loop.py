@@ -15,32 +15,20 @@ Library versions are printed first: figures from different installs are not comp
 from __future__ import annotations
 
 import argparse
-import platform
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from versions import versions  # noqa: E402
+
 TERRITORY = "CLS-BRUMES"
 OTHER = "TS-SUD"
-LIBRARIES = ["pandas", "numpy", "matplotlib", "pyarrow", "scipy", "papermill", "nbconvert", "nbclient", "ipykernel",
-             "jupyter_client", "jinja2", "shapely"]
-
-
-def versions() -> str:
-    found = []
-    for name in LIBRARIES:
-        try:
-            found.append(f"{name} {metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            found.append(f"{name} absent")
-    return f"Python {platform.python_version()} ({platform.machine()}, {platform.system()}) ; " + ", ".join(found)
-
-
 def timed(cmd: list, **kwargs) -> tuple[float, subprocess.CompletedProcess]:
     start = time.perf_counter()
     done = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, cwd=ROOT, **kwargs)

@@ -1,6 +1,8 @@
 """The batch reuses kernels without leaking state, rebuilds only what changed, and runs the same on
 a Dask cluster (a LocalCluster of worker processes on loopback) as on the local pool."""
 
+import os
+import shutil
 import subprocess
 import sys
 
@@ -69,15 +71,36 @@ def test_rerun_with_nothing_changed_rebuilds_nothing_and_force_rebuilds(tmp_path
     first = run_all("TS-SUD", "--output", out, "--processed", processed, "--jobs", "1")
     assert first.returncode == 0, first.stdout + first.stderr
     stamp = (out / "TS-SUD.html").stat().st_mtime_ns
+    tables = (processed / "indicators.parquet").stat().st_mtime_ns
     again = run_all("TS-SUD", "--output", out, "--processed", processed, "--jobs", "1")
     assert again.returncode == 0
-    assert "rien à reconstruire (--force pour tout refaire)" in again.stderr
-    assert "Aucun rapport reconstruit" in again.stdout
+    assert "Fichiers bruts inchangés depuis la dernière construction" in again.stderr  # raw files not read again
+    assert "Rien à reconstruire : tables, rapports, synthèse régionale et index à jour" in again.stdout
     assert (out / "TS-SUD.html").stat().st_mtime_ns == stamp
+    assert (processed / "indicators.parquet").stat().st_mtime_ns == tables
     forced = run_all("TS-SUD", "--output", out, "--processed", processed, "--jobs", "1", "--force")
     assert "1 rapport(s) écrit(s)" in forced.stdout and (out / "TS-SUD.html").stat().st_mtime_ns != stamp
-    # a change in the data (here the disclosure threshold) rebuilds
+    # a change in the options (here the disclosure threshold) rebuilds the tables and the report
     changed = run_all("TS-SUD", "--output", out, "--processed", processed, "--jobs", "1", "--threshold", "5")
+    assert "Lecture et validation des fichiers bruts" in changed.stderr
+    assert "1 rapport(s) écrit(s)" in changed.stdout, changed.stdout + changed.stderr
+
+
+def test_raw_files_are_read_again_only_when_their_content_changed(tmp_path):
+    raw, out, processed = tmp_path / "raw", tmp_path / "reports", tmp_path / "processed"
+    shutil.copytree(config.DEMO_RAW_DIR, raw)
+    args = ["CLS-VALLONS", "--raw", raw, "--output", out, "--processed", processed, "--jobs", "1"]
+    assert run_all(*args).returncode == 0
+    css = raw / "css" / "beneficiaires_css.csv"
+    os.utime(css, ns=(css.stat().st_atime_ns, css.stat().st_mtime_ns + 10**9))  # touched, same content
+    touched = run_all(*args)
+    assert "Fichiers bruts inchangés" in touched.stderr and "Rien à reconstruire" in touched.stdout
+    lines = css.read_text(encoding="utf-8").splitlines()
+    code, year, count = lines[1].rsplit(";", 2)[0], lines[1].rsplit(";", 2)[1], int(lines[1].rsplit(";", 2)[2])
+    lines[1] = f"{code};{year};{count + 1}"
+    css.write_text("\n".join(lines) + "\n", encoding="utf-8")  # one more beneficiary in one commune
+    changed = run_all(*args)
+    assert "Lecture et validation des fichiers bruts" in changed.stderr
     assert "1 rapport(s) écrit(s)" in changed.stdout, changed.stdout + changed.stderr
 
 

@@ -68,6 +68,8 @@ def test_a_failing_notebook_fails_its_territory_only(tmp_path, monkeypatch, caps
         encoding="utf-8",
     )
     monkeypatch.setattr(config, "REPORT_NOTEBOOK", broken)
+    cell = next(c for c in json.loads(text)["cells"] if marker in "".join(c["source"]))
+    raising_line = "".join(cell["source"]).splitlines().index(marker) + 2  # the line after the marker
     out = tmp_path / "reports"
     code = cli.main(
         ["TS-SUD", "CLS-VALLONS", "ASV-NACRE", "--output", str(out), "--processed", str(tmp_path / "p"), "--jobs", "2"]
@@ -76,7 +78,7 @@ def test_a_failing_notebook_fails_its_territory_only(tmp_path, monkeypatch, caps
     assert code == 1
     assert "2 rapport(s) écrit(s)" in printed and "1 échec(s)" in printed
     assert (
-        "ÉCHEC TS-SUD : cellule 3, ligne 7 du notebook (« from IPython.display import HTML, display ») : "
+        f"ÉCHEC TS-SUD : cellule 3, ligne {raising_line} du notebook (« from IPython.display import HTML, display ») : "
         "ValueError : panne simulée" in printed
     )
     assert f"notebook exécuté conservé : {out / '_notebooks' / 'TS-SUD.ipynb'}" in printed
@@ -153,7 +155,7 @@ def small_disk(path: Path, size: str):
 
 def test_full_output_disk_stops_cleanly_and_the_next_run_finishes(tmp_path):
     processed = tmp_path / "processed"
-    with small_disk(tmp_path / "disk", "1500k") as out:
+    with small_disk(tmp_path / "disk", "600k") as out:  # about three reports (0,15 Mo each) and their CSV
         full = run_all(*TERRITORIES, "--output", out, "--processed", processed, "--jobs", "1")
         assert full.returncode == 2, full.stdout + full.stderr
         assert "écriture impossible" in full.stderr and "disque plein" in full.stderr

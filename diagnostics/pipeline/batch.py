@@ -19,7 +19,7 @@ from pathlib import Path
 from diagnostics import config
 from diagnostics.formatting import fr_number
 from diagnostics.pipeline.io import OutputError, ensure_writable, is_disk_fault, output_error, write_text
-from diagnostics.pipeline.state import STATE_FILE, build_fingerprint, read_state, up_to_date
+from diagnostics.pipeline.state import INDEX, STATE_FILE, current_build, output_fingerprint, read_state, up_to_date
 from diagnostics.pipeline.worker import OVERVIEW, Outcome, build_overview, build_report, kernel_name, report_filename
 from diagnostics.sources.errors import RawDataError
 
@@ -50,25 +50,37 @@ def progress(iterable, total: int):
     return tqdm(iterable, total=total, unit="rapport", desc="Rapports", file=sys.stderr, dynamic_ncols=True)
 
 
-def run(args: argparse.Namespace) -> int:
-    from diagnostics.pipeline.check import check_raw_folder
+def processed_tables_for(args: argparse.Namespace, options: dict) -> dict:
+    """The record of processed tables built from the raw folder as it is now: the current ones when the raw
+    files (by content), the code that reads them and the options are unchanged, else a new build."""
+    build = current_build(args.raw, args.processed, options)
+    if build is not None:
+        print(f"Fichiers bruts inchangés depuis la dernière construction : tables de {args.processed} réutilisées "
+              "(--check pour tout revérifier)", file=sys.stderr)
+        return build
     from diagnostics.pipeline.processing import build_processed
-    from diagnostics.reporting.index_page import index_html
-    from diagnostics.reporting.territory import load_tables
 
+    print(f"Lecture et validation des fichiers bruts : {args.raw}", file=sys.stderr)
+    build_processed(args.raw, args.processed, options)
+    release_unused_memory()  # the workers fork from this process: they need none of the raw-derived tables
+    return current_build(args.raw, args.processed, options) or {}
+
+
+def run(args: argparse.Namespace) -> int:
     options = {
         k: v
         for k, v in {"region": args.region, "standard": args.standard, "threshold": args.threshold}.items()
         if v is not None
     }
     if args.check:
+        from diagnostics.pipeline.check import check_raw_folder
+
         return check_raw_folder(args.raw, options)
     started = time.perf_counter()
     try:
         for folder in (args.processed, args.output):
             ensure_writable(folder)
-        print(f"Lecture et validation des fichiers bruts : {args.raw}", file=sys.stderr)
-        tables = build_processed(args.raw, args.processed, options)
+        build = processed_tables_for(args, options)
     except RawDataError as exc:
         print(f"Erreur dans les données brutes : {exc}", file=sys.stderr)
         return 2
@@ -83,10 +95,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 2
-    terr = tables["territories"]
-    del tables  # the workers fork from this process: they need none of the raw-derived tables
-    release_unused_memory()
-    available = list(dict.fromkeys(terr.loc[terr["reported"], "territory_code"]))
+    available = build["territories"]
     wanted = args.territories or available
     unknown = [c for c in wanted if c not in available]
     if unknown:
@@ -103,14 +112,13 @@ def run(args: argparse.Namespace) -> int:
         return 2
     args.output.mkdir(parents=True, exist_ok=True)
     generated = dt.date.today().strftime("%d/%m/%Y")
-    fingerprint = build_fingerprint(args.processed, config.REPORT_NOTEBOOK)
+    fingerprint = output_fingerprint(build, config.REPORT_NOTEBOOK)
     state = read_state(args.output)
     fresh = [] if args.force else up_to_date(wanted, state, fingerprint, args.output)
     todo = [c for c in wanted if c not in fresh]
     if fresh:
         print(
-            f"{len(fresh)} rapport(s) à jour (mêmes données, notebook, modèle et paramètres) : non reconstruit(s)"
-            + ("" if todo else " ; rien à reconstruire (--force pour tout refaire)"),
+            f"{len(fresh)} rapport(s) à jour (mêmes données, notebook, modèle et paramètres) : non reconstruit(s)",
             file=sys.stderr,
         )
     outcomes: list[Outcome] = []
@@ -124,10 +132,10 @@ def run(args: argparse.Namespace) -> int:
         write_text(args.output / STATE_FILE, json.dumps(state, indent=1, sort_keys=True))
 
     try:
-        overview_fingerprint = build_fingerprint(args.processed, config.OVERVIEW_NOTEBOOK)
-        overview_due = (
-            args.force or state.get(OVERVIEW) != overview_fingerprint or not (args.output / f"{OVERVIEW}.html").exists()
-        )
+        overview_fingerprint = output_fingerprint(build, config.OVERVIEW_NOTEBOOK)
+        # the overview is the région's: a command naming territories builds it only if there is none
+        missing = not (args.output / f"{OVERVIEW}.html").exists()
+        overview_due = missing or (not args.territories and (args.force or state.get(OVERVIEW) != overview_fingerprint))
         overview = None
         if todo and args.scheduler:
             from diagnostics.pipeline.cluster import build_on_cluster
@@ -153,15 +161,21 @@ def run(args: argparse.Namespace) -> int:
                 raise OutputError(overview.error)
             state[OVERVIEW] = overview_fingerprint if overview.ok else ""
             write_text(args.output / STATE_FILE, json.dumps(state, indent=1, sort_keys=True))
-        built = set(
-            up_to_date(list(state), state, fingerprint, args.output)
-        )  # this run's and earlier up-to-date reports
-        write_text(
-            args.output / "index.html",
-            index_html(
-                load_tables(args.processed), built, generated, overview=(args.output / f"{OVERVIEW}.html").exists()
-            ),
-        )
+        built = sorted(up_to_date(list(state), state, fingerprint, args.output))  # this run's and earlier ones
+        has_overview = (args.output / f"{OVERVIEW}.html").exists()
+        index_fingerprint = output_fingerprint(build, config.TEMPLATES_DIR / "pages" / "index.html.j2",
+                                               json.dumps([built, has_overview]))
+        index_written = (args.force and not args.territories) or state.get(INDEX) != index_fingerprint or not (
+            args.output / "index.html"
+        ).exists()
+        if index_written:
+            from diagnostics.reporting.index_page import index_html
+            from diagnostics.reporting.territory import load_tables
+
+            write_text(args.output / "index.html", index_html(load_tables(args.processed), set(built), generated,
+                                                              overview=has_overview))
+            state[INDEX] = index_fingerprint
+            write_text(args.output / STATE_FILE, json.dumps(state, indent=1, sort_keys=True))
     except KeyboardInterrupt as stop:
         print(
             f"\nInterrompu : {len([o for o in outcomes if o.ok])} rapport(s) écrit(s) sur {len(todo)} ; aucun fichier "
@@ -180,7 +194,14 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if not outcomes and overview is None and not index_written:
+        print(f"Rien à reconstruire : tables, rapports, synthèse régionale et index à jour dans {args.output} "
+              f"({fr_number(time.perf_counter() - started, 1)} s ; --force pour tout refaire).")
+        return 0
     print_summary(outcomes, time.perf_counter() - started, args.output)
+    if args.territories and state.get(OVERVIEW) != overview_fingerprint:
+        print("Synthèse régionale non reconstruite pour une commande qui nomme des territoires : relancez "
+              "« python run_all.py » pour la mettre à jour.")
     if overview is not None:
         print(
             f"Synthèse régionale : {args.output / (OVERVIEW + '.html')} ({fr_number(overview.seconds, 1)} s)"

@@ -5,10 +5,10 @@ import sys
 from pathlib import Path
 
 from diagnostics.formatting import fr_number
-from diagnostics.pipeline.processing import processed_tables
-from diagnostics.sources.assemble import read_all, unknown_files_message
 from diagnostics.indicators.declared import declarations
 from diagnostics.indicators.metadata import indicator_metadata
+from diagnostics.pipeline.processing import processed_tables
+from diagnostics.sources.assemble import read_all, unknown_files_message
 from diagnostics.sources.catalog import BY_KEY
 from diagnostics.sources.declared_files import declared_files, read_declared_file
 from diagnostics.sources.errors import RawDataError

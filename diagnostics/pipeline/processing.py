@@ -12,6 +12,7 @@ from diagnostics.indicators.declared import declarations
 from diagnostics.indicators.metadata import indicator_metadata
 from diagnostics.methods.disclosure import THRESHOLD_COLUMN
 from diagnostics.pipeline.io import write_parquet_set
+from diagnostics.pipeline.state import BUILD_FILE, build_record, raw_fingerprints, read_json, write_build_record
 from diagnostics.sources.assemble import assemble, read_all
 from diagnostics.sources.catalog import BY_KEY, SOURCES
 from diagnostics.sources.contracts import read_contracts, read_targets
@@ -48,9 +49,15 @@ def build_processed(raw_dir: Path, processed_dir: Path, options: dict | None = N
     Everything is computed before anything is written, so a bad input leaves the previous
     ``data/processed`` untouched; the tables are then replaced together (all old or all new).
     """
+    # the raw files as they are before reading: the record of the build says what was read
+    raw = raw_fingerprints(raw_dir, read_json(Path(processed_dir) / BUILD_FILE).get("raw"))
     results, _, _, manifest = read_all(Path(raw_dir), options, indicators=indicator_metadata())
     tables = processed_tables(Path(raw_dir), results, manifest.options)
-    write_parquet_set({name: tables[name] for name in published_names(tables)}, processed_dir)
+    names = published_names(tables)
+    write_parquet_set({name: tables[name] for name in names}, processed_dir)
+    terr = tables["territories"]
+    reported = list(dict.fromkeys(terr.loc[terr["reported"], "territory_code"]))
+    write_build_record(processed_dir, build_record(raw_dir, processed_dir, options or {}, names, reported, raw))
     return tables
 
 
