@@ -89,7 +89,7 @@ def read_file_group(key: str, paths: list[Path], options: dict) -> pd.DataFrame 
         return aggregate_death_files(paths, wanted, skip_invalid=options.get("invalid_death_records") == "ignorer",
                                      oppositions=options.get("_death_oppositions"))
     if key == "death_oppositions":
-        return _concat([pd.DataFrame({"key": read_death_oppositions(p)}) for p in paths])
+        return _concat([pd.DataFrame(dict(zip(("key", "year"), read_death_oppositions(p, with_years=True)))) for p in paths])
     if key == "geometry":
         return _concat([read_geometry(p, options.get("geometry_code"), options.get("geometry_crs"), options.get("geometry_layer"))
                         for p in paths])
@@ -137,6 +137,9 @@ def describe(key: str, result) -> tuple[int, list[str], list[str]]:
                                  if count))
         result = table
         warnings.append("décès localisés au lieu de décès, non au domicile : préférez un fichier de décès domiciliés (CépiDc)")
+        if s.unmatched_oppositions:
+            warnings.append(f"{n(s.unmatched_oppositions)} opposition(s) des années lues sans décès correspondant (date, lieu et "
+                            "numéro d'acte) : vérifiez le fichier des oppositions")
     df = result
     warnings += df.attrs.get("warnings", [])
     details += df.attrs.get("details", [])
@@ -180,7 +183,7 @@ def read_all(raw_dir: Path, options: dict | None = None, check: bool = False) ->
             with collected_warnings() as notes:
                 results[key] = read_file_group(key, used, options)
             if key == "death_oppositions":  # read first (catalog order), applied to the deaths files
-                options = {**options, "_death_oppositions": results[key]["key"].to_numpy()}
+                options = {**options, "_death_oppositions": results[key]}
             rows, details, warnings = describe(key, results[key])
             checks.append(FileCheck(used[0] if len(used) == 1 else Path(raw_dir), key, rows, details, notes + warnings))
             if len(used) > 1:
@@ -421,6 +424,10 @@ def _france_reference(results: dict, national_deaths: pd.DataFrame | None) -> pd
         pop = est[est["level"] == "FRANCE"][["year", "sex", "age_band", "population"]]
         dth = national_deaths.groupby(["year", "sex", "age_band"], as_index=False)["deaths"].sum()
         out = pop.merge(dth, on=["year", "sex", "age_band"], how="inner")
+        missing = sorted(set(national_deaths["year"]) - set(out["year"]))
+        if missing and not out.empty:
+            raise RawDataError(Path("."), f"référence nationale : année(s) {', '.join(map(str, missing))} des décès absente(s) des "
+                                          "estimations de population de l'Insee (feuilles d'année du classeur)")
         if not out.empty:
             return out
     raise RawDataError(Path("."), "référence nationale manquante : fournissez france_population_deces.csv, ou les "
