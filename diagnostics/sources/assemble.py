@@ -34,7 +34,7 @@ from .geometry import read_geometry
 from .insee_deaths import aggregate_death_files, read_death_oppositions
 from .manifest import Manifest, read_manifest
 from .population import read_commune_population
-from .tables import collected_warnings
+from .tables import collected_warnings, warn
 from .territory_definitions import read_commune_territory_mapping, read_territory_definitions
 
 DEATHS_BY_RESIDENCE = "domicile"
@@ -315,6 +315,11 @@ def assemble(results: dict, options: dict) -> dict[str, pd.DataFrame]:
     if not definitions_file:
         definitions = default_territories(communes)
     in_scope = set(communes["commune"])
+    outside = definitions[~definitions["commune"].isin(in_scope)]
+    if len(outside):
+        warn(Path("territoires"), f"{outside['commune'].nunique()} commune(s) hors de la région des rapports retirée(s) de "
+                                  f"{outside['territory_code'].nunique()} territoire(s) (ex. {outside['territory_code'].iloc[0]} : "
+                                  f"{outside['commune'].iloc[0]})")
 
     population, population_source = _population(results, communes, mapping)
     deaths, basis = _deaths(results, mapping)
