@@ -55,6 +55,9 @@ def break_file(folder: Path, case: dict) -> None:
     elif edit == "insert":
         lines[case["line"] - 1:case["line"] - 1] = case["text"].split("\n")
         text = "\n".join(lines)
+    elif edit == "repeat_line":  # line `line` copied again before line `at`
+        lines[case["at"] - 1:case["at"] - 1] = [lines[case["line"] - 1]]
+        text = "\n".join(lines)
     elif edit == "delete_lines":
         text = "\n".join(line for line in lines if case["containing"] not in line)
     elif edit == "content":

@@ -35,7 +35,7 @@ from diagnostics.sources.errors import RawDataError
 pytestmark = pytest.mark.slow
 
 SEED = 20261127
-CASES = {"demo": 72, "officiel": 32}
+CASES = {"demo": 100, "officiel": 50}
 MUTATIONS = ("truncate", "nul", "text_in_field", "header_removed", "columns_swapped", "utf16", "garbage_line",
              "duplicated_line")
 BINARY = {".xlsx", ".shp", ".shx", ".dbf", ".gz", ".zip", ".gpkg"}

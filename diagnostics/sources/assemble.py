@@ -22,7 +22,7 @@ from .contracts import read_contracts, read_target_lines
 from .errors import RawDataError
 from .finess import finess_places_by_establishment
 from .manifest import Manifest, read_manifest
-from .tables import collected_warnings
+from .tables import collected_warnings, warn
 from .territory_definitions import read_commune_territory_mapping, read_territory_definitions
 
 DEATHS_BY_RESIDENCE = "domicile"
@@ -188,6 +188,11 @@ def assemble(results: dict, options: dict) -> dict[str, pd.DataFrame]:
     if not definitions_file:
         definitions = default_territories(communes)
     in_scope = set(communes["commune"])
+    outside = definitions[~definitions["commune"].isin(in_scope)]
+    if len(outside):
+        warn(Path("territoires"), f"{outside['commune'].nunique()} commune(s) hors de la région des rapports retirée(s) de "
+                                  f"{outside['territory_code'].nunique()} territoire(s) (ex. {outside['territory_code'].iloc[0]} : "
+                                  f"{outside['commune'].iloc[0]})")
 
     population, population_source = _population(results, communes, mapping)
     deaths, basis = _deaths(results, mapping)
@@ -297,6 +302,10 @@ def _france_reference(results: dict, national_deaths: pd.DataFrame | None) -> pd
         pop = est[est["level"] == "FRANCE"][["year", "sex", "age_band", "population"]]
         dth = national_deaths.groupby(["year", "sex", "age_band"], as_index=False)["deaths"].sum()
         out = pop.merge(dth, on=["year", "sex", "age_band"], how="inner")
+        missing = sorted(set(national_deaths["year"]) - set(out["year"]))
+        if missing and not out.empty:
+            raise RawDataError(Path("."), f"référence nationale : année(s) {', '.join(map(str, missing))} des décès absente(s) des "
+                                          "estimations de population de l'Insee (feuilles d'année du classeur)")
         if not out.empty:
             return out
     raise RawDataError(Path("."), "référence nationale manquante : fournissez france_population_deces.csv, ou les "

@@ -134,7 +134,8 @@ def _insee_deaths(paths: list[Path], options: dict):
 
 
 def _oppositions(paths: list[Path], options: dict) -> pd.DataFrame:
-    return concat_frames([pd.DataFrame({"key": insee_deaths.read_death_oppositions(p)}) for p in paths])
+    return concat_frames([pd.DataFrame(dict(zip(("key", "year"), insee_deaths.read_death_oppositions(p, with_years=True))))
+                          for p in paths])
 
 
 def _outlines(paths: list[Path], options: dict) -> pd.DataFrame:
@@ -190,7 +191,7 @@ SOURCES = [
            "enregistrements retirés des décès comptés (RGPD)", ("*opposition*.csv",), _oppositions,
            ("Date de décès", "Code du lieu de décès", "Numéro d'acte de décès"), series=True,
            describe=lambda t: (len(t), [f"{fr_number(len(t))} enregistrement(s) sous opposition"], []),
-           gives=lambda t: {"_death_oppositions": t["key"].to_numpy()}),
+           gives=lambda t: {"_death_oppositions": t}),
     Source("insee_deaths", "Fichier des personnes décédées",
            "Insee, data.gouv.fr « Fichier des personnes décédées » (deces-AAAA.txt)", "décès par commune de décès, sexe et âge",
            ("deces-[0-9][0-9][0-9][0-9].txt", "deces-[0-9][0-9][0-9][0-9]-*.txt"), _insee_deaths, series=True,

@@ -74,6 +74,9 @@ def _wide(path: Path) -> pd.DataFrame:
         late = next(b for a, b in zip(age_columns, age_columns[1:]) if b < a)
         raise RawDataError(path, f"colonne « {late} » avant la précédente : les colonnes SEXE1_AGED100000 … SEXE2_AGED100100 "
                                  "sont attendues dans l'ordre", column=late)
+    unnamed = (df["CODGEO"] == "") & (df[age_columns] != "").any(axis=1)
+    if unnamed.any():  # figures without their commune would be dropped unseen
+        raise RawDataError(path, "effectifs sans code commune", line=int(df.index[unnamed.to_numpy()][0]), column="CODGEO")
     df = df[df["CODGEO"] != ""]
     codes = restore_leading_zeros(df["CODGEO"], 5)
     check_commune_codes(pd.DataFrame({"CODGEO": codes.to_numpy()}), "CODGEO", path)

@@ -206,23 +206,29 @@ def _read_r_file(path: Path) -> pd.DataFrame:
     return out
 
 
+BLANK_HASHES = (hash(b""), hash(b"\r"))
+
+
 def _line_hashes(block: bytes) -> np.ndarray:
     """One hash per line of ``block`` (0 for a blank line, which Arrow skips)."""
     lines = block.split(b"\n")[:-1]
-    return np.fromiter((hash(x) if x.strip() else 0 for x in lines), dtype=np.int64, count=len(lines))
+    hashes = np.fromiter(map(hash, lines), dtype=np.int64, count=len(lines))
+    hashes[np.isin(hashes, BLANK_HASHES)] = 0
+    return hashes
 
 
 def _check_no_repeated_line(hashes: np.ndarray, path: Path) -> None:
     """``hashes``: one per data line, in file order (line 2 first); two equal hashes are two equal lines
     (64-bit hashes: a chance collision among millions of lines is below one in a billion)."""
-    order = np.argsort(hashes, kind="stable")
-    same = (hashes[order][1:] == hashes[order][:-1]) & (hashes[order][1:] != 0)
-    if same.any():
-        repeats = order[1:][same]
-        second = int(repeats.min())
-        first = int(np.flatnonzero(hashes == hashes[second])[0])
-        raise RawDataError(path, f"ligne répétée à l'identique (déjà ligne {first + 2}) : ses montants compteraient deux fois"
-                                 + (f" ; {len(repeats)} lignes répétées en tout" if len(repeats) > 1 else ""), line=second + 2)
+    ordered = np.sort(hashes)
+    if not ((ordered[1:] == ordered[:-1]) & (ordered[1:] != 0)).any():
+        return  # the usual case: one sort, no search
+    seen: dict[int, int] = {}
+    for i, h in enumerate(hashes.tolist()):
+        if h and h in seen:
+            raise RawDataError(path, f"ligne répétée à l'identique (déjà ligne {seen[h] + 2}) : ses montants compteraient deux fois",
+                               line=i + 2)
+        seen.setdefault(h, i)
 
 
 def read_r_files(paths: list[Path]) -> pd.DataFrame:

@@ -96,6 +96,14 @@ def check_places_of_known_establishments(establishments: pd.DataFrame, places: p
              line=line_of(path, first))
 
 
+def check_reference_years(france: pd.DataFrame, deaths: pd.DataFrame, path: Path) -> None:
+    """The national reference covers every year of deaths (the ICM of a year needs France's rates of that year)."""
+    missing = sorted(set(deaths["year"]) - set(france["year"]))
+    if missing:
+        raise RawDataError(path, f"année(s) {', '.join(map(str, missing))} absente(s) alors que les fichiers de décès les "
+                                 f"couvrent : la référence nationale doit avoir toutes les années des décès", column="annee")
+
+
 def coherence_checks(results: dict, found: dict[str, list[Path]]):
     """(source key, check) pairs to run once every file is read; each check raises RawDataError."""
     if "communes" not in results:
@@ -109,6 +117,10 @@ def coherence_checks(results: dict, found: dict[str, list[Path]]):
     if "population" in results and "deaths" in results:
         checks.append(("deaths", lambda: check_deaths_within_population(results["deaths"], results["population"],
                                                                        found["deaths"][-1])))
+    deaths = results["deaths"] if "deaths" in results else results["insee_deaths"][0] if "insee_deaths" in results else None
+    if "france_reference" in results and deaths is not None:
+        checks.append(("france_reference", lambda: check_reference_years(results["france_reference"], deaths,
+                                                                         found["france_reference"][-1])))
     if "finess_establishments" in results and "finess_equipment" in results:
         checks.append(("finess_equipment", lambda: check_places_of_known_establishments(
             results["finess_establishments"], results["finess_equipment"], found["finess_equipment"][-1])))

@@ -46,6 +46,8 @@ def _read_sheet(ws, path: Path, year: int, warnings: list[str]) -> list[tuple]:
     for row, cells in enumerate(ws.iter_rows(min_row=FIRST_DATA_ROW, values_only=True), start=FIRST_DATA_ROW):
         label = cell_text(cells[0]) if cells else ""
         if not label:
+            if any(cell_text(c) for c in cells[2:]):  # figures without their département would be dropped unseen
+                raise RawDataError(path, f"feuille « {sheet} » : effectifs sans code de département", line=row, column="A")
             continue
         key = label.lower()
         if key in TOTAL_ROWS:

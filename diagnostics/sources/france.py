@@ -12,11 +12,12 @@ from pathlib import Path
 import pandas as pd
 
 from ..config import AGE_BANDS
-from .care_spending import SPENDING_BANDS, SPENDING_ITEMS
-from .population import INSEE_SEX
 from ..formatting import fr_number
+from .care_spending import SPENDING_BANDS, SPENDING_ITEMS
 from .errors import RawDataError
-from .tables import FINESS_CATEGORY, first_bad, calendar_years, check_allowed, check_at_most, check_codes, check_unique, counts, read_delimited
+from .population import INSEE_SEX
+from .tables import (FINESS_CATEGORY, calendar_years, check_allowed, check_at_most, check_codes, check_unique, counts, first_bad,
+                     read_delimited)
 
 
 def read_france_reference(path: Path) -> pd.DataFrame:
@@ -35,7 +36,21 @@ def read_france_reference(path: Path) -> pd.DataFrame:
         }
     )
     check_at_most(out["deaths"], out["population"], df, "deces", path, "décès")
+    check_complete_years(out, path)
     return out
+
+
+def check_complete_years(france: pd.DataFrame, path: Path) -> None:
+    """Each year of the national reference has its 40 lines (2 sexes × 20 age bands): a year cut short
+    would make France's rates of that year wrong."""
+    lines = france.groupby("year")["age_band"].count()
+    short = lines[lines < 2 * len(AGE_BANDS)]
+    if len(short):
+        year = int(short.index[0])
+        have = set(zip(france.loc[france["year"] == year, "sex"], france.loc[france["year"] == year, "age_band"]))
+        missing = [f"{sex} {band}" for sex in ("M", "F") for band in AGE_BANDS if (sex, band) not in have]
+        raise RawDataError(path, f"année {year} incomplète : {int(short.iloc[0])} lignes sur {2 * len(AGE_BANDS)} (sexe × classe "
+                                 f"d'âge) ; manquent {', '.join(missing[:4])}{'…' if len(missing) > 4 else ''}", column="annee")
 
 
 PER_CAPITA = (1, 100_000)  # € per person and year, all items: France spends ≈ 700 (0-19) to 5 000 (80+)

@@ -51,6 +51,7 @@ class DeathFileSummary:
     invalid: int = 0  # set aside with invalid_death_records = "ignorer"
     unknown_year: int = 0  # year of death 0000
     unknown_place: int = 0  # place of death left blank
+    unmatched_oppositions: int = 0  # of the years of death read, matching no record
     encodings: set[str] = field(default_factory=set)
 
 
@@ -137,9 +138,10 @@ def _hash(*mats: np.ndarray) -> np.ndarray:
 OPPOSITION_COLUMNS = ["Date de décès", "Code du lieu de décès", "Numéro d'acte de décès"]
 
 
-def read_death_oppositions(path: Path) -> np.ndarray:
+def read_death_oppositions(path: Path, with_years: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Keys of the records whose reuse was opposed (RGPD; INSEE's oppositions CSV: ``Date de décès;Code
-    du lieu de décès;Numéro d'acte de décès``), matched as duplicates are: date + place + certificate."""
+    du lieu de décès;Numéro d'acte de décès``), matched as duplicates are: date + place + certificate;
+    ``with_years``: and the year of death of each."""
     from .tables import COMMUNE_CODE, read_delimited
 
     df = read_delimited(path, OPPOSITION_COLUMNS)
@@ -147,15 +149,19 @@ def read_death_oppositions(path: Path) -> np.ndarray:
     bad = ~date.str.fullmatch(r"\d{8}")
     place = df["Code du lieu de décès"].str.zfill(5)
     bad_place = ~place.str.match(COMMUNE_CODE)
+    # free text in the INSEE file (8, N, 3-553, 15/403): 1 to 9 printable ASCII characters
+    bad_act = ~df["Numéro d'acte de décès"].str.fullmatch(r"[!-~][ -~]{0,8}")
     for mask, column, expected in ((bad, OPPOSITION_COLUMNS[0], "date AAAAMMJJ ou JJ/MM/AAAA"),
-                                   (bad_place, OPPOSITION_COLUMNS[1], "code commune ou pays à 5 caractères")):
+                                   (bad_place, OPPOSITION_COLUMNS[1], "code commune ou pays à 5 caractères"),
+                                   (bad_act, OPPOSITION_COLUMNS[2], "numéro d'acte de 1 à 9 caractères (lettres, chiffres, - /)")):
         if mask.any():
             i = int(np.flatnonzero(mask.to_numpy())[0])
             raise RawDataError(path, f"« {df[column].iloc[i]} » : {expected} attendu", line=i + 2, column=column)
     width = ACT[1] - ACT[0]
     as_matrix = lambda values, n: np.frombuffer("".join(v.ljust(n)[:n] for v in values).encode("latin-1"),  # noqa: E731
                                                 dtype=np.uint8).reshape(-1, n)
-    return _hash(as_matrix(date + place, DEATH_PLACE[1] - DEATH_PLACE[0]), as_matrix(df["Numéro d'acte de décès"], width))
+    keys = _hash(as_matrix(date + place, DEATH_PLACE[1] - DEATH_PLACE[0]), as_matrix(df["Numéro d'acte de décès"], width))
+    return (keys, date.str[:4].astype(int).to_numpy()) if with_years else keys
 
 
 def _parse(path: Path, raw: bytes, skip_invalid: bool) -> dict[str, np.ndarray]:
@@ -271,7 +277,11 @@ def aggregate_death_files(paths: list[Path], years: set[int] | None = None, skip
     one 8-byte key per death kept.
     """
     summary = DeathFileSummary()
+    opposition_years = oppositions["year"].to_numpy() if isinstance(oppositions, pd.DataFrame) else None
+    if isinstance(oppositions, pd.DataFrame):
+        oppositions = oppositions["key"].to_numpy()
     opposed = pd.Index(np.unique(oppositions if oppositions is not None else np.zeros(0, dtype=np.uint64)))
+    matched, years_read = [], set()
     seen = pd.Index(np.zeros(0, dtype=np.uint64))
     parts = []
     for path, r in _parsed_in_order(sorted(paths, key=file_order_key, reverse=True), skip_invalid):
@@ -292,6 +302,8 @@ def aggregate_death_files(paths: list[Path], years: set[int] | None = None, skip
         if len(opposed):
             kept = ~keys.isin(opposed)
             summary.oppositions += len(idx) - int(kept.sum())
+            matched.append(keys[~kept].to_numpy())
+            years_read |= set(np.unique(r["year"]).tolist())
             idx, keys = idx[kept], keys[kept]
         fresh = ~(keys.duplicated() | keys.isin(seen))
         summary.duplicates += len(idx) - int(fresh.sum())
@@ -309,6 +321,10 @@ def aggregate_death_files(paths: list[Path], years: set[int] | None = None, skip
         band = np.minimum(r["age"][ok] // 5, len(AGE_BANDS) - 1)
         parts.append(_count(r["place"][ok], r["year"][ok], r["sex"][ok], band))
         del r
+    if len(opposed):  # an opposition matching nothing in the years read: a damaged or mistyped line
+        of_years = np.isin(opposition_years, list(years_read)) if opposition_years is not None else np.ones(len(oppositions), bool)
+        wanted = pd.Index(np.unique(oppositions[of_years]))
+        summary.unmatched_oppositions = len(wanted.difference(pd.Index(np.concatenate(matched)) if matched else []))
     if not parts:
         raise RawDataError(Path("."), "aucun fichier deces-AAAA.txt")
     out = pd.concat(parts, ignore_index=True)
@@ -331,5 +347,8 @@ def describe_death_files(result) -> tuple[int, list[str], list[str]]:
                                                                 (s.unknown_place, "de lieu de décès inconnu"),
                                                                 (s.invalid, "invalide(s) écarté(s) (invalid_death_records)"))
                     if count)
-    warning = "décès localisés au lieu de décès, non au domicile : préférez un fichier de décès domiciliés (CépiDc)"
-    return rows, [read] + details, [warning] + warnings
+    notes = ["décès localisés au lieu de décès, non au domicile : préférez un fichier de décès domiciliés (CépiDc)"]
+    if s.unmatched_oppositions:
+        notes.append(f"{n(s.unmatched_oppositions)} opposition(s) des années lues sans décès correspondant (date, lieu et "
+                     "numéro d'acte) : vérifiez le fichier des oppositions")
+    return rows, [read] + details, notes + warnings

@@ -23,7 +23,8 @@ SAFE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$")
 RESERVED_CODES = {"index", "synthese_regionale"}  # pages of the reports folder that are not a territory's
 TERRITORY_TYPES = ("département", "territoire de santé", "territoire de démocratie sanitaire", "territoire de proximité",
                    "EPCI", "contrat local de santé", "contrat local de santé mentale", "atelier santé ville",
-                   "quartier prioritaire de la politique de la ville", "territoire")
+                   "quartier prioritaire de la politique de la ville", "territoire de projet", "bassin de vie", "zone d'emploi",
+                   "territoire")
 TYPE_ABBREVIATIONS = {"CLS": "contrat local de santé", "CLSM": "contrat local de santé mentale", "ASV": "atelier santé ville",
                       "QPV": "quartier prioritaire de la politique de la ville"}
 DEFAULT_TYPE = "territoire"
