@@ -43,7 +43,6 @@ HEADLINE_INDICATORS = [
     # offre de soins de premier recours (issue 18)
     "density_general_practitioners",
     "gp_accessibility",
-    "share_population_low_gp_density",
 ]
 
 
