@@ -232,7 +232,7 @@ def test_synthesis_sentence_on_general_practitioners(demo):
                 "Repère",
                 f"5,4{N}% des habitants vivent dans un bassin de vie « zone fragile », où la densité de médecins "
                 "généralistes libéraux est inférieure de plus de 30 % à celle de la France ; le territoire compte "
-                f"94 médecins généralistes libéraux pour 100{chr(0x202F)}000 habitants (France 95).",
+                "94 médecins généralistes libéraux pour 100 000 habitants (France 95).",
             ),
         )
     ]
