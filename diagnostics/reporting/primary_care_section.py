@@ -391,14 +391,17 @@ def zones_fragiles_html(tables: dict) -> str:
         f"l'un des {n} bassins de vie « zones fragiles » (sur {len(b)})"
         if n > 1
         else f"le seul bassin de vie « zone fragile » (sur {len(b)})"
-        if n
-        else f"un bassin de vie « zone fragile » : aucun des {len(b)} bassins de vie ne l'est"
+    )
+    threshold = (
+        f"inférieure à {fr_number((1 - LOW_DENSITY_GAP) * france)} pour 100 000 habitants (plus de 30 % sous celle "
+        f"de la France, {fr_number(france)})"
     )
     text = (
         f"{fr_value(row.value, '%', 1)} de la population de la région ({fr_number(row.numerator)} habitants) vit dans "
-        f"{where}, où la densité de médecins "
-        f"généralistes libéraux est inférieure à {fr_number((1 - LOW_DENSITY_GAP) * france)} pour 100 000 habitants "
-        f"(plus de 30 % sous celle de la France, {fr_number(france)}), en {row.period}."
+        f"{where}, où la densité de médecins généralistes libéraux est {threshold}, en {row.period}."
+        if n
+        else f"Aucun des {len(b)} bassins de vie de la région n'est une « zone fragile » (densité de médecins "
+        f"généralistes libéraux {threshold}, en {row.period})."
     )
     fragile = b[b["fragile"]].sort_values("density")
     table = pd.DataFrame(
