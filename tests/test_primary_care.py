@@ -329,3 +329,42 @@ def test_zoning_files_replace_the_table_d_appartenance_columns():
 def test_access_classes():
     assert section.access_class([0.0, 0.49, 0.5, 0.69, 0.9, 1.1, 3.0]).tolist() == [0, 0, 1, 1, 3, 4, 4]
     assert np.isnan(np.nan) and len(section.ACCESS_CLASSES) == 5
+
+
+def test_drees_apl_replaces_the_project_s_accessibility():
+    """With the DREES file, the communes' APL weighted by their standardised population: T = {A, B} with APL 2
+    and 5 and standardised populations 300 and 100: (2 × 300 + 5 × 100) / 400 = 2,75. The file covers two
+    départements only: no value for France."""
+    t = {
+        "communes": pd.DataFrame({"commune": ["25001", "25002"]}),
+        "population": _population([("25001", "M", "30-34", 280), ("25002", "M", "30-34", 90)]),
+        "apl_drees": pd.DataFrame(
+            {
+                "commune": ["25001", "25002", "39001"],
+                "year": 2022,
+                "apl": [2.0, 5.0, 3.0],
+                "unit": "consultations/visites accessibles par an et par habitant standardisé",
+                "standardised_population": [300.0, 100.0, 50.0],
+                "population": [280.0, 90.0, 40.0],
+            }
+        ),
+    }
+    access = pc.commune_gp_accessibility(t)
+    assert access[["commune", "apl", "weight", "source"]].to_dict("records") == [
+        {"commune": "25001", "apl": 2.0, "weight": 300.0, "source": "DREES"},
+        {"commune": "25002", "apl": 5.0, "weight": 100.0, "source": "DREES"},
+    ]
+    out = pc.accessibility_indicators(access, t["apl_drees"], 95.0, _territories({"T": ["25001", "25002"]}))
+    value = out.set_index("territory_code")["value"]
+    assert set(out.indicator) == {"gp_accessibility_drees"} and value["T"] == pytest.approx(2.75)
+    assert np.isnan(value["FRANCE"]) and out["unit"].iloc[0].startswith("consultations")
+
+
+def test_share_of_the_population_in_a_zip_by_hand():
+    """A (1 000 inhabitants) is a ZIP, B (3 000) a ZAC: 25 % of T = {A, B} in a ZIP."""
+    zoning = pd.DataFrame({"commune": ["A", "B"], "zone": ["ZIP", "ZAC"], "zone_label": ["ZIP", "ZAC"]})
+    population = _population([("A", "M", "30-34", 1000), ("B", "F", "30-34", 3000)])
+    out = pc.zip_indicators(zoning, population, _territories({"T": ["A", "B"]}), 2023)
+    assert out[["territory_code", "value", "numerator", "denominator"]].to_dict("records") == [
+        {"territory_code": "T", "value": 25.0, "numerator": 1000.0, "denominator": 4000.0}
+    ]
