@@ -5,7 +5,8 @@ fragiles ».
 - ``density_<profession>``: Σ liberal practitioners of the area's communes (a practitioner with several sites
   counts once, shared between them: :mod:`diagnostics.sources.rpps`) / population × 100 000; midwives per
   100 000 women aged 15–49. Population of the extraction's year, else the nearest earlier year. Exhaustive
-  counts of a public register: no interval, « non testé ».
+  counts of a public register: no interval, « non testé ». The rows carry no numerator (no count of 1 to
+  threshold − 1 reaches a CSV: the house rule), the counts stay in ``health_professionals``.
 - ``share_gp_60_plus``: liberal GPs aged 60 or more among those of known age (Ameli), by département:
   any area that is not made of whole départements takes its département's value (« valeur départementale »).
 - ``gp_accessibility``: the APL of each commune (:func:`commune_gp_accessibility`), averaged over the area's
@@ -168,7 +169,9 @@ def density_indicators(professionals, france_professionals, population, france, 
             }
         )
         d = d[d["denominator"] > 0]
-        d = d.assign(value=d["numerator"] / d["denominator"] * 100_000)
+        # the count itself is not kept in the row: a report or CSV shows no count of 1 to threshold - 1, and
+        # practitioners are counted in health_professionals.parquet (value × denominator / 100 000 gives it back)
+        d = d.assign(value=d["numerator"] / d["denominator"] * 100_000).drop(columns="numerator")
         frames.append(rows(d, indicator, "pour 100 000", period=str(year), method=method))
     return pd.concat(frames, ignore_index=True)
 

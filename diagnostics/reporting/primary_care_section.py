@@ -283,7 +283,7 @@ def shortage_messages(t: Territory) -> list[tuple[int, tuple[str, str]]]:
     density = f"{fr_number(row.value)} médecins généralistes libéraux pour 100 000 habitants (France {france})"
     low = t.value_row(LOW_SHARE)
     share = low.value if low is not None and low.value == low.value else 0.0
-    if row.numerator == 0:
+    if row.value == 0:
         return [_no_gp_message(t)]
     if gap < -100 * LOW_DENSITY_GAP:
         text = f"Le territoire manque de médecins généralistes : {density}, soit {fr_value(-gap, '%', 0)} de moins."
