@@ -151,6 +151,21 @@ display(HTML(figures.establishments_map(t)))
 display(HTML(report.html_table(report.establishments_table(t), "Établissements médico-sociaux (FINESS)")))
 
 # %% [markdown]
+# ## Offre de soins de premier recours
+#
+# Les médecins généralistes, infirmiers, masseurs-kinésithérapeutes, chirurgiens-dentistes, sages-femmes et
+# pharmaciens **libéraux** du territoire, rapportés à sa population et comparés au département, à la région et à
+# la France. L'**accessibilité potentielle localisée (APL)** tient compte des médecins des communes voisines (à moins
+# de 20 minutes) et de l'âge des habitants : une commune sans cabinet n'est pas forcément mal desservie. Un bassin
+# de vie dont la densité de médecins généralistes est inférieure de plus de 30 % à celle de la France est une
+# « **zone fragile** » : la part de la population qui y vit est l'indicateur suivi par l'ARS.
+
+# %%
+from diagnostics.reporting import primary_care_section
+
+display(HTML(primary_care_section.section_html(t)))
+
+# %% [markdown]
 # ## Le territoire dans sa région
 #
 # Mortalité générale à âge égal (ICM) des territoires de la région, comparée à la France : rouge et triangle ▲,

@@ -81,6 +81,17 @@ display(HTML(parts.typology_html(tables, kind, groups)))
 display(HTML(parts.contracts_html(tables)))
 
 # %% [markdown]
+# ## Zones fragiles en médecins généralistes
+#
+# Les bassins de vie dont la densité de médecins généralistes libéraux est inférieure de plus de 30 % à celle de
+# la France, et la part de la population de la région qui y vit : l'indicateur du contrat de l'ARS avec l'État.
+
+# %%
+from diagnostics.reporting import primary_care_section
+
+display(HTML(primary_care_section.zones_fragiles_html(tables)))
+
+# %% [markdown]
 # ## Méthodes
 
 # %%

@@ -18,6 +18,8 @@ import pandas as pd
 
 from diagnostics.sources.care_spending import spending_band_of
 
+from demo_primary_care import write_primary_care  # noqa: E402 - scripts/ is the script's folder
+
 SEED = 20240117
 YEARS = list(range(2018, 2024))
 BANDS = [f"{a:02d}-{a + 4:02d}" for a in range(0, 95, 5)] + ["95+"]
@@ -581,6 +583,7 @@ def main(out: Path):
         (out / "finess").mkdir(parents=True, exist_ok=True)
         text = "finess;etalab;2.0;2024-01-10\n" + "\n".join(lines) + "\n"
         (out / "finess" / name).write_bytes(text.encode("latin-1"))
+    write_primary_care(out, com, pop, fr, outlines, et, SEED)  # offre de soins de premier recours (issue 18)
 
 
 if __name__ == "__main__":

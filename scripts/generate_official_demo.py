@@ -34,6 +34,7 @@ from diagnostics.demo.official_writers import (  # noqa: E402
     r_file_csv,
     rniam_csv,
 )
+from diagnostics.demo.primary_care import write_official_primary_care  # noqa: E402
 from diagnostics.sources import read_raw_tables  # noqa: E402
 from diagnostics.sources.geometry import read_geometry  # noqa: E402
 
@@ -198,6 +199,9 @@ def main(out: Path) -> None:
         else:
             shutil.copy(src, dst)
     (out / "sources.toml").write_text('[options]\nregion = "96"\n', encoding="utf-8")
+    write_official_primary_care(  # offre de soins de premier recours (issue 18)
+        out, DEMO_RAW_DIR, communes, read_geometry(DEMO_RAW_DIR / "geo" / "communes-val-brumeux.geojson")
+    )
 
 
 if __name__ == "__main__":

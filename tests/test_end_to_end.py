@@ -20,6 +20,7 @@ SECTIONS = [
     "Précarité : Complémentaire santé solidaire",
     "Consommation de soins",
     "Équipement médico-social",
+    "Offre de soins de premier recours",
     "Le territoire dans sa région",
     "Méthodes et sources",
 ]

@@ -105,7 +105,9 @@ def test_spine_alt_names_every_headline_value(drawn):
         "Indice de dépense à âge égal : 113 (France 100), non testé (données exhaustives) ; "
         f"Équipement pour personnes âgées : 109,4{N}‰ (France 134,5{N}‰), non testé (données exhaustives) ; "
         f"Équipement pour enfants handicapés : 10,7{N}‰ (France 9,3{N}‰), non testé (données exhaustives) ; "
-        f"Équipement pour adultes handicapés : 9,8{N}‰ (France 8,1{N}‰), non testé (données exhaustives)"
+        f"Équipement pour adultes handicapés : 9,8{N}‰ (France 8,1{N}‰), non testé (données exhaustives) ; "
+        "Médecins généralistes libéraux : 94 (France 95), non testé (données exhaustives) ; "
+        "Accessibilité aux médecins généralistes (APL) : 93 (France 95), non testé (données exhaustives)"
     )
     assert caption.startswith(
         "Chaque ligne compare le territoire (symbole coloré, et l'écart en toutes lettres à droite)"

@@ -216,7 +216,10 @@ def test_departemental_value_is_said_so(departemental):
     ]
     csv = csv_table(nord)
     assert set(csv.loc[csv.indicateur == "care_spending_per_capita", "niveau_valeur"]) == {"valeur départementale"}
-    assert set(csv.loc[csv.indicateur != "care_spending_per_capita", "niveau_valeur"]) == {"territoire"}
+    # the age of GPs is published by département (primary care family): also the département's value
+    assert set(csv.loc[csv.indicateur == "share_gp_60_plus", "niveau_valeur"]) == {"valeur départementale"}
+    own = ~csv.indicateur.isin(["care_spending_per_capita", "share_gp_60_plus"])
+    assert set(csv.loc[own, "niveau_valeur"]) == {"territoire"}
     note = report.departemental_values_note(nord, ["care_spending_per_capita", "css_rate"])
     assert note.startswith(
         '<div class="note warning"><p>Valeur départementale : ces chiffres (dépense de soins remboursée par habitant) '
@@ -330,7 +333,7 @@ CSV_COLUMNS = [
 def test_csv_table_rows_are_rounded_as_displayed(nord, raw):
     csv = csv_table(nord)
     assert list(csv.columns) == CSV_COLUMNS
-    assert len(csv) == (raw.territory_code == "TS-NORD").sum() == 64
+    assert len(csv) == (raw.territory_code == "TS-NORD").sum() == 64 + 15  # + 15 rows of the primary care family
     icm = csv[(csv.indicateur == "mortality_icm") & (csv.sexe == "ensemble")].iloc[0]
     assert icm.drop(["methode"]).tolist() == [
         "TS-NORD",
@@ -388,16 +391,16 @@ def test_csv_export_is_excel_ready(nord):
     export = csv_export(nord)
     assert export.text.startswith("\ufeffterritoire;nom;indicateur;")
     lines = export.text[1:].split("\n")
-    assert lines[0] == ";".join(CSV_COLUMNS) and lines[-1] == "" and len(lines) == 64 + 2
+    assert lines[0] == ";".join(CSV_COLUMNS) and lines[-1] == "" and len(lines) == 64 + 15 + 2
     icm = next(x for x in lines if ";mortality_icm;" in x and ";ensemble;" in x)
     assert icm.startswith(
         "TS-NORD;Territoire de santé des Brumes du Nord;mortality_icm;Indice comparatif de mortalité (ICM);ensemble;"
         "total;2019-2023;indice (France = 100);122,0;120,0;124,0;122,0;110,0;100,0;10443;8551,08;"
     )
-    assert (export.rows, export.title) == (64, "Diagnostic de santé – Territoire de santé des Brumes du Nord")
+    assert (export.rows, export.title) == (64 + 15, "Diagnostic de santé – Territoire de santé des Brumes du Nord")
     bundle, meta = export._repr_mimebundle_()
     assert bundle["text/csv"] == export.text
-    assert bundle["text/plain"] == "Fichier CSV du rapport : 64 lignes (écrit par run_all.py)"
+    assert bundle["text/plain"] == "Fichier CSV du rapport : 79 lignes (écrit par run_all.py)"
     assert meta == {"text/csv": {"report_title": export.title}}
 
 

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from diagnostics.indicators.metadata import indicator_metadata
 from diagnostics.reporting.territory import (
     TABLES,
     Territory,
@@ -85,8 +86,11 @@ def test_identity_of_a_territory(nord, demo_tables):
 
 def test_indicators_are_the_publishable_rows_of_the_territory(nord, demo_tables, raw):
     assert set(nord.indicators.territory_code) == {"TS-NORD"}
-    assert len(nord.indicators) == (raw.territory_code == "TS-NORD").sum() == 64
-    assert len(nord.all_indicators) == len(raw) == 960
+    assert len(nord.indicators) == (raw.territory_code == "TS-NORD").sum() == 64 + 15  # + primary care (issue 18)
+    assert len(nord.all_indicators) == len(raw)
+    # the families before primary care, for the territories and comparators before bassins de vie and zones d'emploi
+    older = raw[(raw.indicator.map(indicator_metadata()).str["family"] != "primary_care")]
+    assert (~older.territory_code.str.startswith(("BV-", "ZE-"))).sum() == 960
     vallons = load_territory("CLS-VALLONS", tables=demo_tables)
     masked = vallons.indicators[vallons.indicators.small_count]
     assert len(masked) == 27

@@ -105,9 +105,11 @@ def appartenance_workbook(path, communes, arrondissements=None, with_labels: boo
     for line in ["Table d'appartenance géographique des communes au 1er janvier", "", "Source : Insee, COG", "", ""]:
         ws.append([line])
     columns = ["CODGEO", "LIBGEO", "DEP", "REG", "EPCI", "NATURE_EPCI", "ARR", "CV", "ZE2020", "UU2020", "BV2022"]
-    ws.append(columns + (["LIBDEP", "LIBREG", "LIBEPCI"] if with_labels else []))
+    zone_names = with_labels and "zone_emploi_name" in communes  # bassins de vie, zones d'emploi (issue 18)
+    ws.append(columns + (["LIBDEP", "LIBREG", "LIBEPCI"] if with_labels else []) + (["LIBZE2020"] if zone_names else []))
     for r in communes.itertuples():
         labels = [r.departement_name, r.region_name, r.epci_name] if with_labels else []
+        labels += [r.zone_emploi_name] if zone_names else []
         ws.append(
             [
                 r.commune,
@@ -118,9 +120,9 @@ def appartenance_workbook(path, communes, arrondissements=None, with_labels: boo
                 "CC",
                 r.departement_code + "1",
                 r.departement_code + "01",
-                "0001",
+                getattr(r, "zone_emploi", None) or "0001",
                 r.commune[:2] + "000",
-                r.commune,
+                getattr(r, "bassin_de_vie", None) or r.commune,
             ]
             + labels
         )

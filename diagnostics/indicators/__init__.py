@@ -15,6 +15,7 @@ from .metadata import indicator_metadata
 from .mortality import mortality_indicators
 from .population import population_indicators
 from .precarity import css_rate
+from .primary_care import primary_care_indicators
 
 
 def _care_spending(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -45,6 +46,7 @@ def compute_indicators(
         equipment_indicators(
             t["finess_places"], t["france_places"], t["population"], t["france_reference"], t["territories"]
         ),
+        primary_care_indicators(t),  # offre de soins de premier recours (issue 18)
     ]
     declared_counts = t.get("declared_counts")
     for d in declarations():

@@ -6,4 +6,5 @@ FAMILY_LABELS = {
     "precarity": "Précarité",
     "consumption": "Consommation de soins",
     "medico_social": "Équipement médico-social",
+    "primary_care": "Offre de soins de premier recours",  # issue 18
 }

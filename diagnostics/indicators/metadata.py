@@ -40,6 +40,9 @@ HEADLINE_INDICATORS = [
     "equipment_elderly_rate",
     "equipment_disabled_children_rate",
     "equipment_disabled_adults_rate",
+    # offre de soins de premier recours (issue 18)
+    "density_general_practitioners",
+    "gp_accessibility",
 ]
 
 

@@ -10,6 +10,7 @@ from diagnostics.config import DISCLOSURE_THRESHOLD, MORTALITY_PERIOD_YEARS
 from diagnostics.indicators import compute_indicators
 from diagnostics.indicators.declared import declarations
 from diagnostics.indicators.metadata import indicator_metadata
+from diagnostics.indicators.primary_care import commune_gp_accessibility
 from diagnostics.methods.disclosure import THRESHOLD_COLUMN
 from diagnostics.pipeline.io import write_parquet_set
 from diagnostics.pipeline.state import BUILD_FILE, build_record, raw_fingerprints, read_json, write_build_record
@@ -39,6 +40,13 @@ PUBLISHED_TABLES = [
     "declared_counts",
     "contracts",
     "targets",
+    # offre de soins de premier recours (issue 18)
+    "health_professionals",
+    "france_professionals",
+    "practitioner_ages",
+    "commune_coordinates",
+    "care_zoning",
+    "gp_accessibility",
 ]
 
 
@@ -82,6 +90,7 @@ def processed_tables(raw_dir: Path, results: dict, options: dict) -> dict[str, p
     tables["territory_shapes"] = territory_outlines(tables["geometry"], tables["territories"])
     threshold = options.get("threshold", DISCLOSURE_THRESHOLD)
     tables["sources"] = tables["sources"].assign(**{THRESHOLD_COLUMN: threshold})  # every output of the build uses it
+    tables["gp_accessibility"] = commune_gp_accessibility(tables)  # commune APL, mapped by the reports (issue 18)
     indicators, standard_pop = compute_indicators(
         tables,
         standard=options.get("standard", "france"),

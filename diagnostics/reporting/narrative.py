@@ -11,6 +11,7 @@ from diagnostics.formatting import fr_interval, fr_number, fr_value
 from diagnostics.indicators.common import LEVEL_DEPARTEMENT
 from diagnostics.indicators.metadata import indicator_metadata
 from diagnostics.reporting.html import render
+from diagnostics.reporting.primary_care_section import shortage_messages
 from diagnostics.reporting.readings import reading
 from diagnostics.reporting.territory import Territory
 
@@ -104,6 +105,7 @@ def key_messages(t: Territory, limit: int = 8) -> list[tuple[str, str]]:
         m = message(indicator, row, t.threshold)
         if m:
             found.append((reading(row).rank, m))
+    found += shortage_messages(t)  # general practitioners (issue 18)
     found.sort(key=lambda x: x[0])
     return [m for _, m in found[:limit]]
 

@@ -32,6 +32,8 @@ TABLES = [
     "territory_shapes",
     "contracts",
     "targets",
+    "geometry",  # commune outlines and APL: accessibility map (issue 18)
+    "gp_accessibility",
 ]
 
 

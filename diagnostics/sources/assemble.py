@@ -16,6 +16,7 @@ import shapely
 
 from .population_model import commune_population_by_year
 from .catalog import BY_KEY, accepted_formats, scan
+from .care_supply import care_supply_tables, with_zonages
 from .coherence import coherence_checks
 from .commune_changes import resolve_aliases, to_current_communes
 from .contracts import read_contracts, read_target_lines
@@ -185,6 +186,7 @@ def assemble(results: dict, options: dict) -> dict[str, pd.DataFrame]:
                                                     "correspondance commune → territoire")
         listed = set(definitions["commune"])
     communes = _scope(all_communes, listed, options.get("region"))
+    communes = with_zonages(communes, results)  # bassins de vie, zones d'emploi (issue 18)
     if not definitions_file:
         definitions = default_territories(communes)
     in_scope = set(communes["commune"])
@@ -206,6 +208,7 @@ def assemble(results: dict, options: dict) -> dict[str, pd.DataFrame]:
     if france_places is None:
         france_places = _france_places_from_finess(places, options)
     care, by_departement, insured, france_spending = _care_spending(results, mapping)
+    geometry = _geometry(results.get("geometry"), communes, mapping)
     return {
         "communes": communes,
         "population": population[population["commune"].isin(in_scope)].reset_index(drop=True),
@@ -219,9 +222,10 @@ def assemble(results: dict, options: dict) -> dict[str, pd.DataFrame]:
         "finess_places": to_current_communes(places, mapping),
         "france_places": france_places,
         "territory_definitions": definitions[definitions["commune"].isin(in_scope)].reset_index(drop=True),
-        "geometry": _geometry(results.get("geometry"), communes, mapping),
+        "geometry": geometry,
         "sources": pd.DataFrame([{"deaths_basis": basis, "population_source": population_source,
                                   "spending_level": "commune" if by_departement.empty else "département"}]),
+        **care_supply_tables(results, communes, mapping, geometry),  # offre de soins de premier recours (issue 18)
     }
 
 

@@ -31,6 +31,7 @@ from . import (
     population,
 )
 from . import care_spending as commune_spending
+from . import ameli_demography, bassins_de_vie, care_access_optional, care_supply, rpps
 from ..formatting import fr_number
 from .describing import describe_table
 from .errors import RawDataError
@@ -228,7 +229,8 @@ SOURCES = [
     Source("finess_establishments", "FINESS : établissements", "data.gouv.fr « FINESS Extraction du Fichier des établissements »",
            "liste des établissements médico-sociaux et leur catégorie",
            ("etalab-cs1100507-stock-*.csv", "etalab-cs1100502-stock-*.csv"), latest(finess.read_finess_establishments),
-           sniff=lambda s: _is_finess(s, equipment=False), tables=("finess_places",)),
+           sniff=lambda s: _is_finess(s, equipment=False), tables=("finess_places",),
+           gives=lambda t: {"_finess_communes": t[["finess_et", "commune"]]}),  # RPPS sites located by FINESS number
     Source("finess_equipment", "FINESS : équipements sociaux et médico-sociaux",
            "data.gouv.fr « FINESS Extraction des équipements sociaux et médico-sociaux »", "places installées par établissement",
            ("etalab-cs1100505-stock-*.csv",), latest(finess.read_finess_installed_places),
@@ -236,6 +238,8 @@ SOURCES = [
     Source("france_places", "Places médico-sociales de la France par catégorie", "DREES, STATISS (format tidy)",
            "référence nationale des taux d'équipement", ("places_medico_sociales_france_*.csv",),
            latest(france.read_france_places), ("annee", "categorie", "places"), tables=("france_places",)),
+    # chefs-lieux before the outlines: CHFLIEU_COMMUNE.shp would otherwise be taken for an outline (issue 18)
+    Source(**care_access_optional.SOURCE_INFO[5], read=care_supply.read_chef_lieu, tables=("commune_coordinates",)),
     Source("geometry", "Contours des communes ou des départements (GeoJSON, Shapefile, GeoPackage)",
            "IGN ADMIN EXPRESS (COMMUNE.shp, DEPARTEMENT.shp, .gpkg) ou france-geojson (communes.geojson, departements.geojson)",
            "cartes des territoires de la région", ("*.geojson", "*.shp", "*.gpkg"), _outlines, series=True,
@@ -253,6 +257,27 @@ SOURCES = [
     Source("targets", "Objectifs des contrats", "ARS (à écrire : territoire;indicateur;periode_reference;cible;echeance)",
            "section « Suivi des objectifs » des rapports", ("objectifs*.csv",), path_only,
            ("territoire", "indicateur", "periode_reference"), after_communes=True, tables=("targets",)),
+    # offre de soins de premier recours (issue 18): professionals, their ages, zonings, access and coordinates
+    Source(**rpps.SOURCE_INFO[0], read=care_supply.read_rpps, describe=care_supply.describe_rpps,
+           tables=("health_professionals",)),
+    Source(**rpps.SOURCE_INFO[1], read=care_supply.savoir_faire_path, tables=("health_professionals",),
+           describe=lambda path: (0, ["lu avec l'extraction des activités (spécialités ordinales des médecins)"], [])),
+    Source("france_professionals", "Professionnels de santé de la France par profession et mode d'exercice",
+           "DREES, « Démographie des professionnels de santé » (RPPS), ou la somme de l'extraction RPPS nationale "
+           "(format tidy : annee;profession;mode;effectif)", "référence nationale des densités de professionnels",
+           ("professionnels_sante_france*.csv",), latest(care_supply.read_france_professionals),
+           ("annee", "profession", "mode", "effectif"), tables=("france_professionals",)),
+    Source(**ameli_demography.SOURCE_INFO, read=latest(ameli_demography.read_ameli_demography),
+           tables=("practitioner_ages",)),
+    Source(**bassins_de_vie.SOURCE_INFO[0], read=latest(bassins_de_vie.read_bassins_de_vie), tables=("communes",)),
+    Source(**bassins_de_vie.SOURCE_INFO[1], read=latest(bassins_de_vie.read_zones_emploi), tables=("communes",)),
+    Source(**care_access_optional.SOURCE_INFO[0], read=latest(care_access_optional.read_apl), tables=("gp_accessibility",)),
+    Source(**care_access_optional.SOURCE_INFO[1], read=latest(care_access_optional.read_ars_zoning),
+           tables=("care_zoning",)),
+    Source(**care_access_optional.SOURCE_INFO[2], read=latest(care_access_optional.read_travel_times),
+           tables=("gp_accessibility",)),
+    *(Source(**info, read=latest(care_access_optional.read_commune_coordinates), tables=("commune_coordinates",))
+      for info in care_access_optional.SOURCE_INFO[3:5]),
     # ajoutez les nouvelles sources au-dessus de cette ligne (docs/ajouter-une-source.md)
 ]
 BY_KEY = {s.key: s for s in SOURCES}  # order matters: the first matching pattern wins, sources are read in this order

@@ -46,12 +46,27 @@ def _normalise(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     reg_name = df["LIBREG"] if "LIBREG" in df else df["REG"].map(lambda c: names.get(("REG", c), f"Région {c}"))
     epci = df["EPCI"].where(~df["EPCI"].isin([NO_EPCI, ""]), None)
     epci_name = df["LIBEPCI"] if "LIBEPCI" in df else epci.map(lambda c: f"EPCI {c}" if c else None)
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "commune": df["CODGEO"].to_numpy(), "commune_name": df["LIBGEO"].to_numpy(),
         "departement_code": df["DEP"].to_numpy(), "departement_name": dep_name.to_numpy(),
         "region_code": df["REG"].to_numpy(), "region_name": reg_name.to_numpy(),
         "epci_code": epci.to_numpy(), "epci_name": epci_name.where(epci.notna(), None).to_numpy(),
     })
+    return _with_zonages(out, df, path)
+
+
+# Bassins de vie and zones d'emploi (issue 18): the table's BV2022 (BV2012 before 2023) and ZE2020 columns,
+# when it has both, become the communes' bassin_de_vie, zone_emploi and their names.
+ZONAGES = ["BV2022", "BV2012", "ZE2020", "LIBBV2022", "LIBZE2020"]
+
+
+def _with_zonages(out: pd.DataFrame, df: pd.DataFrame, path: Path) -> pd.DataFrame:
+    from .bassins_de_vie import zonages_from_appartenance
+
+    if "ZE2020" not in df or not {"BV2022", "BV2012"} & set(df.columns):
+        return out
+    zones = zonages_from_appartenance(df, path).drop_duplicates("commune")
+    return out.merge(zones, on="commune", how="left")
 
 
 def _check_codes(df: pd.DataFrame, path: Path) -> None:
@@ -110,7 +125,7 @@ def read_geography(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         finally:
             wb.close()
         return communes, aliases
-    df = read_delimited(path, REQUIRED, optional=LABELS)
+    df = read_delimited(path, REQUIRED, optional=LABELS + ZONAGES)
     df.index = range(2, len(df) + 2)
     return _normalise(df, path), pd.DataFrame(columns=["alias", "commune", "reason"])
 

@@ -14,6 +14,12 @@ from diagnostics.config import FRANCE_CODE
 
 KIND_DEPARTEMENT = "département"
 KIND_REGION = "région"
+KIND_BASSIN_DE_VIE = "bassin de vie"  # INSEE BV2022 (issue 18)
+KIND_ZONE_EMPLOI = "zone d'emploi"  # INSEE ZE2020
+ZONAGE_AREAS = {  # kind → (communes' column, its name column, prefix of the area code)
+    KIND_BASSIN_DE_VIE: ("bassin_de_vie", "bassin_de_vie_name", "BV-"),
+    KIND_ZONE_EMPLOI: ("zone_emploi", "zone_emploi_name", "ZE-"),
+}
 
 
 def departement_area(code: str) -> str:
@@ -51,6 +57,7 @@ def build_territories(definitions: pd.DataFrame, communes: pd.DataFrame, populat
         kind=KIND_REGION,
     )
     comparators = pd.concat([deps, regs])[["territory_code", "territory_name", "kind", "commune"]]
+    comparators = pd.concat([comparators, zonage_areas(communes)], ignore_index=True)  # issue 18
     comparators["reported"] = False
 
     reported = definitions.assign(reported=True)
@@ -71,6 +78,30 @@ def build_territories(definitions: pd.DataFrame, communes: pd.DataFrame, populat
     # a région is compared with France only
     areas.loc[areas["kind"] == KIND_REGION, "departement_code"] = None
     return areas[["territory_code", "territory_name", "kind", "commune", "departement_code", "region_code", "reported"]]
+
+
+def zonage_areas(communes: pd.DataFrame) -> pd.DataFrame:
+    """The bassins de vie and zones d'emploi of the communes (``BV-<code>``, ``ZE-<code>``), when the communes
+    have them: areas of their own like the comparators, not reported (the overview maps them, the indicators
+    of every family are computed for them). A bassin de vie that straddles the région's border has its communes
+    of the région only."""
+    frames = []
+    for kind, (column, name, prefix) in ZONAGE_AREAS.items():
+        if column in communes:
+            part = communes.dropna(subset=[column])
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "territory_code": prefix + part[column],
+                        "territory_name": part[name].fillna(part[column]),
+                        "kind": kind,
+                        "commune": part["commune"],
+                    }
+                )
+            )
+    if not frames:
+        return pd.DataFrame(columns=["territory_code", "territory_name", "kind", "commune"])
+    return pd.concat(frames, ignore_index=True)
 
 
 def area_list(territories: pd.DataFrame) -> pd.DataFrame:
