@@ -6,4 +6,6 @@ FAMILY_LABELS = {
     "precarity": "Précarité",
     "consumption": "Consommation de soins",
     "medico_social": "Équipement médico-social",
+    # issue 17
+    "health_status": "État de santé : espérance de vie et causes de décès",
 }

@@ -7,13 +7,14 @@ from pathlib import Path
 import pandas as pd
 
 from diagnostics.config import DISCLOSURE_THRESHOLD, MORTALITY_PERIOD_YEARS
-from diagnostics.indicators import compute_indicators
+from diagnostics.indicators import compute_indicators, health_life_table_inputs
 from diagnostics.indicators.declared import declarations
 from diagnostics.indicators.metadata import indicator_metadata
 from diagnostics.methods.disclosure import THRESHOLD_COLUMN
 from diagnostics.pipeline.io import write_parquet_set
 from diagnostics.sources.assemble import assemble, read_all
 from diagnostics.sources.catalog import BY_KEY, SOURCES
+from diagnostics.sources.cause_deaths_table import cause_deaths_table
 from diagnostics.sources.contracts import read_contracts, read_targets
 from diagnostics.sources.declared_files import read_declared_counts
 from diagnostics.territories.areas import build_territories
@@ -38,6 +39,9 @@ PUBLISHED_TABLES = [
     "declared_counts",
     "contracts",
     "targets",
+    # health status (issue 17)
+    "cause_deaths",
+    "life_table_inputs",
 ]
 
 
@@ -75,6 +79,10 @@ def processed_tables(raw_dir: Path, results: dict, options: dict) -> dict[str, p
     tables["territory_shapes"] = territory_outlines(tables["geometry"], tables["territories"])
     threshold = options.get("threshold", DISCLOSURE_THRESHOLD)
     tables["sources"] = tables["sources"].assign(**{THRESHOLD_COLUMN: threshold})  # every output of the build uses it
+    tables["cause_deaths"] = cause_deaths_table(results, tables["communes"])  # issue 17
+    tables["life_table_inputs"] = health_life_table_inputs(
+        tables, options.get("mortality_period", MORTALITY_PERIOD_YEARS)
+    )
     indicators, standard_pop = compute_indicators(
         tables,
         standard=options.get("standard", "france"),

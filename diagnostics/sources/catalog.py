@@ -30,6 +30,7 @@ from . import (
     insee_deaths,
     population,
 )
+from . import causes_of_death, insee_deaths_csv  # health status (issue 17)
 from . import care_spending as commune_spending
 from ..formatting import fr_number
 from .describing import describe_table
@@ -147,6 +148,19 @@ def _is_insee_death_file(s: Sample) -> bool:
     return s.delimited and len(first) >= 167 and first[81:89].isdigit() and first[154:162].isdigit()
 
 
+def _is_insee_death_csv(s: Sample) -> bool:  # issue 17
+    return s.delimited and insee_deaths_csv.is_csv_edition(s.first_line.encode("utf-8"))
+
+
+def _is_cepidc_export(s: Sample) -> bool:  # issue 17: the portal's header, in snake_case or as its labels
+    return s.delimited and {"year", "sex", "age", "cause", "deaths"} <= set(causes_of_death._cepidc_roles(s.first_line, ";"))
+
+
+def _cause_info(key: str) -> dict:  # issue 17
+    info = causes_of_death.SOURCE_INFO[key]
+    return {k: info[k] for k in ("key", "label", "publisher", "use", "patterns", "header")}
+
+
 def _is_finess(s: Sample, equipment: bool) -> bool:
     if not (s.delimited and s.first_line.startswith("finess;etalab")):
         return False
@@ -191,10 +205,13 @@ SOURCES = [
            ("Date de décès", "Code du lieu de décès", "Numéro d'acte de décès"), series=True,
            describe=lambda t: (len(t), [f"{fr_number(len(t))} enregistrement(s) sous opposition"], []),
            gives=lambda t: {"_death_oppositions": t["key"].to_numpy()}),
-    Source("insee_deaths", "Fichier des personnes décédées",
-           "Insee, data.gouv.fr « Fichier des personnes décédées » (deces-AAAA.txt)", "décès par commune de décès, sexe et âge",
-           ("deces-[0-9][0-9][0-9][0-9].txt", "deces-[0-9][0-9][0-9][0-9]-*.txt"), _insee_deaths, series=True,
-           sniff=_is_insee_death_file, describe=insee_deaths.describe_death_files, tables=("deaths",)),
+    Source("insee_deaths", "Fichier des personnes décédées (deces-AAAA.txt ou édition CSV Deces_AAAA.csv)",
+           "Insee, data.gouv.fr « Fichier des personnes décédées » (deces-AAAA.txt) ou insee.fr « Fichiers des personnes "
+           "décédées depuis 1970 » (Deces_AAAA.csv, Deces_AAAA_MMM.csv)", "décès par commune de décès, sexe et âge",
+           ("deces-[0-9][0-9][0-9][0-9].txt", "deces-[0-9][0-9][0-9][0-9]-*.txt",
+            *insee_deaths_csv.SOURCE_INFO["insee_deaths_csv"]["patterns"]), _insee_deaths, series=True,
+           sniff=lambda s: _is_insee_death_file(s) or _is_insee_death_csv(s), describe=insee_deaths.describe_death_files,
+           tables=("deaths",)),
     Source("deaths", "Décès domiciliés (CépiDc ou registre, format tidy)", "Inserm-CépiDc, ORS (commune;annee;sexe;classe_age;deces)",
            "décès par commune de résidence, sexe et âge (préférés au fichier des personnes décédées)", ("deces_domicile*.csv",),
            latest(deaths.read_residence_deaths), ("commune", "annee", "sexe", "classe_age", "deces"), tables=("deaths",)),
@@ -252,6 +269,11 @@ SOURCES = [
     Source("targets", "Objectifs des contrats", "ARS (à écrire : territoire;indicateur;periode_reference;cible;echeance)",
            "section « Suivi des objectifs » des rapports", ("objectifs*.csv",), path_only,
            ("territoire", "indicateur", "periode_reference"), after_communes=True, tables=("targets",)),
+    # health status (issue 17): deaths by cause
+    Source(**_cause_info("cepidc_causes"), read=each(causes_of_death.read_cepidc_export), series=True,
+           sniff=_is_cepidc_export, tables=("cause_deaths",)),
+    Source(**_cause_info("cause_deaths"), read=each(causes_of_death.read_cause_deaths), series=True,
+           tables=("cause_deaths",)),
     # ajoutez les nouvelles sources au-dessus de cette ligne (docs/ajouter-une-source.md)
 ]
 BY_KEY = {s.key: s for s in SOURCES}  # order matters: the first matching pattern wins, sources are read in this order

@@ -1,4 +1,6 @@
-"""INSEE « Fichier des personnes décédées » (``deces-AAAA.txt``, ``deces-AAAA-mMM.txt``, ``deces-AAAA-tT.txt``).
+"""INSEE « Fichier des personnes décédées » (``deces-AAAA.txt``, ``deces-AAAA-mMM.txt``, ``deces-AAAA-tT.txt``;
+its CSV edition ``Deces_AAAA.csv`` is parsed by :mod:`.insee_deaths_csv` into the same records, so both
+editions go through one aggregation and a death found in both is counted once).
 
 Fixed width, no header, no separator, UTF-8 (recent files) or ISO-8859-1 (older ones). Positions
 (1-based): name 1–80, sex 81 (1 man, 2 woman), birth date 82–89 (AAAAMMJJ), birth place 90–94,
@@ -245,7 +247,18 @@ def _read_and_parse(path: Path, skip_invalid: bool) -> dict[str, np.ndarray]:
     if not raw or raw.isspace():
         raise RawDataError(path, "le fichier est vide")
     check_no_nul(raw, path)
-    return _parse(path, raw, skip_invalid)
+    from .insee_deaths_csv import is_csv_edition, parse_csv_edition  # the CSV edition imports this module
+
+    return parse_csv_edition(path, raw, skip_invalid) if is_csv_edition(raw) else _parse(path, raw, skip_invalid)
+
+
+def death_file_order_key(path: Path) -> tuple[int, int]:
+    """(year, sub-period) of a deaths file of either edition (``.csv``: by its name or its content)."""
+    if path.suffix.lower() == ".csv":
+        from .insee_deaths_csv import file_order_key as csv_file_order_key
+
+        return csv_file_order_key(path)
+    return file_order_key(path)
 
 
 def _parsed_in_order(paths: list[Path], skip_invalid: bool):
@@ -274,7 +287,7 @@ def aggregate_death_files(paths: list[Path], years: set[int] | None = None, skip
     opposed = pd.Index(np.unique(oppositions if oppositions is not None else np.zeros(0, dtype=np.uint64)))
     seen = pd.Index(np.zeros(0, dtype=np.uint64))
     parts = []
-    for path, r in _parsed_in_order(sorted(paths, key=file_order_key, reverse=True), skip_invalid):
+    for path, r in _parsed_in_order(sorted(paths, key=death_file_order_key, reverse=True), skip_invalid):
         summary.files.append(path.name)
         if r["unterminated"]:  # said here: the parsing threads do not carry the check's warnings
             warn_truncated(path, r["lines"])
