@@ -18,6 +18,9 @@ import pandas as pd
 
 from diagnostics.sources.care_spending import spending_band_of
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import demo_health  # noqa: E402 - issue 17, beside this script
+
 SEED = 20240117
 YEARS = list(range(2018, 2024))
 BANDS = [f"{a:02d}-{a + 4:02d}" for a in range(0, 95, 5)] + ["95+"]
@@ -581,6 +584,7 @@ def main(out: Path):
         (out / "finess").mkdir(parents=True, exist_ok=True)
         text = "finess;etalab;2.0;2024-01-10\n" + "\n".join(lines) + "\n"
         (out / "finess" / name).write_bytes(text.encode("latin-1"))
+    demo_health.main(out, com, fr, SEED)  # issue 17: deaths by cause (after every other draw)
 
 
 if __name__ == "__main__":
