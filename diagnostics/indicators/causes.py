@@ -35,6 +35,8 @@ AVOIDABLE = {  # indicator → (columns of the avoidable fractions summed, oldes
 }
 REASON_MASKED = "cellule(s) masquée(s) par la source (secret statistique) : décès inconnus"
 KEYS = ["territory_code", "sex", "cause_band"]
+ALL_DEATHS = "all_deaths"
+SHARE = "avoidable_mortality_share"
 DEPARTEMENTAL_SOURCE = "Inserm-CépiDc, décès par cause et département de domicile"
 
 
@@ -175,7 +177,23 @@ def _dsr_rows(deaths, populations, standard, band_of, period) -> pd.DataFrame:
         masked = data.groupby(["territory_code", "level", "sex"], as_index=False)["masked"].any()
         dsr = _masked(dsr.merge(masked, on=["territory_code", "level", "sex"]))
         frames.append(rows(dsr, indicator, "pour 100 000", period=period).assign(reason=dsr["reason"].to_numpy()))
+    if frames:
+        frames.append(_share_rows(deaths, upper, period))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _share_rows(deaths: pd.DataFrame, upper: pd.Series, period: str) -> pd.DataFrame:
+    """``avoidable_mortality_share``: avoidable deaths among all deaths before 75, in %, Wilson interval."""
+    under = deaths[deaths["cause_band"].map(upper) <= AVOIDABLE["avoidable_mortality_dsr"][1]]
+    by = ["territory_code", "level", "sex"]
+    sums = under.pivot_table(index=by, columns="indicator", values="deaths", aggfunc="sum", fill_value=0)
+    masked = under.groupby(by)["masked"].any()
+    d = _with_ensemble(sums.reset_index().assign(masked=masked.to_numpy()), ["territory_code", "level"],
+                       ["avoidable_mortality_dsr", ALL_DEATHS, "masked"])
+    share = rates.wilson_proportion(d["avoidable_mortality_dsr"], d[ALL_DEATHS])
+    d = _masked(pd.concat([d.reset_index(drop=True), share], axis=1).assign(
+        numerator=d["avoidable_mortality_dsr"].to_numpy(), denominator=d[ALL_DEATHS].to_numpy()))
+    return rows(d, SHARE, "%", period=period).assign(reason=d["reason"].to_numpy())
 
 
 def _avoidable_weights(causes: pd.DataFrame) -> pd.DataFrame:
@@ -190,6 +208,8 @@ def _avoidable_weights(causes: pd.DataFrame) -> pd.DataFrame:
         if known[list(columns)].isna().any(axis=None):
             continue
         frames.append(f[["cause", "cause_band"]].assign(indicator=indicator, weight=f[list(columns)].sum(axis=1)))
+    if frames:  # every death, for the avoidable share of the deaths before 75
+        frames.append(f[["cause", "cause_band"]].assign(indicator=ALL_DEATHS, weight=1.0))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["cause", "cause_band", "indicator",
                                                                                    "weight"])
 
