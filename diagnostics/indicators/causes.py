@@ -34,8 +34,12 @@ AVOIDABLE = {  # indicator → (columns of the avoidable fractions summed, oldes
     "premature_avoidable_mortality_dsr": (("premature_avoidable",), 64),
 }
 REASON_MASKED = "cellule(s) masquée(s) par la source (secret statistique) : décès inconnus"
+REASON_FEW = "moins de 10 décès sur la période"
 KEYS = ["territory_code", "sex", "cause_band"]
 ALL_DEATHS = "all_deaths"
+# cancers of one sex: no row for the other (a few male breast cancers would be masked, and with them, by
+# complementary suppression, the women's figure)
+ONE_SEX_ONLY = {"cancers_breast/hommes", "cancers_prostate/femmes"}
 SHARE = "avoidable_mortality_share"
 DEPARTEMENTAL_SOURCE = "Inserm-CépiDc, décès par cause et département de domicile"
 
@@ -141,6 +145,7 @@ def _icm_rows(deaths: pd.DataFrame, populations: pd.DataFrame, period: str) -> p
     e = e.groupby([*by, "sex"], as_index=False).agg(deaths=("deaths", "sum"), expected=("expected", "sum"),
                                                      masked=("masked", "any"))
     e = _with_ensemble(e, by, ["deaths", "expected", "masked"])
+    e = e[~(e["group"] + "/" + e["sex"]).isin(ONE_SEX_ONLY)].reset_index(drop=True)
     icm = rates.indirectly_standardised_ratio(e["deaths"], e["expected"], refvalue=100)
     out = pd.concat([e.reset_index(drop=True), icm.drop(columns=[c for c in icm if c in e])], axis=1)
     out = _masked(out.assign(numerator=out["deaths"], denominator=out["expected"]))
@@ -176,6 +181,8 @@ def _dsr_rows(deaths, populations, standard, band_of, period) -> pd.DataFrame:
         dsr = rates.directly_standardised_rate(data, by=["territory_code", "level", "sex"], weight="weight")
         masked = data.groupby(["territory_code", "level", "sex"], as_index=False)["masked"].any()
         dsr = _masked(dsr.merge(masked, on=["territory_code", "level", "sex"]))
+        few = dsr["value"].isna() & (dsr["reason"] == "")
+        dsr.loc[few, "reason"] = REASON_FEW
         frames.append(rows(dsr, indicator, "pour 100 000", period=period).assign(reason=dsr["reason"].to_numpy()))
     if frames:
         frames.append(_share_rows(deaths, upper, period))
