@@ -131,7 +131,9 @@ def _estimated(paths: list[Path], options: dict) -> pd.DataFrame:
 def _insee_deaths(paths: list[Path], options: dict):
     wanted = set(_years(options) or []) or None
     return insee_deaths.aggregate_death_files(paths, wanted, skip_invalid=options.get("invalid_death_records") == "ignorer",
-                                              oppositions=options.get("_death_oppositions"))
+                                              oppositions=options.get("_death_oppositions"),
+                                              read=insee_deaths_csv.read_and_parse,  # both editions (issue 17)
+                                              order_key=insee_deaths_csv.file_order_key)
 
 
 def _oppositions(paths: list[Path], options: dict) -> pd.DataFrame:
