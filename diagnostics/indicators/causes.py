@@ -245,7 +245,7 @@ def cause_indicators(
     groups = cause_groups_of(c["cause"]).assign(weight=1.0)
     group_deaths = _deaths_by(c, level, territories, communes, "group", groups)
     avoidable = _deaths_by(c, level, territories, communes, "indicator", _avoidable_weights(c))
-    period = period_label(years)
+    period = period_label(years) if len(years) > 1 else str(years[0])
     frames = [_icm_rows(group_deaths, populations, period), _dsr_rows(avoidable, populations, standard, band_of, period)]
     out = pd.concat([f for f in frames if not f.empty], ignore_index=True)
     out["level"] = out["level"].fillna("")
