@@ -398,7 +398,7 @@ def test_csv_export_is_excel_ready(nord):
     assert (export.rows, export.title) == (146, "Diagnostic de santé – Territoire de santé des Brumes du Nord")
     bundle, meta = export._repr_mimebundle_()
     assert bundle["text/csv"] == export.text
-    assert bundle["text/plain"] == "Fichier CSV du rapport : 64 lignes (écrit par run_all.py)"
+    assert bundle["text/plain"] == "Fichier CSV du rapport : 146 lignes (écrit par run_all.py)"
     assert meta == {"text/csv": {"report_title": export.title}}
 
 
