@@ -215,3 +215,29 @@ def test_demo_trends_are_stored_in_the_indicators_table(demo):
     assert {"trend", "trend_p_value", "trend_worsening", "reason"} <= set(ind.columns)
     css = _row(ind.sort_values("period").groupby(["territory_code", "indicator", "sex"]).tail(1), "TS-NORD", "css_rate")
     assert css.trend == "en augmentation" and css.trend_worsening and css.period == "2023"
+
+
+def test_check_lists_the_cause_of_death_file_and_builds_nothing(tmp_path):
+    import io
+
+    from diagnostics.pipeline.check import check_raw_folder
+
+    out = io.StringIO()
+    assert check_raw_folder(config.DEMO_RAW_DIR, {}, out) == 0
+    text = out.getvalue()
+    assert "[ok] deces_causes_communes_2018-2023.csv — Décès par cause, de la commune à la France (format tidy)" in text
+    assert "niveaux : COM, FRANCE" in text and not (tmp_path / "processed").exists()
+
+
+def test_a_csv_edition_is_recognised_by_its_content_and_read_with_the_fixed_width_files(tmp_path):
+    import shutil
+
+    from diagnostics.sources.catalog import BY_KEY, identify
+
+    fixtures = config.PROJECT_ROOT / "tests" / "fixtures" / "insee_deces_csv"
+    renamed = tmp_path / "export-insee-janvier.csv"
+    shutil.copy(fixtures / "Deces_2023_M01.csv", renamed)
+    shutil.copy(fixtures / "deces-2023-m01.txt", tmp_path / "deces-2023-m01.txt")
+    assert identify(renamed).key == identify(tmp_path / "deces-2023-m01.txt").key == "insee_deaths"
+    table, summary = BY_KEY["insee_deaths"].read([renamed, tmp_path / "deces-2023-m01.txt"], {})
+    assert (summary.records, summary.kept, int(table["deaths"].sum())) == (18, 7, 7)  # the same deaths: counted once
