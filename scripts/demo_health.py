@@ -66,9 +66,23 @@ MEN = {
 }
 INFANTS = {"P07": 0.5, "Q24": 0.15, "A41": 0.03, "V89": 0.02, "W19": 0.02, "C71": 0.02, "C91": 0.02, "J18": 0.02}
 WOMEN_CHANGE = {  # women: multiplier of the men's share, or the share itself
-    "C34": 0.55, "C15": 0.3, "C01": 0.3, "C32": 0.2, "C22": 0.35, "F10": 0.3, "K70": 0.35, "X70": 0.35, "V89": 0.35,
-    "X42": 0.4, "X99": 0.4, "I21": 0.6, "G30": 1.4, "F03": 1.4, "C61": 0.0,
-    "C50": [0, 0.06, 0.12, 0.06, 0.04, 0.02], "C53": [0, 0.01, 0.01, 0.005, 0.003, 0.001],
+    "C34": 0.55,
+    "C15": 0.3,
+    "C01": 0.3,
+    "C32": 0.2,
+    "C22": 0.35,
+    "F10": 0.3,
+    "K70": 0.35,
+    "X70": 0.35,
+    "V89": 0.35,
+    "X42": 0.4,
+    "X99": 0.4,
+    "I21": 0.6,
+    "G30": 1.4,
+    "F03": 1.4,
+    "C61": 0.0,
+    "C50": [0, 0.06, 0.12, 0.06, 0.04, 0.02],
+    "C53": [0, 0.01, 0.01, 0.005, 0.003, 0.001],
     "C56": [0, 0.005, 0.025, 0.025, 0.015, 0.007],
 }
 COVID = [0, 0.01, 0.04, 0.07, 0.08, 0.08]  # U07.1, times the year's weight
@@ -85,7 +99,9 @@ def cause_shares(year: int) -> tuple[list[str], np.ndarray]:
     women = {}
     for c, v in men.items():
         change = WOMEN_CHANGE.get(c, 1.0)
-        women[c] = np.asarray([v[0], *change], float) if isinstance(change, list) else v * (1 if c in INFANTS else change)
+        women[c] = (
+            np.asarray([v[0], *change], float) if isinstance(change, list) else v * (1 if c in INFANTS else change)
+        )
     base = {"M": men, "F": women}
     covid = np.asarray([0, *COVID]) * COVID_YEARS.get(year, 0.0)
     causes = [*MEN, "U07.1", *REST]

@@ -30,7 +30,7 @@ def _row(ind, code, indicator, sex="ensemble"):
 
 def _chiang_by_hand(pop: list[float], deaths: list[float], starts: list[int], age: int) -> float:
     """Chiang II written band by band, as in a spreadsheet: independent of the vectorised code."""
-    l, rows = 100_000.0, []
+    l, rows = 100_000.0, []  # noqa: E741 - l(x), the survivors
     for i, (p, d) in enumerate(zip(pop, deaths)):
         m = d / p
         if i == len(pop) - 1:
@@ -40,7 +40,7 @@ def _chiang_by_hand(pop: list[float], deaths: list[float], starts: list[int], ag
         q = n * m / (1 + n * m * (1 - a))
         dead = l * q
         rows.append((starts[i], l, n * (l - dead + a * dead)))
-        l -= dead
+        l -= dead  # noqa: E741
     k = [s for s, _, _ in rows].index(age)
     return sum(L for _, _, L in rows[k:]) / rows[k][1]
 
@@ -73,10 +73,15 @@ def test_life_expectancy_not_computed_says_why(demo):
 
 
 def test_life_table_inputs_pool_the_open_band_and_fill_the_grid():
-    counts = pd.DataFrame({
-        "territory_code": "A", "sex": ["M"] * 4 + ["F"] * 3,
-        "age_band": ["00-04", "85-89", "90-94", "95+", "00-04", "85-89", "95+"],
-        "population": [100.0, 50, 30, 10, 90, 60, 20], "deaths": [1.0, 5, 6, 4, 1, 4, 7]})
+    counts = pd.DataFrame(
+        {
+            "territory_code": "A",
+            "sex": ["M"] * 4 + ["F"] * 3,
+            "age_band": ["00-04", "85-89", "90-94", "95+", "00-04", "85-89", "95+"],
+            "population": [100.0, 50, 30, 10, 90, 60, 20],
+            "deaths": [1.0, 5, 6, 4, 1, 4, 7],
+        }
+    )
     out = life_table_inputs(counts, "2019-2023").set_index(["sex", "age_band"])
     assert out.loc[("hommes", "90+"), ["population", "deaths"]].tolist() == [40, 10]
     assert out.loc[("femmes", "90+"), ["population", "deaths"]].tolist() == [20, 7]  # no 90-94 row: 0 + 95+
@@ -118,17 +123,29 @@ def test_at_least_six_cause_groups_and_the_avoidable_rates_in_the_demo(demo):
 def _tiny_tables():
     """Two communes of one département, two bands, France; numbers small enough to follow by hand."""
     communes = pd.DataFrame({"commune": ["96101", "96102"], "departement_code": "961", "region_code": "96"})
-    territories = pd.DataFrame({
-        "territory_code": ["DEP-961", "DEP-961", "T1", "REG-96", "REG-96"],
-        "commune": ["96101", "96102", "96101", "96101", "96102"], "departement_code": "DEP-961",
-        "region_code": "REG-96"})
-    pop = pd.DataFrame([(c, y, s, b, p) for c, p in (("96101", 1000.0), ("96102", 3000.0)) for y in (2022, 2023)
-                        for s in "MF" for b in ("00-04", "05-09")],
-                       columns=["commune", "year", "sex", "age_band", "population"])
-    france = pd.DataFrame([(y, s, b, 1e6) for y in (2022, 2023) for s in "MF" for b in ("00-04", "05-09")],
-                          columns=["year", "sex", "age_band", "population"])
-    standard = pd.DataFrame({"age_band": ["00-04", "05-09"], "standard_band": ["00-04", "05-09"],
-                             "weight": [3.0, 1.0]})
+    territories = pd.DataFrame(
+        {
+            "territory_code": ["DEP-961", "DEP-961", "T1", "REG-96", "REG-96"],
+            "commune": ["96101", "96102", "96101", "96101", "96102"],
+            "departement_code": "DEP-961",
+            "region_code": "REG-96",
+        }
+    )
+    pop = pd.DataFrame(
+        [
+            (c, y, s, b, p)
+            for c, p in (("96101", 1000.0), ("96102", 3000.0))
+            for y in (2022, 2023)
+            for s in "MF"
+            for b in ("00-04", "05-09")
+        ],
+        columns=["commune", "year", "sex", "age_band", "population"],
+    )
+    france = pd.DataFrame(
+        [(y, s, b, 1e6) for y in (2022, 2023) for s in "MF" for b in ("00-04", "05-09")],
+        columns=["year", "sex", "age_band", "population"],
+    )
+    standard = pd.DataFrame({"age_band": ["00-04", "05-09"], "standard_band": ["00-04", "05-09"], "weight": [3.0, 1.0]})
     return communes, territories, pop, france, standard
 
 
@@ -139,13 +156,24 @@ def _causes(rows):
 
 def test_avoidable_rates_and_icm_worked_by_hand():
     communes, territories, pop, france, standard = _tiny_tables()
-    causes = _causes([
-        ("COM", "96101", 2023, "M", "00-04", "I21", 20),  # ischaemic heart disease: half preventable, half treatable
-        ("COM", "96101", 2023, "M", "05-09", "C34", 10),  # lung cancer: preventable
-        ("COM", "96101", 2023, "F", "00-04", "C18", 12),  # colorectal cancer: treatable
-        ("COM", "96102", 2023, "F", "05-09", "G30", 30),  # Alzheimer: not avoidable
-        ("FRANCE", "FRANCE", 2023, "M", "00-04", "I21", 1000), ("FRANCE", "FRANCE", 2022, "F", "00-04", "I21", 1000),
-    ])
+    causes = _causes(
+        [
+            (
+                "COM",
+                "96101",
+                2023,
+                "M",
+                "00-04",
+                "I21",
+                20,
+            ),  # ischaemic heart disease: half preventable, half treatable
+            ("COM", "96101", 2023, "M", "05-09", "C34", 10),  # lung cancer: preventable
+            ("COM", "96101", 2023, "F", "00-04", "C18", 12),  # colorectal cancer: treatable
+            ("COM", "96102", 2023, "F", "05-09", "G30", 30),  # Alzheimer: not avoidable
+            ("FRANCE", "FRANCE", 2023, "M", "00-04", "I21", 1000),
+            ("FRANCE", "FRANCE", 2022, "F", "00-04", "I21", 1000),
+        ]
+    )
     out = cause_indicators(causes, pop, france, territories, communes, standard)
     r = out.set_index(["territory_code", "indicator", "sex"])
     # the period: 2023 alone (the communes' rows), though France has 2022 too; T1 = commune 96101: 1 000 inhabitants
@@ -166,15 +194,22 @@ def test_avoidable_rates_and_icm_worked_by_hand():
 
 def test_causes_by_departement_give_valeur_departementale_and_masked_cells_no_value():
     communes, territories, pop, france, standard = _tiny_tables()
-    causes = _causes([
-        ("DEP", "961", 2023, "M", "00-04", "7", 40), ("DEP", "961", 2023, "F", "00-04", "7", 0),
-        ("DEP", "961", 2023, "M", "05-09", "2", 8),
-        ("FRANCE", "FRANCE", 2023, "M", "00-04", "7", 5000), ("FRANCE", "FRANCE", 2023, "M", "05-09", "2", 500),
-    ])
+    causes = _causes(
+        [
+            ("DEP", "961", 2023, "M", "00-04", "7", 40),
+            ("DEP", "961", 2023, "F", "00-04", "7", 0),
+            ("DEP", "961", 2023, "M", "05-09", "2", 8),
+            ("FRANCE", "FRANCE", 2023, "M", "00-04", "7", 5000),
+            ("FRANCE", "FRANCE", 2023, "M", "05-09", "2", 500),
+        ]
+    )
     causes.loc[2, ["deaths", "suppressed"]] = [pd.NA, True]  # the portal masked the tumours cell
     out = cause_indicators(causes, pop, france, territories, communes, standard)
     r = out.set_index(["territory_code", "indicator", "sex"])
-    dep, t1 = r.loc[("DEP-961", "cause_icm_cardio_neuro_vascular", "hommes")], r.loc[("T1", "cause_icm_cardio_neuro_vascular", "hommes")]
+    dep, t1 = (
+        r.loc[("DEP-961", "cause_icm_cardio_neuro_vascular", "hommes")],
+        r.loc[("T1", "cause_icm_cardio_neuro_vascular", "hommes")],
+    )
     assert t1["level"] == "département" and dep["level"] == "" and t1["value"] == dep["value"]
     assert "département" in t1["method"]
     # the département's 4 000 inhabitants × France's 5 000 / 1e6 → E = 20, O = 40
@@ -188,11 +223,22 @@ def test_causes_by_departement_give_valeur_departementale_and_masked_cells_no_va
 
 def _series(values, periods=("2019", "2020", "2021", "2022", "2023"), indicator="x_rate", sig="supérieur"):
     n = len(values)
-    return pd.DataFrame({
-        "territory_code": "A", "indicator": indicator, "sex": "ensemble", "category": "total",
-        "period": list(periods)[:n], "value": values, "ci_low": np.asarray(values) - 4.0,
-        "ci_high": np.asarray(values) + 4.0, "numerator": 100.0, "denominator": 1000.0, "small_count": False,
-        "sig_france": sig})
+    return pd.DataFrame(
+        {
+            "territory_code": "A",
+            "indicator": indicator,
+            "sex": "ensemble",
+            "category": "total",
+            "period": list(periods)[:n],
+            "value": values,
+            "ci_low": np.asarray(values) - 4.0,
+            "ci_high": np.asarray(values) + 4.0,
+            "numerator": 100.0,
+            "denominator": 1000.0,
+            "small_count": False,
+            "sig_france": sig,
+        }
+    )
 
 
 def test_trend_markers_and_the_worse_and_worsening_flag():

@@ -30,13 +30,38 @@ CHAPTERS = [
     ("17", "V01", "Y89", "Causes externes de blessures et d'empoisonnements"),
     ("18", "U07", "U10", "Covid-19"),
 ]
-TEN_YEAR = [(5, "5-14"), (15, "15-24"), (25, "25-34"), (35, "35-44"), (45, "54"), (55, "55-64"), (65, "65-74"),
-            (75, "75-84"), (85, "85-94"), (95, "95p")]
+TEN_YEAR = [
+    (5, "5-14"),
+    (15, "15-24"),
+    (25, "25-34"),
+    (35, "35-44"),
+    (45, "54"),
+    (55, "55-64"),
+    (65, "65-74"),
+    (75, "75-84"),
+    (85, "85-94"),
+    (95, "95p"),
+]
 INFANT_SHARE = 0.8  # of the 0-4 deaths, under one year (the portal's « < 1 » and « 1-4 »)
-CEPIDC_HEADER = ["annee_de_deces", "departement_de_domicile", "sexe", "classe_d_age_de_10_ans",
-                 "cause_initiale_de_deces", "effectif_de_deces"]
-CSV_EDITION_HEADER = ["nomprenom", "sexe", "datenaiss", "lieunaiss", "commnaiss", "paysnaiss", "datedeces", "lieudeces",
-                      "actedeces"]
+CEPIDC_HEADER = [
+    "annee_de_deces",
+    "departement_de_domicile",
+    "sexe",
+    "classe_d_age_de_10_ans",
+    "cause_initiale_de_deces",
+    "effectif_de_deces",
+]
+CSV_EDITION_HEADER = [
+    "nomprenom",
+    "sexe",
+    "datenaiss",
+    "lieunaiss",
+    "commnaiss",
+    "paysnaiss",
+    "datedeces",
+    "lieudeces",
+    "actedeces",
+]
 FIXED_WIDTH = [(0, 80), (80, 81), (81, 89), (89, 94), (94, 124), (124, 154), (154, 162), (162, 167), (167, 176)]
 
 
@@ -60,25 +85,49 @@ def cepidc_export(causes: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     """The portal's table (one row per cell) from tidy deaths by cause (``level``, ``code``, ``year``, ``sex``,
     ``age_band``, ``cause``, ``deaths``) of communes and France: départements of residence « 961 - Hautes-Brumes »
     and « France entière », the 18 chapters, ten-year classes with « < 1 » and « 1-4 »."""
-    d = causes.assign(area=np.where(causes["level"] == "FRANCE", "France entière",
-                                    causes["code"].str[:3].map(lambda c: f"{c} - {names.get(c, c)}")),
-                      chapter=chapter_of(causes["cause"]), age=_ten_year_class(causes["age_band"]))
+    d = causes.assign(
+        area=np.where(
+            causes["level"] == "FRANCE",
+            "France entière",
+            causes["code"].str[:3].map(lambda c: f"{c} - {names.get(c, c)}"),
+        ),
+        chapter=chapter_of(causes["cause"]),
+        age=_ten_year_class(causes["age_band"]),
+    )
     d = d.groupby(["year", "area", "sex", "age", "chapter"], as_index=False)["deaths"].sum()
     young = d[d["age"] == "0-4"]
     infants = np.round(young["deaths"] * INFANT_SHARE).astype(int)
-    d = pd.concat([d[d["age"] != "0-4"], young.assign(age="< 1", deaths=infants),
-                   young.assign(age="1-4", deaths=young["deaths"] - infants)], ignore_index=True)
-    order = {lab: i for i, lab in enumerate(["< 1", "1-4", "5-14", "15-24", "25-34", "35-44", "45-54", "55-64",
-                                             "65-74", "75-84", "85-94", "95p"])}
+    d = pd.concat(
+        [
+            d[d["age"] != "0-4"],
+            young.assign(age="< 1", deaths=infants),
+            young.assign(age="1-4", deaths=young["deaths"] - infants),
+        ],
+        ignore_index=True,
+    )
+    order = {
+        lab: i
+        for i, lab in enumerate(
+            ["< 1", "1-4", "5-14", "15-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85-94", "95p"]
+        )
+    }
     d = d.assign(o=d["age"].map(order), c=d["chapter"].str.split(".").str[0].astype(int))
     d = d.sort_values(["year", "area", "sex", "o", "c"], kind="stable")
-    return pd.DataFrame({"annee_de_deces": d["year"], "departement_de_domicile": d["area"],
-                         "sexe": d["sex"].map({"M": "Hommes", "F": "Femmes"}), "classe_d_age_de_10_ans": d["age"],
-                         "cause_initiale_de_deces": d["chapter"], "effectif_de_deces": d["deaths"].astype(int)})
+    return pd.DataFrame(
+        {
+            "annee_de_deces": d["year"],
+            "departement_de_domicile": d["area"],
+            "sexe": d["sex"].map({"M": "Hommes", "F": "Femmes"}),
+            "classe_d_age_de_10_ans": d["age"],
+            "cause_initiale_de_deces": d["chapter"],
+            "effectif_de_deces": d["deaths"].astype(int),
+        }
+    )
 
 
 def deaths_csv_edition(lines: list[str]) -> bytes:
     """INSEE's CSV edition of fixed-width records: BOM, ``;``, every field quoted, CRLF line ends."""
+
     def quoted(values):
         return ";".join('"' + v.replace('"', '""') + '"' for v in values)
 
@@ -91,8 +140,9 @@ def write_official_health_files(out: Path, causes: pd.DataFrame, names: dict[str
     """The CépiDc export, and ``deces-<year>.txt`` replaced by its CSV edition ``Deces_<year>.csv`` plus the
     January file ``Deces_<year>_M01.csv`` (the same deaths again: counted once)."""
     years = f"{causes['year'].min()}-{causes['year'].max()}"
-    cepidc_export(causes, names).to_csv(out / f"cepidc_deces_causes_departements_{years}.csv", sep=";", index=False,
-                                        lineterminator="\n")
+    cepidc_export(causes, names).to_csv(
+        out / f"cepidc_deces_causes_departements_{years}.csv", sep=";", index=False, lineterminator="\n"
+    )
     txt = out / f"deces-{deaths_year}.txt"
     lines = txt.read_text(encoding="utf-8").splitlines()
     (out / f"Deces_{deaths_year}.csv").write_bytes(deaths_csv_edition(lines))

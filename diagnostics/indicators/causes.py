@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from diagnostics.methods import rates
-from diagnostics.sources.causes_of_death import avoidable_fractions_of, band_bounds, cause_groups_of, cause_group_table
+from diagnostics.sources.causes_of_death import avoidable_fractions_of, band_bounds, cause_group_table, cause_groups_of
 
 from ..config import FRANCE_CODE, MORTALITY_PERIOD_YEARS
 from .common import ENSEMBLE, LEVEL_DEPARTEMENT, SEX_LABEL, departements_of_areas, rows, to_areas
@@ -142,16 +142,19 @@ def _icm_rows(deaths: pd.DataFrame, populations: pd.DataFrame, period: str) -> p
     e = e.merge(deaths, on=["territory_code", "level", "sex", "cause_band", "group"], how="left")
     e = e.assign(deaths=e["deaths"].fillna(0), masked=e["masked"].fillna(False).astype(bool))
     by = ["territory_code", "level", "group"]
-    e = e.groupby([*by, "sex"], as_index=False).agg(deaths=("deaths", "sum"), expected=("expected", "sum"),
-                                                     masked=("masked", "any"))
+    e = e.groupby([*by, "sex"], as_index=False).agg(
+        deaths=("deaths", "sum"), expected=("expected", "sum"), masked=("masked", "any")
+    )
     e = _with_ensemble(e, by, ["deaths", "expected", "masked"])
     e = e[~(e["group"] + "/" + e["sex"]).isin(ONE_SEX_ONLY)].reset_index(drop=True)
     icm = rates.indirectly_standardised_ratio(e["deaths"], e["expected"], refvalue=100)
     out = pd.concat([e.reset_index(drop=True), icm.drop(columns=[c for c in icm if c in e])], axis=1)
     out = _masked(out.assign(numerator=out["deaths"], denominator=out["expected"]))
     return pd.concat(
-        [rows(g, f"cause_icm_{group}", "indice (France = 100)", period=period).assign(reason=g["reason"].to_numpy())
-         for group, g in out.groupby("group", sort=True)],
+        [
+            rows(g, f"cause_icm_{group}", "indice (France = 100)", period=period).assign(reason=g["reason"].to_numpy())
+            for group, g in out.groupby("group", sort=True)
+        ],
         ignore_index=True,
     )
 
@@ -195,11 +198,17 @@ def _share_rows(deaths: pd.DataFrame, upper: pd.Series, period: str) -> pd.DataF
     by = ["territory_code", "level", "sex"]
     sums = under.pivot_table(index=by, columns="indicator", values="deaths", aggfunc="sum", fill_value=0)
     masked = under.groupby(by)["masked"].any()
-    d = _with_ensemble(sums.reset_index().assign(masked=masked.to_numpy()), ["territory_code", "level"],
-                       ["avoidable_mortality_dsr", ALL_DEATHS, "masked"])
+    d = _with_ensemble(
+        sums.reset_index().assign(masked=masked.to_numpy()),
+        ["territory_code", "level"],
+        ["avoidable_mortality_dsr", ALL_DEATHS, "masked"],
+    )
     share = rates.wilson_proportion(d["avoidable_mortality_dsr"], d[ALL_DEATHS])
-    d = _masked(pd.concat([d.reset_index(drop=True), share], axis=1).assign(
-        numerator=d["avoidable_mortality_dsr"].to_numpy(), denominator=d[ALL_DEATHS].to_numpy()))
+    d = _masked(
+        pd.concat([d.reset_index(drop=True), share], axis=1).assign(
+            numerator=d["avoidable_mortality_dsr"].to_numpy(), denominator=d[ALL_DEATHS].to_numpy()
+        )
+    )
     return rows(d, SHARE, "%", period=period).assign(reason=d["reason"].to_numpy())
 
 
@@ -217,8 +226,11 @@ def _avoidable_weights(causes: pd.DataFrame) -> pd.DataFrame:
         frames.append(f[["cause", "cause_band"]].assign(indicator=indicator, weight=f[list(columns)].sum(axis=1)))
     if frames:  # every death, for the avoidable share of the deaths before 75
         frames.append(f[["cause", "cause_band"]].assign(indicator=ALL_DEATHS, weight=1.0))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["cause", "cause_band", "indicator",
-                                                                                   "weight"])
+    return (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["cause", "cause_band", "indicator", "weight"])
+    )
 
 
 def cause_indicators(
@@ -246,7 +258,10 @@ def cause_indicators(
     group_deaths = _deaths_by(c, level, territories, communes, "group", groups)
     avoidable = _deaths_by(c, level, territories, communes, "indicator", _avoidable_weights(c))
     period = period_label(years) if len(years) > 1 else str(years[0])
-    frames = [_icm_rows(group_deaths, populations, period), _dsr_rows(avoidable, populations, standard, band_of, period)]
+    frames = [
+        _icm_rows(group_deaths, populations, period),
+        _dsr_rows(avoidable, populations, standard, band_of, period),
+    ]
     out = pd.concat([f for f in frames if not f.empty], ignore_index=True)
     out["level"] = out["level"].fillna("")
     out.loc[out["level"] == LEVEL_DEPARTEMENT, "method"] = DEPARTEMENTAL_SOURCE

@@ -23,12 +23,34 @@ LIFE_EXPECTANCY = ["life_expectancy_0", "life_expectancy_65"]
 SEXES = (("hommes", "Hommes"), ("femmes", "Femmes"), (ENSEMBLE, "Deux sexes"))
 # the chart's groups: the main groups, then the sub-groups a CTS asks about (lung, colorectal, breast, suicide…)
 CHART_GROUPS = [
-    "cancers", "cancers_lung", "cancers_colorectal", "cancers_breast", "cancers_upper_aerodigestive",
-    "cardio_neuro_vascular", "ischaemic_heart", "cerebrovascular", "respiratory", "copd", "external", "suicide",
-    "road_accidents", "falls", "alcohol_related", "dementia", "diabetes", "infectious", "covid19", "neoplasms",
+    "cancers",
+    "cancers_lung",
+    "cancers_colorectal",
+    "cancers_breast",
+    "cancers_upper_aerodigestive",
+    "cardio_neuro_vascular",
+    "ischaemic_heart",
+    "cerebrovascular",
+    "respiratory",
+    "copd",
+    "external",
+    "suicide",
+    "road_accidents",
+    "falls",
+    "alcohol_related",
+    "dementia",
+    "diabetes",
+    "infectious",
+    "covid19",
+    "neoplasms",
 ]
-AVOIDABLE = ["avoidable_mortality_dsr", "preventable_mortality_dsr", "treatable_mortality_dsr",
-             "avoidable_mortality_share", "premature_avoidable_mortality_dsr"]
+AVOIDABLE = [
+    "avoidable_mortality_dsr",
+    "preventable_mortality_dsr",
+    "treatable_mortality_dsr",
+    "avoidable_mortality_share",
+    "premature_avoidable_mortality_dsr",
+]
 FALLBACK_NOTE = (
     "Les décès et les populations sont publiés par classes d'âge de cinq ans : la table de mortalité commence par "
     "la classe 0-4 ans au lieu de 0 an et 1-4 ans. L'effet est de quelques centièmes d'année sur l'espérance de vie "
@@ -58,12 +80,14 @@ def _line(t: Territory, indicator: str, row, label: str) -> dict:
     line = {"Indicateur": label, "Période": row.period, "Territoire": _value_text(row, meta)}
     if meta["count_based"]:
         line["Décès"] = shown_count(row.numerator, row.small_count, t.threshold)
-    line.update({
-        t.departement_name or "Département": fr_value(row.value_departement, meta["unit"], d),
-        t.region_name or "Région": fr_value(row.value_region, meta["unit"], d),
-        "France": fr_value(row.value_france, meta["unit"], d),
-        "Écart à la France": reading(row).label,
-    })
+    line.update(
+        {
+            t.departement_name or "Département": fr_value(row.value_departement, meta["unit"], d),
+            t.region_name or "Région": fr_value(row.value_region, meta["unit"], d),
+            "France": fr_value(row.value_france, meta["unit"], d),
+            "Écart à la France": reading(row).label,
+        }
+    )
     return line
 
 
@@ -83,8 +107,9 @@ def life_expectancy_html(t: Territory) -> str:
     table = life_expectancy_table(t)
     if table.empty:
         return render("note.html.j2", paragraphs=["Espérance de vie non disponible pour ce territoire."], warning=True)
-    return (html_table(table, "Espérance de vie à la naissance et à 65 ans (années)")
-            + render("note.html.j2", paragraphs=[FALLBACK_NOTE, RULES_NOTE], warning=False))
+    return html_table(table, "Espérance de vie à la naissance et à 65 ans (années)") + render(
+        "note.html.j2", paragraphs=[FALLBACK_NOTE, RULES_NOTE], warning=False
+    )
 
 
 def _groups(t: Territory) -> list[str]:
@@ -134,19 +159,31 @@ def cause_chart_rows(t: Territory) -> pd.DataFrame:
         if row is None:
             continue
         masked = bool(row.small_count) or row.value != row.value
-        out.append({
-            "label": meta[f"cause_icm_{group}"]["label"].removeprefix("ICM – "),
-            "sub": group not in _MAIN,
-            "value": np.nan if masked else row.value,
-            "ci_low": np.nan if masked else row.ci_low,
-            "ci_high": np.nan if masked else row.ci_high,
-            "reading": reading(row).key,
-        })
+        out.append(
+            {
+                "label": meta[f"cause_icm_{group}"]["label"].removeprefix("ICM – "),
+                "sub": group not in _MAIN,
+                "value": np.nan if masked else row.value,
+                "ci_low": np.nan if masked else row.ci_low,
+                "ci_high": np.nan if masked else row.ci_high,
+                "reading": reading(row).key,
+            }
+        )
     return pd.DataFrame(out)
 
 
-_MAIN = {"cancers", "cardio_neuro_vascular", "respiratory", "external", "alcohol_related", "dementia", "diabetes",
-         "infectious", "covid19", "neoplasms"}
+_MAIN = {
+    "cancers",
+    "cardio_neuro_vascular",
+    "respiratory",
+    "external",
+    "alcohol_related",
+    "dementia",
+    "diabetes",
+    "infectious",
+    "covid19",
+    "neoplasms",
+}
 
 
 def cause_icm_figure(df: pd.DataFrame, name: str):
@@ -162,8 +199,9 @@ def cause_icm_figure(df: pd.DataFrame, name: str):
             ax.plot(r.value, yi, marker=charts.MARKERS.get(r.reading, "o"), ms=7, color=colour, mec="#333333")
             ax.annotate(fr_number(r.value, 0), (r.ci_high, yi), xytext=(4, -3), textcoords="offset points", fontsize=8)
         else:
-            ax.annotate("non calculable", (100, yi), xytext=(4, -3), textcoords="offset points", fontsize=8,
-                        color="#555555")
+            ax.annotate(
+                "non calculable", (100, yi), xytext=(4, -3), textcoords="offset points", fontsize=8, color="#555555"
+            )
     ax.axvline(100, ls=":", color="#000000", lw=1)
     ax.set_yticks(y, [("   " if r.sub else "") + r.label for r in df.itertuples()], fontsize=8)
     ax.set_xlabel("Indice comparatif de mortalité (France = 100)", fontsize=9)
@@ -179,11 +217,15 @@ def cause_icm_chart(t: Territory) -> str:
     df = cause_chart_rows(t)
     if df.empty:
         return ""
-    parts = [f"{r.label} : {'non calculable' if r.value != r.value else fr_number(r.value, 0)} "
-             f"{fr_interval(r.ci_low, r.ci_high, 0)} ({r.reading})".strip() for r in df.itertuples()]
+    parts = [
+        f"{r.label} : {'non calculable' if r.value != r.value else fr_number(r.value, 0)} "
+        f"{fr_interval(r.ci_low, r.ci_high, 0)} ({r.reading})".strip()
+        for r in df.itertuples()
+    ]
     title = f"Indice comparatif de mortalité par cause, {t.name}, deux sexes, avec intervalles de confiance à 95 %"
     return charts.figure_html(
-        cause_icm_figure(df, t.name), f"{title}. " + " ; ".join(parts),
+        cause_icm_figure(df, t.name),
+        f"{title}. " + " ; ".join(parts),
         title + " (trait pointillé : France = 100 ; ▲ rouge : significativement supérieur ; ▼ vert : "
         "significativement inférieur ; ● orange : pas de différence significative).",
     )
@@ -192,23 +234,42 @@ def cause_icm_chart(t: Territory) -> str:
 def causes_html(t: Territory) -> str:
     """The « Causes de décès » section's figures and tables (a note when the build has no cause file)."""
     if not _groups(t):
-        return render("note.html.j2", paragraphs=[
-            "Aucun fichier de décès par cause n'a été fourni (export du portail du CépiDc ou fichier "
-            "deces_causes_….csv) : cette section est vide."], warning=True)
+        return render(
+            "note.html.j2",
+            paragraphs=[
+                "Aucun fichier de décès par cause n'a été fourni (export du portail du CépiDc ou fichier "
+                "deces_causes_….csv) : cette section est vide."
+            ],
+            warning=True,
+        )
     parts = [cause_icm_chart(t)]
-    departemental = t.indicators[t.indicators.indicator.str.startswith("cause_icm_")
-                                 & (t.indicators.level == LEVEL_DEPARTEMENT)]
+    departemental = t.indicators[
+        t.indicators.indicator.str.startswith("cause_icm_") & (t.indicators.level == LEVEL_DEPARTEMENT)
+    ]
     if not departemental.empty:
-        parts.append(render("departemental_note.html.j2", labels="causes de décès", departement=t.departement_name,
-                            source=departemental.method.iloc[0]))
+        parts.append(
+            render(
+                "departemental_note.html.j2",
+                labels="causes de décès",
+                departement=t.departement_name,
+                source=departemental.method.iloc[0],
+            )
+        )
     parts.append(html_table(cause_table(t), "Mortalité par cause à âge égal (ICM, France = 100) – deux sexes"))
     parts.append(html_table(cause_by_sex_table(t), "Mortalité par cause à âge égal (ICM, France = 100) par sexe"))
     avoidable = avoidable_table(t)
     if avoidable.empty:
-        parts.append(render("note.html.j2", paragraphs=[
-            "La mortalité évitable n'est pas calculée : elle demande des causes codées en CIM-10 (fichier "
-            "deces_causes_….csv), les chapitres du portail du CépiDc ne permettant pas de distinguer ses causes."],
-            warning=False))
+        parts.append(
+            render(
+                "note.html.j2",
+                paragraphs=[
+                    "La mortalité évitable n'est pas calculée : elle demande des causes codées en CIM-10 (fichier "
+                    "deces_causes_….csv), les chapitres du portail du CépiDc ne permettant pas de distinguer ses "
+                    "causes."
+                ],
+                warning=False,
+            )
+        )
     else:
         parts.append(html_table(avoidable, "Mortalité évitable (liste OCDE-Eurostat 2022) et prématurée évitable"))
     return "".join(parts)
@@ -217,21 +278,29 @@ def causes_html(t: Territory) -> str:
 def trend_table(t: Territory) -> pd.DataFrame:
     """The territory's indicators with a trend marker (five periods or more)."""
     meta = indicator_metadata()
-    d = t.indicators[(t.indicators["trend"] != "") & (t.indicators["sex"] == ENSEMBLE)] \
-        if "trend" in t.indicators else t.indicators.iloc[0:0]
+    d = (
+        t.indicators[(t.indicators["trend"] != "") & (t.indicators["sex"] == ENSEMBLE)]
+        if "trend" in t.indicators
+        else t.indicators.iloc[0:0]
+    )
     lines = []
     for r in d.itertuples():
         m = meta[r.indicator]
-        p = "" if r.trend_p_value != r.trend_p_value else ("< 0,001" if r.trend_p_value < 0.001
-                                                            else fr_number(r.trend_p_value, 3))
-        lines.append({
-            "Indicateur": m["label"] + (f" ({r.category})" if r.category != "total" else ""),
-            "Dernière période": r.period,
-            "Valeur": _value_text(r, m),
-            "Tendance (5 dernières périodes)": r.trend,
-            "p": p,
-            "Alerte": WORSENING_LABEL if r.trend_worsening else "",
-        })
+        p = (
+            ""
+            if r.trend_p_value != r.trend_p_value
+            else ("< 0,001" if r.trend_p_value < 0.001 else fr_number(r.trend_p_value, 3))
+        )
+        lines.append(
+            {
+                "Indicateur": m["label"] + (f" ({r.category})" if r.category != "total" else ""),
+                "Dernière période": r.period,
+                "Valeur": _value_text(r, m),
+                "Tendance (5 dernières périodes)": r.trend,
+                "p": p,
+                "Alerte": WORSENING_LABEL if r.trend_worsening else "",
+            }
+        )
     return pd.DataFrame(lines)
 
 
@@ -244,14 +313,25 @@ def worsening_messages(t: Territory) -> list[tuple[int, tuple[str, str]]]:
     for r in d.itertuples():
         m = meta[r.indicator]
         way = "hausse" if r.trend == "en augmentation" else "baisse"
-        out.append((0, ("Point d'attention", f"{m['label']} : {WORSENING_LABEL} ({_value_text(r, m)} en {r.period} ; "
-                                             f"{way} significative sur les cinq dernières périodes).")))
+        out.append(
+            (
+                0,
+                (
+                    "Point d'attention",
+                    f"{m['label']} : {WORSENING_LABEL} ({_value_text(r, m)} en {r.period} ; "
+                    f"{way} significative sur les cinq dernières périodes).",
+                ),
+            )
+        )
     return out
 
 
 def trends_html(t: Territory) -> str:
     table = trend_table(t)
     if table.empty:
-        return render("note.html.j2", paragraphs=["Aucun indicateur ne compte encore cinq périodes comparables : pas "
-                                                  "de tendance calculée."], warning=False)
+        return render(
+            "note.html.j2",
+            paragraphs=["Aucun indicateur ne compte encore cinq périodes comparables : pas de tendance calculée."],
+            warning=False,
+        )
     return html_table(table, "Tendances récentes (indicateurs disposant d'au moins cinq périodes)")

@@ -8,8 +8,16 @@ import pandas as pd
 from ..config import FRANCE_CODE
 from .causes_of_death import OUTPUT_COLUMNS
 
-DTYPES = {"level": str, "code": str, "year": "int64", "sex": str, "age_band": str, "cause": str, "deaths": "Int64",
-          "suppressed": bool}
+DTYPES = {
+    "level": str,
+    "code": str,
+    "year": "int64",
+    "sex": str,
+    "age_band": str,
+    "cause": str,
+    "deaths": "Int64",
+    "suppressed": bool,
+}
 
 
 def empty_cause_deaths() -> pd.DataFrame:
