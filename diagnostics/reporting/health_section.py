@@ -70,6 +70,8 @@ def _value_text(row, meta: dict) -> str:
     if row.value != row.value:
         reason = getattr(row, "reason", "")
         return f"non calculé : {reason}" if isinstance(reason, str) and reason else "non calculé"
+    if meta["count_based"] and row.numerator == 0:  # no death: the interval only restates the expected count
+        return f"{fr_value(row.value, meta['unit'], d)} (aucun décès)"
     text = f"{fr_value(row.value, meta['unit'], d)} {fr_interval(row.ci_low, row.ci_high, d)}".strip()
     return text + (" (valeur départementale)" if row.level == LEVEL_DEPARTEMENT else "")
 
@@ -159,13 +161,14 @@ def cause_chart_rows(t: Territory) -> pd.DataFrame:
         if row is None:
             continue
         masked = bool(row.small_count) or row.value != row.value
+        none = not masked and row.numerator == 0  # no death: no interval shown (see _value_text)
         out.append(
             {
                 "label": meta[f"cause_icm_{group}"]["label"].removeprefix("ICM – "),
                 "sub": group not in _MAIN,
                 "value": np.nan if masked else row.value,
-                "ci_low": np.nan if masked else row.ci_low,
-                "ci_high": np.nan if masked else row.ci_high,
+                "ci_low": np.nan if masked or none else row.ci_low,
+                "ci_high": np.nan if masked or none else row.ci_high,
                 "reading": reading(row).key,
             }
         )
@@ -197,7 +200,8 @@ def cause_icm_figure(df: pd.DataFrame, name: str):
         if r.value == r.value:
             ax.plot([r.ci_low, r.ci_high], [yi, yi], color="#333333", lw=1.2)
             ax.plot(r.value, yi, marker=charts.MARKERS.get(r.reading, "o"), ms=7, color=colour, mec="#333333")
-            ax.annotate(fr_number(r.value, 0), (r.ci_high, yi), xytext=(4, -3), textcoords="offset points", fontsize=8)
+            right = r.ci_high if r.ci_high == r.ci_high else r.value
+            ax.annotate(fr_number(r.value, 0), (right, yi), xytext=(4, -3), textcoords="offset points", fontsize=8)
         else:
             ax.annotate(
                 "non calculable", (100, yi), xytext=(4, -3), textcoords="offset points", fontsize=8, color="#555555"
