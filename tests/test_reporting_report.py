@@ -376,7 +376,7 @@ def test_csv_values_are_the_parquet_values_rounded(nord, raw):
 def test_csv_table_of_masked_rows(vallons):
     csv = csv_table(vallons)
     masked = csv[csv.secret_statistique != ""]
-    assert len(masked) == 52 and set(masked.secret_statistique) == {MASKED}  # 27 before issue 17
+    assert len(masked) == 58 and set(masked.secret_statistique) == {MASKED}  # 27 before issue 17
     assert set(masked.effectif) == {f"<{N}11"} and masked.valeur.isna().all() and masked.ic95_haut.isna().all()
     assert set(masked.ecart_france) == {"non calculable"}
     icm = masked[(masked.indicateur == "mortality_icm") & (masked.sexe == "ensemble")].iloc[0]
