@@ -6,7 +6,8 @@ Generates one deterministic fictional year (≈ the size of a real one) in both 
 records — 5 % of names accented, 1 % holding a double quote (escaped ``""`` in the CSV), every CSV
 field quoted, CRLF line ends — then times, best of ``--repeat`` runs: the CSV parser alone, the
 fixed-width parser alone on the same records (the reference), and the whole aggregation of the CSV
-file (deduplication and counts) by ``aggregate_death_files`` with the readers the catalog gives it. It also checks that both parsers return identical records.
+file (deduplication and counts) by ``aggregate_death_files`` with the readers the catalog gives
+it. It also checks that both parsers return identical records.
 """
 from __future__ import annotations
 

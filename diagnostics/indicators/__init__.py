@@ -7,20 +7,17 @@ import pandas as pd
 from diagnostics.territories.areas import area_list
 
 from ..config import DISCLOSURE_THRESHOLD, MORTALITY_PERIOD_YEARS
+from .causes import cause_indicators  # issue 17: causes of death, avoidable mortality
 from .common import add_comparators
 from .consumption import care_spending_indicators, departemental_care_spending_indicators
 from .declared import declarations, declared_indicator
+from .life_expectancy import life_expectancy_indicators, life_table_inputs  # issue 17
 from .medico_social import equipment_indicators
 from .metadata import indicator_metadata
-from .mortality import mortality_indicators
+from .mortality import mortality_indicators, mortality_period, period_label, pooled, yearly_counts
 from .population import population_indicators
 from .precarity import css_rate
-
-# health status (issue 17): life expectancy, causes of death, avoidable mortality, trends
-from .causes import cause_indicators  # noqa: E402
-from .life_expectancy import life_expectancy_indicators, life_table_inputs  # noqa: E402
-from .mortality import mortality_period, period_label, pooled, yearly_counts  # noqa: E402
-from .trend_markers import add_trends  # noqa: E402
+from .trend_markers import add_trends  # issue 17
 
 
 def _care_spending(t: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -16,7 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..formatting import fr_number
+from . import care_spending as commune_spending
 from . import (
+    causes_of_death,  # issue 17
     census_population,
     cnam_reimbursements,
     commune_changes,
@@ -28,11 +31,9 @@ from . import (
     geography,
     geometry,
     insee_deaths,
+    insee_deaths_csv,  # issue 17
     population,
 )
-from . import causes_of_death, insee_deaths_csv  # health status (issue 17)
-from . import care_spending as commune_spending
-from ..formatting import fr_number
 from .describing import describe_table
 from .errors import RawDataError
 
@@ -155,7 +156,8 @@ def _is_insee_death_csv(s: Sample) -> bool:  # issue 17
 
 
 def _is_cepidc_export(s: Sample) -> bool:  # issue 17: the portal's header, in snake_case or as its labels
-    return s.delimited and {"year", "sex", "age", "cause", "deaths"} <= set(causes_of_death._cepidc_roles(s.first_line, ";"))
+    roles = {"year", "sex", "age", "cause", "deaths"}
+    return s.delimited and roles <= set(causes_of_death._cepidc_roles(s.first_line, ";"))
 
 
 def _cause_info(key: str) -> dict:  # issue 17
@@ -208,11 +210,13 @@ SOURCES = [
            describe=lambda t: (len(t), [f"{fr_number(len(t))} enregistrement(s) sous opposition"], []),
            gives=lambda t: {"_death_oppositions": t["key"].to_numpy()}),
     Source("insee_deaths", "Fichier des personnes décédées (deces-AAAA.txt ou édition CSV Deces_AAAA.csv)",
-           "Insee, data.gouv.fr « Fichier des personnes décédées » (deces-AAAA.txt) ou insee.fr « Fichiers des personnes "
-           "décédées depuis 1970 » (Deces_AAAA.csv, Deces_AAAA_MMM.csv)", "décès par commune de décès, sexe et âge",
+           "Insee, data.gouv.fr « Fichier des personnes décédées » (deces-AAAA.txt) ou insee.fr « Fichiers des "
+           "personnes décédées depuis 1970 » (Deces_AAAA.csv, Deces_AAAA_MMM.csv)",
+           "décès par commune de décès, sexe et âge",
            ("deces-[0-9][0-9][0-9][0-9].txt", "deces-[0-9][0-9][0-9][0-9]-*.txt",
             *insee_deaths_csv.SOURCE_INFO["insee_deaths_csv"]["patterns"]), _insee_deaths, series=True,
-           sniff=lambda s: _is_insee_death_file(s) or _is_insee_death_csv(s), describe=insee_deaths.describe_death_files,
+           sniff=lambda s: _is_insee_death_file(s) or _is_insee_death_csv(s),
+           describe=insee_deaths.describe_death_files,
            tables=("deaths",)),
     Source("deaths", "Décès domiciliés (CépiDc ou registre, format tidy)", "Inserm-CépiDc, ORS (commune;annee;sexe;classe_age;deces)",
            "décès par commune de résidence, sexe et âge (préférés au fichier des personnes décédées)", ("deces_domicile*.csv",),
