@@ -22,7 +22,7 @@ generated = None  # date affichée dans l'en-tête (None : aujourd'hui)
 from IPython.display import HTML, display
 
 from diagnostics.indicators.consumption import ITEM_LABELS
-from diagnostics.reporting import figures, narrative, report
+from diagnostics.reporting import figures, health_section, narrative, report
 from diagnostics.reporting.territory import load_territory
 
 t = load_territory(territory, processed_dir)
@@ -80,6 +80,41 @@ display(HTML(figures.icm_trend(t)))
 display(HTML(figures.region_ranking(t, "mortality_icm")))
 display(HTML(figures.region_ranking(t, "premature_mortality_icm")))
 display(HTML(report.declared_indicators_html(t, "mortality")))
+
+# %% [markdown]
+# ## Espérance de vie
+#
+# L'**espérance de vie** est le nombre moyen d'années que vivrait une personne si les taux de mortalité de
+# chaque âge observés dans le territoire sur la période restaient les mêmes toute sa vie. Elle ne dépend pas
+# de la structure par âge de la population : on peut comparer directement deux territoires. Un écart d'un an
+# avec la France est important ; les intervalles de confiance disent si l'écart dépasse ce que le hasard
+# expliquerait sur un petit territoire.
+
+# %%
+display(HTML(health_section.life_expectancy_html(t)))
+
+# %% [markdown]
+# ## Causes de décès
+#
+# Pour chaque grand groupe de causes (cause initiale du certificat de décès), l'**ICM** compare les décès du
+# territoire à ceux qu'il aurait avec les taux de la France à chaque âge pour cette cause : 100 = comme la
+# France. La **mortalité évitable** compte les décès avant 75 ans qui auraient pu être évités par la prévention
+# (tabac, alcool, accidents, vaccination…) ou par des soins efficaces et à temps (liste OCDE-Eurostat) ; la
+# **mortalité prématurée évitable** (avant 65 ans) retient les causes liées aux comportements à risque. Ce sont
+# les leviers d'action d'un contrat local de santé.
+
+# %%
+display(HTML(health_section.causes_html(t)))
+
+# %% [markdown]
+# ### Tendances récentes
+#
+# Pour chaque indicateur disponible sur au moins cinq périodes, la tendance des cinq dernières est testée
+# (méthode des profils Fingertips) ; l'alerte « pire que la France et en aggravation » signale un indicateur
+# significativement défavorable qui continue de se dégrader.
+
+# %%
+display(HTML(health_section.trends_html(t)))
 
 # %% [markdown]
 # ## Précarité : Complémentaire santé solidaire

@@ -19,6 +19,8 @@ import pandas as pd
 from diagnostics.sources.care_spending import spending_band_of
 
 from demo_primary_care import write_primary_care  # noqa: E402 - scripts/ is the script's folder
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import demo_health  # noqa: E402 - issue 17, beside this script
 
 SEED = 20240117
 YEARS = list(range(2018, 2024))
@@ -584,6 +586,7 @@ def main(out: Path):
         text = "finess;etalab;2.0;2024-01-10\n" + "\n".join(lines) + "\n"
         (out / "finess" / name).write_bytes(text.encode("latin-1"))
     write_primary_care(out, com, pop, fr, outlines, et, SEED)  # offre de soins de premier recours (issue 18)
+    demo_health.main(out, com, fr, SEED)  # issue 17: deaths by cause (after every other draw)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,16 @@ from diagnostics.sources import read_raw_tables  # noqa: E402
 from diagnostics.sources.geometry import read_geometry  # noqa: E402
 
 SEED = 961
+
+
+def official_health_files(out: Path, communes: pd.DataFrame, deaths_year: int) -> None:  # issue 17
+    """The CépiDc export by département (from the demo's deaths by cause) and the CSV edition of the deaths file."""
+    from diagnostics.demo.health import write_official_health_files
+    from diagnostics.sources.causes_of_death import read_cause_deaths
+
+    causes = read_cause_deaths(next((DEMO_RAW_DIR / "causes").glob("deces_causes_*.csv")))
+    names = dict(zip(communes["departement_code"], communes["departement_name"]))
+    write_official_health_files(out, causes, names, deaths_year)
 CENSUS_YEAR = 2021
 COPIED = [
     "finess",
@@ -202,6 +212,7 @@ def main(out: Path) -> None:
     write_official_primary_care(  # offre de soins de premier recours (issue 18)
         out, DEMO_RAW_DIR, communes, read_geometry(DEMO_RAW_DIR / "geo" / "communes-val-brumeux.geojson")
     )
+    official_health_files(out, communes, int(t["deaths"]["year"].max()))  # issue 17
 
 
 if __name__ == "__main__":

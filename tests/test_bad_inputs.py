@@ -115,7 +115,9 @@ READER_FILES = ("population_communes_sexe_age5_", "deces_domicile_communes_", "t
                 "table-appartenance-geo-communes-", "deces-2020.txt", "fichier-opposition-deces", "R2023", "RNIAM_",
                 "BTT_TD_POP1B_", "estim-pop-dep-sexe-aq-", "sources.toml", "contrats", "objectifs",
                 # offre de soins de premier recours (issue 18)
-                "PS_LibreAcces_", "demographie-effectifs", "professionnels_sante_france_", "zonage_medecins")
+                "PS_LibreAcces_", "demographie-effectifs", "professionnels_sante_france_", "zonage_medecins",
+                # issue 17
+                "deces_causes_", "cepidc_", "Deces_2023.csv")
 
 
 def test_the_corpus_is_large_and_covers_every_reader():

@@ -17,6 +17,8 @@ SECTIONS = [
     "Synthèse",
     "Population",
     "Mortalité",
+    "Espérance de vie",  # issue 17
+    "Causes de décès",  # issue 17
     "Précarité : Complémentaire santé solidaire",
     "Consommation de soins",
     "Équipement médico-social",

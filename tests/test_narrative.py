@@ -31,6 +31,11 @@ def test_no_claim_of_significance_without_it(demo_processed):
                     "la mortalité prématurée (avant 65 ans)": "premature_mortality_icm",
                     "la part de bénéficiaires de la complémentaire santé solidaire": "css_rate",
                     "la part des 75 ans et plus": "share_75_plus",
+                    # issue 17
+                    "l'espérance de vie à la naissance": "life_expectancy_0",
+                    "la mortalité par maladies cardio-neuro-vasculaires": "cause_icm_cardio_neuro_vascular",
+                    "la mortalité par cancer": "cause_icm_cancers",
+                    "la mortalité évitable avant 75 ans": "avoidable_mortality_dsr",
                 }[subject]
                 row = t.value_row(indicator)
                 assert row.ci_low > row.value_france or row.ci_high < row.value_france, text

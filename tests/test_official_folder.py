@@ -30,8 +30,10 @@ def test_check_recognises_every_official_file_and_builds_nothing(official_dir, t
         "[ok] table-appartenance-geo-communes-2024.xlsx — Table d'appartenance géographique des communes",
         "[ok] estim-pop-dep-sexe-aq-1975-2024.xlsx — Estimations de population par département",
         "[ok] BTT_TD_POP1B_2021.csv — Recensement : population par commune",
-        "6 fichiers : deces-2018.txt, deces-2019.txt",
-        "35\u202f553 enregistrements lus", "5 sous opposition retirés",
+        # issue 17: 2023 in the CSV edition, with its January file again (514 deaths counted once)
+        "7 fichiers : Deces_2023.csv, Deces_2023_M01.csv, deces-2018.txt, deces-2019.txt",
+        "36\u202f067 enregistrements lus (ascii, utf-8), 514 doublons écartés", "5 sous opposition retirés",
+        "[ok] cepidc_deces_causes_departements_2018-2023.csv — CépiDc : décès par cause",
         "attention : décès localisés au lieu de décès",
         "[ok] etalab-cs1100507-stock-20240110-0336.csv — FINESS : établissements",
         "population (2023) : 566\u202f162",
@@ -88,7 +90,8 @@ def test_official_folder_builds_reports_saying_where_deaths_are_counted(official
     ("census_code", ["[ERREUR] BTT_TD_POP1B_2021.csv", "ligne 2, colonne « CODGEO » : code commune INSEE invalide « 9610 »"]),
     ("finess_short", ["[ERREUR] etalab-cs1100505-stock-20240110-0344.csv", "ligne 2 : 3 champs au lieu de 28"]),
     ("unknown_file", ["[ERREUR] fichier(s) non reconnu(s) : notes_reunion.csv", "Fichiers acceptés :",
-                      "Fichier des personnes décédées : deces-[0-9][0-9][0-9][0-9].txt"]),
+                      "Fichier des personnes décédées (deces-AAAA.txt ou édition CSV Deces_AAAA.csv) : "
+                      "deces-[0-9][0-9][0-9][0-9].txt"]),
     ("bad_manifest", ["sources.toml : option inconnue « regoin »"]),
     ("r_file_amount", ["[ERREUR] R202302.csv", "R202302.csv, ligne 3, colonne « rem_mon » : valeur « n.d. » : montant remboursé attendu"]),
     ("rniam_text", ["[ERREUR] RNIAM_population_protegee_RG_dep_age_sexe_2023_nb_2023.csv",

@@ -106,6 +106,10 @@ def test_spine_alt_names_every_headline_value(drawn):
         f"Équipement pour personnes âgées : 109,4{N}‰ (France 134,5{N}‰), non testé (données exhaustives) ; "
         f"Équipement pour enfants handicapés : 10,7{N}‰ (France 9,3{N}‰), non testé (données exhaustives) ; "
         f"Équipement pour adultes handicapés : 9,8{N}‰ (France 8,1{N}‰), non testé (données exhaustives) ; "
+        # issue 17
+        "Espérance de vie à la naissance : 80,5 (France 83,1), significativement pire que la France ; "
+        "Mortalité évitable (avant 75 ans) : 246 (France 179), significativement pire que la France ; "
+        "ICM – Maladies cardio-neuro-vasculaires : 158 (France 100), significativement pire que la France ; "
         "Médecins généralistes libéraux : 94 (France 95), non testé (données exhaustives) ; "
         "Accessibilité aux médecins généralistes (APL) : 93 (France 95), non testé (données exhaustives)"
     )
@@ -139,7 +143,8 @@ def test_spine_of_masked_values_says_not_computable(drawn, territories):
     assert (icm.value_text, icm.judgement) == ("–", "non calculable") and np.isnan(icm.pos_value)
     _, alt, _, _ = _figure(drawn("spine", "CLS-VALLONS"))
     assert "Indice comparatif de mortalité (ICM) : – (France 100), non calculable (effectif trop faible) ;" in alt
-    assert page_channels(drawn("spine", "CLS-VALLONS"))["svg"].count(MASKED) == 4  # ICM, DSR, DSR < 65, CSS
+    # ICM, DSR, DSR < 65, CSS; issue 17: life expectancy (under 5 000 person-years), avoidable mortality, cardio ICM
+    assert page_channels(drawn("spine", "CLS-VALLONS"))["svg"].count(MASKED) == 7
 
 
 def test_spine_positions_centre_france_and_scale_on_the_farthest_area(territories, raw, demo_tables):

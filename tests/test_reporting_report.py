@@ -260,7 +260,8 @@ def test_headline_cells_of_every_territory_match_indicators_parquet(demo_tables,
             assert cells.Territoire == MASKED and cells.Effectif == f"<{N}11"
             continue
         if math.isnan(r.value):  # a DSR on zero deaths: not masked (0 is publishable), but no rate
-            assert (cells.Territoire, cells.Effectif) == ("–", "0") and cells[-1] == MASKED
+            # (life expectancy under 5 000 person-years, issue 17: no count shown, it is not count-based)
+            assert (cells.Territoire, cells.Effectif) == ("–", "0" if m["count_based"] else "") and cells[-1] == MASKED
             continue
         number, _, interval = cells.Territoire.partition(" [")
         assert parse_fr_number(number.removesuffix(f"{N}%").removesuffix(f"{N}€").removesuffix(f"{N}‰")) == round(
@@ -333,7 +334,7 @@ CSV_COLUMNS = [
 def test_csv_table_rows_are_rounded_as_displayed(nord, raw):
     csv = csv_table(nord)
     assert list(csv.columns) == CSV_COLUMNS
-    assert len(csv) == (raw.territory_code == "TS-NORD").sum() == 64 + 15  # + 15 rows of the primary care family
+    assert len(csv) == (raw.territory_code == "TS-NORD").sum() == 64 + 82 + 15  # + 82 rows of the health family (issue 17), 15 of primary care (issue 18)
     icm = csv[(csv.indicateur == "mortality_icm") & (csv.sexe == "ensemble")].iloc[0]
     assert icm.drop(["methode"]).tolist() == [
         "TS-NORD",
@@ -378,7 +379,7 @@ def test_csv_values_are_the_parquet_values_rounded(nord, raw):
 def test_csv_table_of_masked_rows(vallons):
     csv = csv_table(vallons)
     masked = csv[csv.secret_statistique != ""]
-    assert len(masked) == 27 and set(masked.secret_statistique) == {MASKED}
+    assert len(masked) == 58 and set(masked.secret_statistique) == {MASKED}  # 27 before issue 17
     assert set(masked.effectif) == {f"<{N}11"} and masked.valeur.isna().all() and masked.ic95_haut.isna().all()
     assert set(masked.ecart_france) == {"non calculable"}
     icm = masked[(masked.indicateur == "mortality_icm") & (masked.sexe == "ensemble")].iloc[0]
@@ -391,16 +392,16 @@ def test_csv_export_is_excel_ready(nord):
     export = csv_export(nord)
     assert export.text.startswith("\ufeffterritoire;nom;indicateur;")
     lines = export.text[1:].split("\n")
-    assert lines[0] == ";".join(CSV_COLUMNS) and lines[-1] == "" and len(lines) == 64 + 15 + 2
+    assert lines[0] == ";".join(CSV_COLUMNS) and lines[-1] == "" and len(lines) == 64 + 82 + 15 + 2
     icm = next(x for x in lines if ";mortality_icm;" in x and ";ensemble;" in x)
     assert icm.startswith(
         "TS-NORD;Territoire de santé des Brumes du Nord;mortality_icm;Indice comparatif de mortalité (ICM);ensemble;"
         "total;2019-2023;indice (France = 100);122,0;120,0;124,0;122,0;110,0;100,0;10443;8551,08;"
     )
-    assert (export.rows, export.title) == (64 + 15, "Diagnostic de santé – Territoire de santé des Brumes du Nord")
+    assert (export.rows, export.title) == (64 + 82 + 15, "Diagnostic de santé – Territoire de santé des Brumes du Nord")
     bundle, meta = export._repr_mimebundle_()
     assert bundle["text/csv"] == export.text
-    assert bundle["text/plain"] == "Fichier CSV du rapport : 79 lignes (écrit par run_all.py)"
+    assert bundle["text/plain"] == "Fichier CSV du rapport : 161 lignes (écrit par run_all.py)"
     assert meta == {"text/csv": {"report_title": export.title}}
 
 

@@ -7,15 +7,18 @@ import pandas as pd
 from diagnostics.territories.areas import area_list
 
 from ..config import DISCLOSURE_THRESHOLD, MORTALITY_PERIOD_YEARS
+from .causes import cause_indicators  # issue 17: causes of death, avoidable mortality
 from .common import add_comparators
 from .consumption import care_spending_indicators, departemental_care_spending_indicators
 from .declared import declarations, declared_indicator
+from .life_expectancy import life_expectancy_indicators, life_table_inputs  # issue 17
 from .medico_social import equipment_indicators
 from .metadata import indicator_metadata
-from .mortality import mortality_indicators
+from .mortality import mortality_indicators, mortality_period, period_label, pooled, yearly_counts
 from .population import population_indicators
 from .precarity import css_rate
 from .primary_care import primary_care_indicators
+from .trend_markers import add_trends  # issue 17
 
 
 def _care_spending(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -60,14 +63,38 @@ def compute_indicators(
                     t["territories"],
                 )
             )
+    frames += _health_status(t, standard_pop, period_years)  # issue 17
     meta = indicator_metadata()
     indicators = pd.concat(frames, ignore_index=True)
+    indicators["reason"] = indicators["reason"].fillna("") if "reason" in indicators else ""
     unknown = set(indicators["indicator"]) - set(meta)
     if unknown:
         raise ValueError(f"indicateur(s) sans métadonnées dans metadata.yaml : {', '.join(sorted(unknown))}")
     tested = {k: bool(v["tested"]) for k, v in meta.items()}
     count_based = {k for k, v in meta.items() if v["count_based"]}
     out = add_comparators(indicators, area_list(t["territories"]), tested, threshold, count_based)
+    out = add_trends(out, meta)  # issue 17
     return out.sort_values(
         ["territory_code", "indicator", "sex", "category", "period"], ignore_index=True
     ), standard_pop
+
+
+# --- health status (issue 17) ----------------------------------------------------------------------------
+
+
+def health_life_table_inputs(t: dict[str, pd.DataFrame], period_years: int = MORTALITY_PERIOD_YEARS) -> pd.DataFrame:
+    """``life_table_inputs.parquet``: the life tables' person-years and deaths on the mortality period."""
+    years = mortality_period(t["deaths"], t["population"], period_years)
+    yearly = yearly_counts(t["deaths"], t["population"], t["france_reference"], t["territories"])
+    return life_table_inputs(pooled(yearly, years), period_label(years))
+
+
+def _health_status(t: dict[str, pd.DataFrame], standard_pop: pd.DataFrame, period_years: int) -> list[pd.DataFrame]:
+    inputs = t.get("life_table_inputs")
+    inputs = health_life_table_inputs(t, period_years) if inputs is None else inputs
+    frames = [life_expectancy_indicators(inputs)]
+    causes = cause_indicators(
+        t.get("cause_deaths"), t["population"], t["france_reference"], t["territories"], t["communes"], standard_pop,
+        period_years,
+    )
+    return frames + ([causes] if not causes.empty else [])

@@ -6,5 +6,7 @@ FAMILY_LABELS = {
     "precarity": "Précarité",
     "consumption": "Consommation de soins",
     "medico_social": "Équipement médico-social",
+    # issue 17
+    "health_status": "État de santé : espérance de vie et causes de décès",
     "primary_care": "Offre de soins de premier recours",  # issue 18
 }

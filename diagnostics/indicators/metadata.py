@@ -40,6 +40,10 @@ HEADLINE_INDICATORS = [
     "equipment_elderly_rate",
     "equipment_disabled_children_rate",
     "equipment_disabled_adults_rate",
+    # health status (issue 17)
+    "life_expectancy_0",
+    "avoidable_mortality_dsr",
+    "cause_icm_cardio_neuro_vascular",
     # offre de soins de premier recours (issue 18)
     "density_general_practitioners",
     "gp_accessibility",

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from diagnostics.config import DISCLOSURE_THRESHOLD, MORTALITY_PERIOD_YEARS
-from diagnostics.indicators import compute_indicators
+from diagnostics.indicators import compute_indicators, health_life_table_inputs
 from diagnostics.indicators.declared import declarations
 from diagnostics.indicators.metadata import indicator_metadata
 from diagnostics.indicators.primary_care import commune_gp_accessibility
@@ -16,6 +16,7 @@ from diagnostics.pipeline.io import write_parquet_set
 from diagnostics.pipeline.state import BUILD_FILE, build_record, raw_fingerprints, read_json, write_build_record
 from diagnostics.sources.assemble import assemble, read_all
 from diagnostics.sources.catalog import BY_KEY, SOURCES
+from diagnostics.sources.cause_deaths_table import cause_deaths_table
 from diagnostics.sources.contracts import read_contracts, read_targets
 from diagnostics.sources.declared_files import read_declared_counts
 from diagnostics.territories.areas import build_territories
@@ -47,6 +48,9 @@ PUBLISHED_TABLES = [
     "commune_coordinates",
     "care_zoning",
     "gp_accessibility",
+    # health status (issue 17)
+    "cause_deaths",
+    "life_table_inputs",
 ]
 
 
@@ -91,6 +95,10 @@ def processed_tables(raw_dir: Path, results: dict, options: dict) -> dict[str, p
     threshold = options.get("threshold", DISCLOSURE_THRESHOLD)
     tables["sources"] = tables["sources"].assign(**{THRESHOLD_COLUMN: threshold})  # every output of the build uses it
     tables["gp_accessibility"] = commune_gp_accessibility(tables)  # commune APL, mapped by the reports (issue 18)
+    tables["cause_deaths"] = cause_deaths_table(results, tables["communes"])  # issue 17
+    tables["life_table_inputs"] = health_life_table_inputs(
+        tables, options.get("mortality_period", MORTALITY_PERIOD_YEARS)
+    )
     indicators, standard_pop = compute_indicators(
         tables,
         standard=options.get("standard", "france"),

@@ -41,6 +41,7 @@ def headline_cell(latest: dict, code: str, indicator: str) -> str:
             "masked": masked,
             "reading": reading(r),
             "departemental": getattr(r, "level", "") == "département",
+            "worsening": bool(getattr(r, "trend_worsening", False)) and not masked,  # issue 17
             "sort": "" if masked else f"{r.value:.6g}",
             "text": ""
             if masked

@@ -10,6 +10,7 @@ from __future__ import annotations
 from diagnostics.formatting import fr_interval, fr_number, fr_value
 from diagnostics.indicators.common import LEVEL_DEPARTEMENT
 from diagnostics.indicators.metadata import indicator_metadata
+from diagnostics.reporting.health_section import worsening_messages
 from diagnostics.reporting.html import render
 from diagnostics.reporting.primary_care_section import shortage_messages
 from diagnostics.reporting.readings import reading
@@ -25,8 +26,14 @@ SUBJECTS = {
     "equipment_elderly_rate": ("l'équipement pour personnes âgées", "m"),
     "equipment_disabled_children_rate": ("l'équipement pour enfants handicapés", "m"),
     "equipment_disabled_adults_rate": ("l'équipement pour adultes handicapés", "m"),
+    # health status (issue 17)
+    "life_expectancy_0": ("l'espérance de vie à la naissance", "f"),
+    "cause_icm_cardio_neuro_vascular": ("la mortalité par maladies cardio-neuro-vasculaires", "f"),
+    "cause_icm_cancers": ("la mortalité par cancer", "f"),
+    "avoidable_mortality_dsr": ("la mortalité évitable avant 75 ans", "f"),
 }
 SHORT = {"mortality_icm": "ICM", "premature_mortality_icm": "ICM", "care_spending_index": "indice"}
+SHORT |= {"cause_icm_cardio_neuro_vascular": "ICM", "cause_icm_cancers": "ICM"}  # issue 17
 
 
 def _agree(word: str, gender: str) -> str:
@@ -106,6 +113,7 @@ def key_messages(t: Territory, limit: int = 8) -> list[tuple[str, str]]:
         if m:
             found.append((reading(row).rank, m))
     found += shortage_messages(t)  # general practitioners (issue 18)
+    found += worsening_messages(t)  # issue 17: « pire que la France et en aggravation »
     found.sort(key=lambda x: x[0])
     return [m for _, m in found[:limit]]
 

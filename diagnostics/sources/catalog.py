@@ -16,7 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..formatting import fr_number
+from . import care_spending as commune_spending
 from . import (
+    causes_of_death,  # issue 17
     census_population,
     cnam_reimbursements,
     commune_changes,
@@ -28,11 +31,10 @@ from . import (
     geography,
     geometry,
     insee_deaths,
+    insee_deaths_csv,  # issue 17
     population,
 )
-from . import care_spending as commune_spending
-from . import ameli_demography, bassins_de_vie, care_access_optional, care_supply, rpps
-from ..formatting import fr_number
+from . import ameli_demography, bassins_de_vie, care_access_optional, care_supply, rpps  # issue 18
 from .describing import describe_table
 from .errors import RawDataError
 
@@ -131,7 +133,9 @@ def _estimated(paths: list[Path], options: dict) -> pd.DataFrame:
 def _insee_deaths(paths: list[Path], options: dict):
     wanted = set(_years(options) or []) or None
     return insee_deaths.aggregate_death_files(paths, wanted, skip_invalid=options.get("invalid_death_records") == "ignorer",
-                                              oppositions=options.get("_death_oppositions"))
+                                              oppositions=options.get("_death_oppositions"),
+                                              read=insee_deaths_csv.read_and_parse,  # both editions (issue 17)
+                                              order_key=insee_deaths_csv.file_order_key)
 
 
 def _oppositions(paths: list[Path], options: dict) -> pd.DataFrame:
@@ -147,6 +151,20 @@ def _outlines(paths: list[Path], options: dict) -> pd.DataFrame:
 def _is_insee_death_file(s: Sample) -> bool:
     first = s.first_line
     return s.delimited and len(first) >= 167 and first[81:89].isdigit() and first[154:162].isdigit()
+
+
+def _is_insee_death_csv(s: Sample) -> bool:  # issue 17
+    return s.delimited and insee_deaths_csv.is_csv_edition(s.first_line.encode("utf-8"))
+
+
+def _is_cepidc_export(s: Sample) -> bool:  # issue 17: the portal's header, in snake_case or as its labels
+    roles = {"year", "sex", "age", "cause", "deaths"}
+    return s.delimited and roles <= set(causes_of_death._cepidc_roles(s.first_line, ";"))
+
+
+def _cause_info(key: str) -> dict:  # issue 17
+    info = causes_of_death.SOURCE_INFO[key]
+    return {k: info[k] for k in ("key", "label", "publisher", "use", "patterns", "header")}
 
 
 def _is_finess(s: Sample, equipment: bool) -> bool:
@@ -193,10 +211,15 @@ SOURCES = [
            ("Date de décès", "Code du lieu de décès", "Numéro d'acte de décès"), series=True,
            describe=lambda t: (len(t), [f"{fr_number(len(t))} enregistrement(s) sous opposition"], []),
            gives=lambda t: {"_death_oppositions": t}),
-    Source("insee_deaths", "Fichier des personnes décédées",
-           "Insee, data.gouv.fr « Fichier des personnes décédées » (deces-AAAA.txt)", "décès par commune de décès, sexe et âge",
-           ("deces-[0-9][0-9][0-9][0-9].txt", "deces-[0-9][0-9][0-9][0-9]-*.txt"), _insee_deaths, series=True,
-           sniff=_is_insee_death_file, describe=insee_deaths.describe_death_files, tables=("deaths",)),
+    Source("insee_deaths", "Fichier des personnes décédées (deces-AAAA.txt ou édition CSV Deces_AAAA.csv)",
+           "Insee, data.gouv.fr « Fichier des personnes décédées » (deces-AAAA.txt) ou insee.fr « Fichiers des "
+           "personnes décédées depuis 1970 » (Deces_AAAA.csv, Deces_AAAA_MMM.csv)",
+           "décès par commune de décès, sexe et âge",
+           ("deces-[0-9][0-9][0-9][0-9].txt", "deces-[0-9][0-9][0-9][0-9]-*.txt",
+            *insee_deaths_csv.SOURCE_INFO["insee_deaths_csv"]["patterns"]), _insee_deaths, series=True,
+           sniff=lambda s: _is_insee_death_file(s) or _is_insee_death_csv(s),
+           describe=insee_deaths.describe_death_files,
+           tables=("deaths",)),
     Source("deaths", "Décès domiciliés (CépiDc ou registre, format tidy)", "Inserm-CépiDc, ORS (commune;annee;sexe;classe_age;deces)",
            "décès par commune de résidence, sexe et âge (préférés au fichier des personnes décédées)", ("deces_domicile*.csv",),
            latest(deaths.read_residence_deaths), ("commune", "annee", "sexe", "classe_age", "deces"), tables=("deaths",)),
@@ -278,6 +301,11 @@ SOURCES = [
            tables=("gp_accessibility",)),
     *(Source(**info, read=latest(care_access_optional.read_commune_coordinates), tables=("commune_coordinates",))
       for info in care_access_optional.SOURCE_INFO[3:5]),
+    # health status (issue 17): deaths by cause
+    Source(**_cause_info("cepidc_causes"), read=each(causes_of_death.read_cepidc_export), series=True,
+           sniff=_is_cepidc_export, tables=("cause_deaths",)),
+    Source(**_cause_info("cause_deaths"), read=each(causes_of_death.read_cause_deaths), series=True,
+           tables=("cause_deaths",)),
     # ajoutez les nouvelles sources au-dessus de cette ligne (docs/ajouter-une-source.md)
 ]
 BY_KEY = {s.key: s for s in SOURCES}  # order matters: the first matching pattern wins, sources are read in this order

@@ -1,4 +1,6 @@
-"""INSEE « Fichier des personnes décédées » (``deces-AAAA.txt``, ``deces-AAAA-mMM.txt``, ``deces-AAAA-tT.txt``).
+"""INSEE « Fichier des personnes décédées » (``deces-AAAA.txt``, ``deces-AAAA-mMM.txt``, ``deces-AAAA-tT.txt``;
+the CSV edition ``Deces_AAAA.csv`` is parsed by :mod:`.insee_deaths_csv` into the same records and aggregated
+here with them: see ``aggregate_death_files``'s ``read``).
 
 Fixed width, no header, no separator, UTF-8 (recent files) or ISO-8859-1 (older ones). Positions
 (1-based): name 1–80, sex 81 (1 man, 2 woman), birth date 82–89 (AAAAMMJJ), birth place 90–94,
@@ -254,27 +256,30 @@ def _read_and_parse(path: Path, skip_invalid: bool) -> dict[str, np.ndarray]:
     return _parse(path, raw, skip_invalid)
 
 
-def _parsed_in_order(paths: list[Path], skip_invalid: bool):
+def _parsed_in_order(paths: list[Path], skip_invalid: bool, read=_read_and_parse):
     """(path, parsed records) in order. Two files are parsed ahead, in two threads (numpy releases the
     GIL on its large operations, so both cores work), while the previous one is aggregated; the caller
     drops each result before asking for the next, so memory does not grow with the number of files."""
     with ThreadPoolExecutor(max_workers=2) as pool:
-        ahead = deque(pool.submit(_read_and_parse, p, skip_invalid) for p in paths[:2])
+        ahead = deque(pool.submit(read, p, skip_invalid) for p in paths[:2])
         for i, path in enumerate(paths):
             parsed = ahead.popleft().result()
             if i + 2 < len(paths):
-                ahead.append(pool.submit(_read_and_parse, paths[i + 2], skip_invalid))
+                ahead.append(pool.submit(read, paths[i + 2], skip_invalid))
             yield path, parsed
             del parsed
 
 
 def aggregate_death_files(paths: list[Path], years: set[int] | None = None, skip_invalid: bool = False,
-                          oppositions: np.ndarray | None = None) -> tuple[pd.DataFrame, DeathFileSummary]:
+                          oppositions: np.ndarray | None = None, read=None, order_key=None
+                          ) -> tuple[pd.DataFrame, DeathFileSummary]:
     """commune, year, sex, age_band, deaths — deaths by place of death, every file deduplicated, the
     records under opposition (keys from :func:`read_death_oppositions`) left out.
 
     ``years`` limits the years of death kept, and so the memory used for deduplication, which holds
-    one 8-byte key per death kept.
+    one 8-byte key per death kept. ``read`` (path, skip_invalid → records) and ``order_key`` (path →
+    (year, sub-period)) default to this module's fixed-width ones; the catalog passes those of
+    :mod:`.insee_deaths_csv`, which read both editions (a death in a ``.txt`` and a ``.csv`` counts once).
     """
     summary = DeathFileSummary()
     opposition_years = oppositions["year"].to_numpy() if isinstance(oppositions, pd.DataFrame) else None
@@ -284,7 +289,8 @@ def aggregate_death_files(paths: list[Path], years: set[int] | None = None, skip
     matched, years_read = [], set()
     seen = pd.Index(np.zeros(0, dtype=np.uint64))
     parts = []
-    for path, r in _parsed_in_order(sorted(paths, key=file_order_key, reverse=True), skip_invalid):
+    read, order_key = read or _read_and_parse, order_key or file_order_key
+    for path, r in _parsed_in_order(sorted(paths, key=order_key, reverse=True), skip_invalid, read):
         summary.files.append(path.name)
         if r["unterminated"]:  # said here: the parsing threads do not carry the check's warnings
             warn_truncated(path, r["lines"])

@@ -39,6 +39,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from .errors import RawDataError
+from .tables import check_no_nul
 from .insee_deaths import _dates, _hash
 from .insee_deaths import file_order_key as txt_file_order_key
 
@@ -246,6 +247,7 @@ def read_and_parse(path: Path, skip_invalid: bool = False) -> dict:
     raw = path.read_bytes()
     if not raw or raw.isspace():
         raise RawDataError(path, "le fichier est vide")
+    check_no_nul(raw, path)
     return parse_csv_edition(path, raw, skip_invalid) if is_csv_edition(raw) else _parse(path, raw, skip_invalid)
 
 
