@@ -22,7 +22,7 @@ def test_no_claim_of_significance_without_it(demo_processed):
     for code in ("TS-SUD", "CLS-VALLONS", "ASV-NACRE", "200096008"):
         t = load_territory(code, demo_processed)
         msgs = key_messages(t)
-        assert 4 <= len(msgs) <= 8
+        assert 4 <= len(msgs) <= 10
         for kind, text in msgs:
             if "significativement" in text and "ne diffère pas" not in text:
                 subject = text.split(" est ")[0].lower()

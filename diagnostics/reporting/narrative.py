@@ -103,8 +103,8 @@ def message(indicator: str, row, threshold: int) -> tuple[str, str] | None:
     return kind, text
 
 
-def key_messages(t: Territory, limit: int = 8) -> list[tuple[str, str]]:
-    """4–8 messages, points of attention first, then strengths, then landmarks."""
+def key_messages(t: Territory, limit: int = 10) -> list[tuple[str, str]]:
+    """4–10 messages (one per family at most a few), points of attention first, then strengths, then landmarks."""
     indicator_metadata()
     found = []
     for indicator in SUBJECTS:
