@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from demo_social import write_social_files  # social context (issue 19)
 
 from diagnostics.sources.care_spending import spending_band_of
 
@@ -581,6 +582,7 @@ def main(out: Path):
         (out / "finess").mkdir(parents=True, exist_ok=True)
         text = "finess;etalab;2.0;2024-01-10\n" + "\n".join(lines) + "\n"
         (out / "finess" / name).write_bytes(text.encode("latin-1"))
+    write_social_files(out, com, pop, fr, SEED + 19)  # census bases and Filosofi (issue 19)
 
 
 if __name__ == "__main__":

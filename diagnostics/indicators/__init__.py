@@ -15,6 +15,8 @@ from .metadata import indicator_metadata
 from .mortality import mortality_indicators
 from .population import population_indicators
 from .precarity import css_rate
+from .social import social_indicators  # social context and health inequalities (issue 19)
+from .social_gradient import gradient_indicators
 
 
 def _care_spending(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -46,6 +48,19 @@ def compute_indicators(
             t["finess_places"], t["france_places"], t["population"], t["france_reference"], t["territories"]
         ),
     ]
+    if "deprivation" in t:  # social context and health inequalities (issue 19)
+        frames.append(social_indicators(t))
+        frames.append(
+            gradient_indicators(
+                t["deaths"],
+                t["population"],
+                t["france_reference"],
+                t["deprivation"],
+                t["territories"],
+                period_years,
+                threshold,
+            )
+        )
     declared_counts = t.get("declared_counts")
     for d in declarations():
         if declared_counts is not None and (declared_counts["indicator"] == d.id).any():

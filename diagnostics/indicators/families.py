@@ -6,4 +6,5 @@ FAMILY_LABELS = {
     "precarity": "Précarité",
     "consumption": "Consommation de soins",
     "medico_social": "Équipement médico-social",
+    "social": "Contexte social et inégalités de santé",  # issue 19
 }

@@ -38,6 +38,11 @@ PUBLISHED_TABLES = [
     "declared_counts",
     "contracts",
     "targets",
+    # social context and health inequalities (issue 19)
+    "census_bases",
+    "filosofi",
+    "deprivation",
+    "deprivation_model",
 ]
 
 
