@@ -330,7 +330,7 @@ CSV_COLUMNS = [
 def test_csv_table_rows_are_rounded_as_displayed(nord, raw):
     csv = csv_table(nord)
     assert list(csv.columns) == CSV_COLUMNS
-    assert len(csv) == (raw.territory_code == "TS-NORD").sum() == 64
+    assert len(csv) == (raw.territory_code == "TS-NORD").sum() == 96
     icm = csv[(csv.indicateur == "mortality_icm") & (csv.sexe == "ensemble")].iloc[0]
     assert icm.drop(["methode"]).tolist() == [
         "TS-NORD",
@@ -368,14 +368,15 @@ def test_csv_values_are_the_parquet_values_rounded(nord, raw):
     csv = csv_table(nord)
     decimals = mine.indicator.map(lambda i: meta[i]["decimals"]).to_numpy()
     for src, dst in (("value", "valeur"), ("ci_low", "ic95_bas"), ("value_france", "valeur_france")):
-        expected = [round(v, int(d)) if v == v else np.nan for v, d in zip(mine[src], decimals)]
+        hidden = mine.small_count.to_numpy() & (src != "value_france")  # masked rows: no figure
+        expected = [round(v, int(d)) if v == v and not h else np.nan for v, d, h in zip(mine[src], decimals, hidden)]
         np.testing.assert_array_equal(csv[dst].to_numpy(float), np.array(expected, dtype=float))
 
 
 def test_csv_table_of_masked_rows(vallons):
     csv = csv_table(vallons)
     masked = csv[csv.secret_statistique != ""]
-    assert len(masked) == 27 and set(masked.secret_statistique) == {MASKED}
+    assert len(masked) == 28 and set(masked.secret_statistique) == {MASKED}
     assert set(masked.effectif) == {f"<{N}11"} and masked.valeur.isna().all() and masked.ic95_haut.isna().all()
     assert set(masked.ecart_france) == {"non calculable"}
     icm = masked[(masked.indicateur == "mortality_icm") & (masked.sexe == "ensemble")].iloc[0]
@@ -388,16 +389,16 @@ def test_csv_export_is_excel_ready(nord):
     export = csv_export(nord)
     assert export.text.startswith("\ufeffterritoire;nom;indicateur;")
     lines = export.text[1:].split("\n")
-    assert lines[0] == ";".join(CSV_COLUMNS) and lines[-1] == "" and len(lines) == 64 + 2
+    assert lines[0] == ";".join(CSV_COLUMNS) and lines[-1] == "" and len(lines) == 96 + 2
     icm = next(x for x in lines if ";mortality_icm;" in x and ";ensemble;" in x)
     assert icm.startswith(
         "TS-NORD;Territoire de santé des Brumes du Nord;mortality_icm;Indice comparatif de mortalité (ICM);ensemble;"
         "total;2019-2023;indice (France = 100);122,0;120,0;124,0;122,0;110,0;100,0;10443;8551,08;"
     )
-    assert (export.rows, export.title) == (64, "Diagnostic de santé – Territoire de santé des Brumes du Nord")
+    assert (export.rows, export.title) == (96, "Diagnostic de santé – Territoire de santé des Brumes du Nord")
     bundle, meta = export._repr_mimebundle_()
     assert bundle["text/csv"] == export.text
-    assert bundle["text/plain"] == "Fichier CSV du rapport : 64 lignes (écrit par run_all.py)"
+    assert bundle["text/plain"] == "Fichier CSV du rapport : 96 lignes (écrit par run_all.py)"
     assert meta == {"text/csv": {"report_title": export.title}}
 
 

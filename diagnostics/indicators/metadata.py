@@ -40,6 +40,9 @@ HEADLINE_INDICATORS = [
     "equipment_elderly_rate",
     "equipment_disabled_children_rate",
     "equipment_disabled_adults_rate",
+    # social context (issue 19)
+    "unemployment_rate",
+    "poverty_rate",
 ]
 
 

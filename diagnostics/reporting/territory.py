@@ -32,6 +32,11 @@ TABLES = [
     "territory_shapes",
     "contracts",
     "targets",
+    # social context and health inequalities (issue 19)
+    "deprivation",
+    "deprivation_model",
+    "filosofi",
+    "geometry",
 ]
 
 
