@@ -34,6 +34,7 @@ from diagnostics.demo.official_writers import (  # noqa: E402
     r_file_csv,
     rniam_csv,
 )
+from diagnostics.demo.social import write_social_files  # noqa: E402 - issue 19
 from diagnostics.sources import read_raw_tables  # noqa: E402
 from diagnostics.sources.geometry import read_geometry  # noqa: E402
 
@@ -198,6 +199,7 @@ def main(out: Path) -> None:
         else:
             shutil.copy(src, dst)
     (out / "sources.toml").write_text('[options]\nregion = "96"\n', encoding="utf-8")
+    write_social_files(out, t, DEMO_RAW_DIR)  # Filosofi (Melodi) and census bases, one by IRIS (issue 19)
 
 
 if __name__ == "__main__":

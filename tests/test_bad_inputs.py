@@ -110,7 +110,9 @@ READER_FILES = ("population_communes_sexe_age5_", "deces_domicile_communes_", "t
                 "depenses_remboursees_communes_", "depenses_remboursees_france_", "france_population_deces.csv",
                 "places_medico_sociales_france_", "communes-val-brumeux.geojson", "etalab-cs1100507-", "etalab-cs1100505-",
                 "table-appartenance-geo-communes-", "deces-2020.txt", "fichier-opposition-deces", "R2023", "RNIAM_",
-                "BTT_TD_POP1B_", "estim-pop-dep-sexe-aq-", "sources.toml", "contrats", "objectifs")
+                "BTT_TD_POP1B_", "estim-pop-dep-sexe-aq-", "sources.toml", "contrats", "objectifs",
+                "cc_filosofi_", "DS_FILOSOFI_CC_", "base-cc-emploi-", "base-cc-diplomes-", "base-cc-coupl-",
+                "base-ic-")  # social context (issue 19)
 
 
 def test_the_corpus_is_large_and_covers_every_reader():

@@ -20,6 +20,7 @@ SECTIONS = [
     "Précarité : Complémentaire santé solidaire",
     "Consommation de soins",
     "Équipement médico-social",
+    "Contexte social et inégalités de santé",  # issue 19
     "Le territoire dans sa région",
     "Méthodes et sources",
 ]

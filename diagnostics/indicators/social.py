@@ -53,6 +53,8 @@ def census_indicators(census: pd.DataFrame, territories: pd.DataFrame) -> pd.Dat
     frames = []
     for indicator in CENSUS_INDICATORS:
         num, den = f"{indicator}_numerator", f"{indicator}_denominator"
+        if num not in census:
+            continue
         part = census[["commune", "year", num, den]].dropna()
         part = part[part[den] > 0].rename(columns={num: "numerator", den: "denominator"})
         if part.empty:

@@ -218,7 +218,7 @@ def quintile_chart(t: Territory) -> str:
     )
     caption = (
         f"Part de la population vivant dans une commune de chaque quintile de l'indice FDep : les quintiles "
-        f"partagent la population {fdep_scope(t)} en cinq parts d'environ 20 %, de la moins défavorisée (Q1) à la "
+        f"partagent la population {fdep_scope(t)} en cinq parts d'environ 20{NBSP}%, de la moins défavorisée (Q1) à la "
         "plus défavorisée (Q5)."
     )
     return charts.figure_html(fig, alt, caption)
@@ -235,7 +235,7 @@ def deprivation_sentences(t: Territory) -> list[str]:
     ref = t.value_row("deprivation_fdep", code=ref_code) if ref_code != t.code else None
     text = (
         f"{fr_value(shares[4], '%', 0)} des habitants vivent dans une commune parmi les plus défavorisées {scope} "
-        f"(quintile 5 de l'indice FDep, qui regroupe environ 20 % de la population {scope}), "
+        f"(quintile 5 de l'indice FDep, qui regroupe environ 20{NBSP}% de la population {scope}), "
         f"{fr_value(shares[0], '%', 0)} dans une commune parmi les moins défavorisées (quintile 1)."
     )
     out = [text]
@@ -515,7 +515,8 @@ def synthesis_html(t: Territory) -> str:
     scope = fdep_scope(t)
     text = (
         f"{fr_value(shares[4], '%', 0)} des habitants vivent dans une commune du cinquième le plus défavorisé "
-        f"{scope} (indice FDep ; 20 % attendus), {fr_value(shares[0], '%', 0)} dans le cinquième le moins défavorisé."
+        f"{scope} (indice FDep ; 20{NBSP}% attendus), {fr_value(shares[0], '%', 0)} dans le cinquième le moins "
+        "défavorisé."
     )
     return render("key_messages.html.j2", messages=[("Défavorisation sociale", "repere", text)])
 

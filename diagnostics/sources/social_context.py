@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..formatting import fr_number, fr_value
 from ..methods.deprivation import FDEP_VARIABLES, VARIABLE_LABELS, fdep, fdep_inputs
 from .census_bases import PAIR_COLUMNS
 from .commune_changes import to_current_communes
@@ -73,7 +74,7 @@ def current_census(census: pd.DataFrame | None, mapping: dict[str, str]) -> pd.D
     if census is None:
         columns = {"commune": pd.Series(dtype=str), "year": pd.Series(dtype="int64")}
         return pd.DataFrame(columns | {c: pd.Series(dtype=float) for c in PAIR_COLUMNS})
-    table = to_current_communes(census, mapping)
+    table = to_current_communes(census, mapping).reindex(columns=["commune", "year", *PAIR_COLUMNS])
     return _strict_sum(table, ["commune", "year"], PAIR_COLUMNS)[["commune", "year", *PAIR_COLUMNS]]
 
 
@@ -90,7 +91,8 @@ def current_filosofi(table: pd.DataFrame | None, mapping: dict[str, str]) -> pd.
     com = to_current_communes(com, mapping) if mapping else com
     merged = com.duplicated(["commune", "year"], keep=False)
     alone = com[~merged]
-    groups = com[merged].assign(poor=com["poverty_rate"] * com["population"])
+    groups = com[merged]
+    groups = groups.assign(poor=groups["poverty_rate"] * groups["population"])
     if len(groups):
         summed = _strict_sum(groups, ["commune", "year"], [*ADDITIVE_FIELDS, "poor"])
         summed["poverty_rate"] = summed.pop("poor") / summed["population"]
@@ -182,3 +184,17 @@ def _not_computed(communes: pd.DataFrame, census_year, filosofi_year, reason: st
         "reason": reason,
     }
     return table[DEPRIVATION_COLUMNS], _model(info, census_year, filosofi_year)
+
+
+def describe_deprivation(model: pd.DataFrame) -> str:
+    """What ``--check`` says of the FDep the build will compute ("" without social files)."""
+    if model.empty:
+        return ""
+    m = model.iloc[0]
+    if m["reason"]:
+        return f"Indice de défavorisation FDep : non calculé ({m['reason']})."
+    return (
+        f"Indice de défavorisation FDep : {fr_number(m['communes_used'])} communes ({m['scope']}, recensement "
+        f"{m['census_year']}, Filosofi {m['filosofi_year']}), {fr_number(m['communes_excluded'])} sans indice "
+        f"(donnée manquante ou secret statistique) ; variance expliquée {fr_value(100 * m['explained_variance'], '%', 0)}."
+    )
