@@ -31,7 +31,6 @@ def test_no_claim_of_significance_without_it(demo_processed):
                     "la mortalité prématurée (avant 65 ans)": "premature_mortality_icm",
                     "la part de bénéficiaires de la complémentaire santé solidaire": "css_rate",
                     "la part des 75 ans et plus": "share_75_plus",
-                    "le taux de chômage des 15-64 ans": "unemployment_rate",
                 }[subject]
                 row = t.value_row(indicator)
                 assert row.ci_low > row.value_france or row.ci_high < row.value_france, text

@@ -142,7 +142,8 @@ def test_spine_of_masked_values_says_not_computable(drawn, territories):
     assert (icm.value_text, icm.judgement) == ("–", "non calculable") and np.isnan(icm.pos_value)
     _, alt, _, _ = _figure(drawn("spine", "CLS-VALLONS"))
     assert "Indice comparatif de mortalité (ICM) : – (France 100), non calculable (effectif trop faible) ;" in alt
-    assert page_channels(drawn("spine", "CLS-VALLONS"))["svg"].count(MASKED) == 4  # ICM, DSR, DSR < 65, CSS
+    # ICM, DSR, DSR < 65, CSS, and the unemployment rate (a census count under the threshold)
+    assert page_channels(drawn("spine", "CLS-VALLONS"))["svg"].count(MASKED) == 5
 
 
 def test_spine_positions_centre_france_and_scale_on_the_farthest_area(territories, raw, demo_tables):

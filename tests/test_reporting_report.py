@@ -334,7 +334,7 @@ CSV_COLUMNS = [
 def test_csv_table_rows_are_rounded_as_displayed(nord, raw):
     csv = csv_table(nord)
     assert list(csv.columns) == CSV_COLUMNS
-    assert len(csv) == (raw.territory_code == "TS-NORD").sum() == 96
+    assert len(csv) == (raw.territory_code == "TS-NORD").sum() == 84
     icm = csv[(csv.indicateur == "mortality_icm") & (csv.sexe == "ensemble")].iloc[0]
     assert icm.drop(["methode"]).tolist() == [
         "TS-NORD",
@@ -380,7 +380,7 @@ def test_csv_values_are_the_parquet_values_rounded(nord, raw):
 def test_csv_table_of_masked_rows(vallons):
     csv = csv_table(vallons)
     masked = csv[csv.secret_statistique != ""]
-    assert len(masked) == 28 and set(masked.secret_statistique) == {MASKED}
+    assert len(masked) == 31 and set(masked.secret_statistique) == {MASKED}
     assert set(masked.effectif) == {f"<{N}11"} and masked.valeur.isna().all() and masked.ic95_haut.isna().all()
     assert set(masked.ecart_france) == {"non calculable"}
     icm = masked[(masked.indicateur == "mortality_icm") & (masked.sexe == "ensemble")].iloc[0]
@@ -393,16 +393,16 @@ def test_csv_export_is_excel_ready(nord):
     export = csv_export(nord)
     assert export.text.startswith("\ufeffterritoire;nom;indicateur;")
     lines = export.text[1:].split("\n")
-    assert lines[0] == ";".join(CSV_COLUMNS) and lines[-1] == "" and len(lines) == 96 + 2
+    assert lines[0] == ";".join(CSV_COLUMNS) and lines[-1] == "" and len(lines) == 84 + 2
     icm = next(x for x in lines if ";mortality_icm;" in x and ";ensemble;" in x)
     assert icm.startswith(
         "TS-NORD;Territoire de santé des Brumes du Nord;mortality_icm;Indice comparatif de mortalité (ICM);ensemble;"
         "total;2019-2023;indice (France = 100);122,0;120,0;124,0;122,0;110,0;100,0;10443;8551,08;"
     )
-    assert (export.rows, export.title) == (96, "Diagnostic de santé – Territoire de santé des Brumes du Nord")
+    assert (export.rows, export.title) == (84, "Diagnostic de santé – Territoire de santé des Brumes du Nord")
     bundle, meta = export._repr_mimebundle_()
     assert bundle["text/csv"] == export.text
-    assert bundle["text/plain"] == "Fichier CSV du rapport : 96 lignes (écrit par run_all.py)"
+    assert bundle["text/plain"] == "Fichier CSV du rapport : 84 lignes (écrit par run_all.py)"
     assert meta == {"text/csv": {"report_title": export.title}}
 
 

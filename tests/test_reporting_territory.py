@@ -85,11 +85,11 @@ def test_identity_of_a_territory(nord, demo_tables):
 
 def test_indicators_are_the_publishable_rows_of_the_territory(nord, demo_tables, raw):
     assert set(nord.indicators.territory_code) == {"TS-NORD"}
-    assert len(nord.indicators) == (raw.territory_code == "TS-NORD").sum() == 96  # 32 of the social family
-    assert len(nord.all_indicators) == len(raw) == 1362
+    assert len(nord.indicators) == (raw.territory_code == "TS-NORD").sum() == 84  # 20 of the social family
+    assert len(nord.all_indicators) == len(raw) == 1294
     vallons = load_territory("CLS-VALLONS", tables=demo_tables)
     masked = vallons.indicators[vallons.indicators.small_count]
-    assert len(masked) == 28  # and its communes' deaths, none with an FDep
+    assert len(masked) == 31  # and 4 of its census shares (weighted counts under 11)
     assert masked[["numerator", "value", "ci_low", "ci_high"]].isna().all().all()
     assert set(masked.sig_france) == {"non calculable"}
     assert masked.denominator.notna().all()  # populations are public

@@ -90,7 +90,7 @@ def test_observed_and_expected_of_a_commune():
 
 
 def test_icm_by_quintile_and_the_sii_of_the_weighted_regression():
-    out = gradient_indicators(*tables(), period_years=5, threshold=11)
+    out = gradient_indicators(*tables(), period_years=5, threshold=5)  # the commune without FDep: 10 deaths
     t = out[(out.territory_code == "T") & (out.indicator == "mortality_icm_by_deprivation")].set_index("category")
     hand = by_hand(BANDS)
     assert sorted(t.index) == ["q1", "q2", "q3", "q4", "q5", "sans_fdep"]
@@ -112,15 +112,14 @@ def test_icm_by_quintile_and_the_sii_of_the_weighted_regression():
     assert sii.ci_low < sii.value < sii.ci_high and rii.ci_low < rii.value < rii.ci_high
     assert (sii.unit, rii.unit, sii.category) == ("points d'ICM", "rapport", "total")
     # same draws (fixed seed): the same limits on a second run
-    again = gradient_indicators(*tables(), period_years=5, threshold=11)
+    again = gradient_indicators(*tables(), period_years=5, threshold=5)
     assert again.equals(out)
 
 
 def test_an_area_without_the_five_quintiles_has_no_sii_and_says_why():
-    out = gradient_indicators(*tables(), period_years=5, threshold=11)
+    out = gradient_indicators(*tables(), period_years=5, threshold=5)
     assert out[(out.territory_code == "S") & out.indicator.str.endswith(("_sii", "_rii"))].empty
-    rows = out[out.indicator == "mortality_icm_by_deprivation"].rename(columns={"value": "v"})
-    reasons = large_enough(rows, 11)
+    reasons = large_enough(out[out.indicator == "mortality_icm_by_deprivation"], 5)
     assert reasons["S"] == REASON_QUINTILES and reasons["T"] == ""
     # premature deaths: 20 to 60 per quintile over the five years, below a threshold of 200
     assert large_enough(out[out.indicator == "premature_mortality_icm_by_deprivation"], 200)["T"] == (
@@ -128,9 +127,15 @@ def test_an_area_without_the_five_quintiles_has_no_sii_and_says_why():
     )
 
 
-def test_a_small_part_masks_every_quintile_but_not_the_sii():
+def test_a_small_part_leaves_out_every_part_but_not_the_sii():
     deaths, population, france, deprivation, territories = tables()
     out = gradient_indicators(deaths, population, france, deprivation, territories, 5, 11)
+    # the commune without FDep: 5 × 2 × 1 = 10 deaths (< 11): the secret would mask every quintile (the total
+    # minus the published quintiles gives it back): none of T's parts is produced, its SII is
+    mine = out[out.territory_code == "T"]
+    assert mine[mine.indicator == "mortality_icm_by_deprivation"].empty
+    assert len(mine[mine.indicator.isin(["mortality_icm_sii", "mortality_icm_rii"])]) == 2
+    # 0 premature deaths there: nothing to protect, the six parts are produced and published
     meta = indicator_metadata()
     published = add_comparators(
         out,
@@ -140,13 +145,11 @@ def test_a_small_part_masks_every_quintile_but_not_the_sii():
         {k: bool(v["tested"]) for k, v in meta.items()},
         11,
         {k for k, v in meta.items() if v["count_based"]},
-    ).set_index(["territory_code", "indicator", "category"]).sort_index()
-    # the commune without FDep: 5 × 2 × 1 = 10 deaths (< 11): masked, and with it every quintile (the total
-    # minus the published quintiles would give it back); 0 premature deaths: nothing to protect
-    assert published.loc[("T", "mortality_icm_by_deprivation", "sans_fdep"), "numerator"] == 10
-    assert published.loc[("T", "mortality_icm_by_deprivation"), "small_count"].all()
-    assert not published.loc[("T", "premature_mortality_icm_by_deprivation"), "small_count"].any()
-    assert not published.loc[("T", "mortality_icm_sii", "total"), "small_count"]  # it gives none of them back
+    )
+    premature = published[(published.territory_code == "T") & (published.indicator.str.startswith("premature"))]
+    assert len(premature) == 6 + 2 and not premature.small_count.any()
+    # S (three communes, Q1 and Q2): its parts are large enough; no SII (two quintiles only)
+    assert set(published.loc[published.territory_code == "S", "category"]) == {"q1", "q2"}
 
 
 def test_a_summary_is_masked_when_some_of_its_parts_are():

@@ -160,7 +160,8 @@ def test_synthesis_line_and_methods_note(nord, demo_tables):
     assert line == (
         '<ul class="key-messages"><li class="msg repere"><strong>Défavorisation sociale :</strong> '
         f"67{N}% des habitants vivent dans une commune du cinquième le plus défavorisé de la région "
-        f"(indice FDep ; 20{N}% attendus), 3{N}% dans le cinquième le moins défavorisé.</li></ul>"
+        f"(indice FDep ; 20{N}% attendus), 3{N}% dans le cinquième le moins défavorisé. Taux de chômage des 15-64 "
+        f"ans 18,2{N}% (France 12,5{N}%) ; taux de pauvreté 21,2{N}% (France 14,5{N}%).</li></ul>"
     )
     note = s.fdep_methods_html(nord)
     model = demo_tables["deprivation_model"]

@@ -5,7 +5,9 @@ quintile, for every area, and the slope and relative indices of inequality (SII,
   deprived) … ``q5`` (most deprived), and ``sans_fdep`` for the communes without FDep (so that the total
   minus the quintiles is a published figure, subject to the secret statistique like the others: when one
   of these parts is masked, all are); deaths and expected deaths (France's rates by sex and age of the
-  same years) of the area's communes of that quintile, over the mortality period.
+  same years) of the area's communes of that quintile, over the mortality period. An area one of whose parts
+  is a small count has none of these rows (:func:`with_small_part`): its SII, which gives none of them back,
+  is still computed when it is large enough.
 * ``mortality_icm_sii`` / ``_rii`` and ``premature_mortality_icm_sii`` / ``_rii``: PHEindicatormethods'
   ``phe_sii`` (:func:`~diagnostics.methods.inequality.slope_index_of_inequality`) on the five quintiles,
   each weighted by its person-years, limits by simulation (100 000 draws, seed 1) from the ICM's own
@@ -83,9 +85,19 @@ def gradient_indicators(
         icm = rates.indirectly_standardised_ratio(areas["deaths"], areas["expected"], refvalue=100)
         by_quintile = pd.concat([areas, icm], axis=1).rename(columns={"deaths": "numerator"})
         by_quintile["denominator"] = by_quintile["expected"]
-        frames.append(rows(by_quintile, f"{base}_by_deprivation", ICM_UNIT, period=period))
+        shown = by_quintile[~by_quintile["territory_code"].isin(with_small_part(by_quintile, threshold))]
+        frames.append(rows(shown, f"{base}_by_deprivation", ICM_UNIT, period=period))
         frames += inequality_rows(by_quintile, base, period, threshold)
     return pd.concat(frames, ignore_index=True)
+
+
+def with_small_part(by_quintile: pd.DataFrame, threshold: int) -> set[str]:
+    """The areas one of whose parts (a quintile, the communes without FDep) counts 1 to ``threshold`` − 1
+    deaths: the secret statistique would mask every part (the area's total minus the others would give it
+    back), so that none is produced — not even parts of thousands of deaths, which a comparator nearly equal
+    (a département and its largest territory share their most deprived communes) would show anyway."""
+    small = (by_quintile["numerator"] > 0) & (by_quintile["numerator"] < threshold)
+    return set(by_quintile.loc[small, "territory_code"])
 
 
 def large_enough(by_quintile: pd.DataFrame, threshold: int) -> pd.Series:

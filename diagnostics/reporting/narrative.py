@@ -10,7 +10,6 @@ from __future__ import annotations
 from diagnostics.formatting import fr_interval, fr_number, fr_value
 from diagnostics.indicators.common import LEVEL_DEPARTEMENT
 from diagnostics.indicators.metadata import indicator_metadata
-from diagnostics.indicators.social import LEVEL_ESTIMATE
 from diagnostics.reporting.html import render
 from diagnostics.reporting.readings import reading
 from diagnostics.reporting.territory import Territory
@@ -25,9 +24,6 @@ SUBJECTS = {
     "equipment_elderly_rate": ("l'équipement pour personnes âgées", "m"),
     "equipment_disabled_children_rate": ("l'équipement pour enfants handicapés", "m"),
     "equipment_disabled_adults_rate": ("l'équipement pour adultes handicapés", "m"),
-    # social context (issue 19)
-    "unemployment_rate": ("le taux de chômage des 15-64 ans", "m"),
-    "poverty_rate": ("le taux de pauvreté", "m"),
 }
 SHORT = {"mortality_icm": "ICM", "premature_mortality_icm": "ICM", "care_spending_index": "indice"}
 
@@ -96,8 +92,6 @@ def message(indicator: str, row, threshold: int) -> tuple[str, str] | None:
         return None
     if getattr(row, "level", "") == LEVEL_DEPARTEMENT:  # not the territory's own figure: no verdict on it
         return "Repère", text[:-1] + " — valeur du département, le chiffre propre au territoire n'est pas disponible."
-    if getattr(row, "level", "") == LEVEL_ESTIMATE:  # combined from the territory's communes (issue 19)
-        return "Repère", text[:-1] + " — estimation à partir des communes du territoire."
     return kind, text
 
 

@@ -13,6 +13,7 @@ from diagnostics.formatting import NBSP, fr_interval, fr_number, fr_value
 from diagnostics.indicators.metadata import indicator_metadata
 from diagnostics.indicators.social import LEVEL_ESTIMATE, QUINTILE_IDS
 from diagnostics.indicators.social_gradient import QUINTILE_CATEGORIES
+from diagnostics.methods.disclosure import SMALL_COUNT_LABEL
 from diagnostics.reporting import charts, svg
 from diagnostics.reporting.html import render
 from diagnostics.reporting.readings import reading
@@ -86,6 +87,7 @@ def context_table(t: Territory) -> pd.DataFrame:
             continue
         m, d = meta[ind], meta[ind]["decimals"]
         value = f"{fr_value(row.value, m['unit'], d)} {fr_interval(row.ci_low, row.ci_high, d)}".strip()
+        value = SMALL_COUNT_LABEL if row.small_count else value
         lines.append(
             {
                 "Indicateur": m["label"],
@@ -489,7 +491,7 @@ def gradient_html(t: Territory) -> str:
                 f"{label} : gradient non calculé pour le territoire, "
                 f"{not_computed_reason(t.all_indicators, t.code, base, t.threshold)} (gradient de la région ci-dessus)."
             )
-        elif len(g := gradient_rows(t.all_indicators, t.code, base)) and g["small_count"].any():
+        elif len(g := gradient_rows(t.all_indicators, t.code, base)) < 5 or g["small_count"].any():
             notes.append(
                 f"{label} : les ICM par quintile du territoire ne sont pas publiés (secret statistique : moins de "
                 f"{fr_number(t.threshold)} décès dans un quintile ou dans les communes sans FDep) ; l'indice de "
@@ -508,7 +510,8 @@ def gradient_html(t: Territory) -> str:
 
 
 def synthesis_html(t: Territory) -> str:
-    """The territory's deprivation as a line of the synthesis ("" without FDep)."""
+    """The territory's deprivation as a line of the synthesis, with its unemployment and poverty when they
+    differ from France ("" without FDep)."""
     shares = quintile_shares(t, t.code)
     if np.isnan(shares).all():
         return ""
@@ -517,8 +520,30 @@ def synthesis_html(t: Territory) -> str:
         f"{fr_value(shares[4], '%', 0)} des habitants vivent dans une commune du cinquième le plus défavorisé "
         f"{scope} (indice FDep ; 20{NBSP}% attendus), {fr_value(shares[0], '%', 0)} dans le cinquième le moins "
         "défavorisé."
+        if np.nansum(shares) > 0
+        else "aucune commune du territoire n'a d'indice FDep (secret statistique des plus petites communes)."
     )
+    text = text[0].upper() + text[1:]
+    context = [c for c in (_versus_france(t, "unemployment_rate"), _versus_france(t, "poverty_rate")) if c]
+    if context:
+        text += " " + " ; ".join(context)[0].upper() + " ; ".join(context)[1:] + "."
     return render("key_messages.html.j2", messages=[("Défavorisation sociale", "repere", text)])
+
+
+def _versus_france(t: Territory, indicator: str) -> str:
+    """« taux de chômage 18,2 % (France 12,5 %) » when it differs from France (significantly, when tested)."""
+    row = t.value_row(indicator)
+    if row is None or row.value != row.value or row.value_france != row.value_france:
+        return ""
+    m = indicator_metadata()[indicator]
+    verdict = reading(row).key
+    if verdict in ("similaire", "non calculable") or (verdict == "non testé" and abs(row.value - row.value_france) < 1):
+        return ""
+    label = m["label"][0].lower() + m["label"][1:]
+    return (
+        f"{label} {fr_value(row.value, m['unit'], m['decimals'])} "
+        f"(France {fr_value(row.value_france, m['unit'], m['decimals'])})"
+    )
 
 
 def fdep_methods_html(t: Territory) -> str:
