@@ -178,3 +178,22 @@ def test_deprivation_shares_and_mean_by_hand():
     assert cls["deprivation_fdep"] == pytest.approx((-1.0 * 1450 + 0.2 * 720) / (1450 + 720))  # 01002: no FDep
     assert row(out, "CLS", "share_population_fdep_q1").period == "2021"
     assert "FRANCE" not in set(out.territory_code)  # the index of these communes is not France's
+
+
+def test_a_national_index_gives_france_its_shares_and_mean_from_the_index_weights():
+    deprivation = pd.DataFrame(
+        {
+            "commune": ["01001", "01003", "75056", "13055"],
+            "year": 2021,
+            "population": [4500.0, 6900.0, 2_100_000.0, np.nan],  # Marseille's median secret: no weight, no FDep
+            "fdep": [1.5, -0.5, -1.2, np.nan],
+            "quintile": pd.array([5, 2, 1, pd.NA], dtype="Int64"),
+        }
+    )
+    out = deprivation_indicators(deprivation, POPULATION, AREAS, national=True)
+    total = 4500 + 6900 + 2_100_000
+    assert row(out, "FRANCE", "share_population_fdep_q1").value == pytest.approx(100 * 2_100_000 / total)
+    assert row(out, "FRANCE", "share_population_fdep_q5").value == pytest.approx(100 * 4500 / total)
+    assert row(out, "FRANCE", "deprivation_fdep").value == pytest.approx(
+        (1.5 * 4500 - 0.5 * 6900 - 1.2 * 2.1e6) / total
+    )

@@ -220,7 +220,7 @@ def _france(table: pd.DataFrame, indicator: str, year: int) -> pd.DataFrame:
 
 
 def deprivation_indicators(
-    deprivation: pd.DataFrame, population: pd.DataFrame, territories: pd.DataFrame
+    deprivation: pd.DataFrame, population: pd.DataFrame, territories: pd.DataFrame, national: bool = False
 ) -> pd.DataFrame:
     """``share_population_fdep_q1`` … ``_q5`` and ``deprivation_fdep`` of every area, from the communes'
     population of the latest year; France too when the index is France's (from the index's own weights,
@@ -232,7 +232,7 @@ def deprivation_indicators(
     d = pop.merge(deprivation[["commune", "fdep", "quintile"]], on="commune", how="left")
     by_group = to_areas(_weighted_groups(d), territories, ["group"], ["population", "weighted"])
     scored = deprivation.dropna(subset=["fdep", "population"])
-    if not deprivation["commune"].isin(set(pop["commune"])).all():  # the index covers France
+    if national:  # the index is France's: France's own shares and mean
         by_group = pd.concat(
             [
                 by_group,
@@ -261,6 +261,11 @@ def deprivation_indicators(
     return pd.concat(frames, ignore_index=True)
 
 
+def national_index(t: dict[str, pd.DataFrame]) -> bool:
+    model = t.get("deprivation_model")
+    return model is not None and len(model) > 0 and model["scope"].iloc[0] == "France"
+
+
 def _weighted_groups(d: pd.DataFrame) -> pd.DataFrame:
     """Each commune's quintile (« sans » without FDep), population and population × FDep."""
     q = pd.to_numeric(d["quintile"], errors="coerce")
@@ -279,6 +284,6 @@ def social_indicators(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     frames = [
         census_indicators(t["census_bases"], t["territories"]),
         filosofi_indicators(t["filosofi"], t["territories"], t["communes"], t["population"]),
-        deprivation_indicators(t["deprivation"], t["population"], t["territories"]),
+        deprivation_indicators(t["deprivation"], t["population"], t["territories"], national_index(t)),
     ]
     return pd.concat(frames, ignore_index=True)
