@@ -166,8 +166,10 @@ def test_synthesis_line_and_methods_note(nord, demo_tables):
     note = s.fdep_methods_html(nord)
     model = demo_tables["deprivation_model"]
     for r in model.itertuples():
-        sign = "+" if r.weight > 0 else "−"
-        assert f"{r.label} {sign}{abs(r.weight):.2f}".replace(".", ",") in note
+        sign, loading = "+" if r.weight > 0 else "−", "+" if r.loading > 0 else "−"
+        assert (
+            f"{r.label} {sign}{abs(r.weight):.2f} (corrélation {loading}{abs(r.loading):.2f})".replace(".", ",") in note
+        )
     assert f"Elle résume {round(100 * model.explained_variance.iloc[0]):.0f}{N}% de leur variance" in note
     assert "27 communes (0 habitants) sans FDep" not in note and "27 communes sans FDep car une donnée manque" in note
 
@@ -176,7 +178,8 @@ def test_the_overview_gives_the_gradient_and_the_territories_too_small(demo_tabl
     html = social_overview.regional_gradient_html(demo_tables)
     assert html.count("<figure") == 2
     assert "Gradient non mesuré (territoire trop petit) : " in html
-    assert "CLS des Hauts-Vallons : ses communes ne couvrent pas les cinq quintiles de défavorisation" in html
+    assert "CLS des Hauts-Vallons : aucune de ses communes n&#39;a d&#39;indice FDep" in html
+    assert "ASV de l&#39;agglomération de Nacre : ses communes ne couvrent pas les cinq quintiles" in html
     cells = re.findall(r"<td>([^<]*)</td>", html)
     assert {"Région de Val-Brumeux (fictive)", "Hautes-Brumes", "Territoire de santé des Brumes du Nord"} <= set(cells)
     assert "nan" not in html and f"38,2 [33,7{N}–{N}42,6]" in cells  # the région's SII

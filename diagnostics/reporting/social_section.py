@@ -450,6 +450,9 @@ def gradient_table(indicators: pd.DataFrame, areas: list[tuple[str, str]]) -> pd
 
 def not_computed_reason(indicators: pd.DataFrame, code: str, base: str, threshold: int) -> str:
     """Why an area has no SII: its communes miss a quintile, or a quintile has too few deaths."""
+    d = indicators[(indicators["territory_code"] == code) & (indicators["indicator"] == "deprivation_fdep")]
+    if d.empty:
+        return "aucune de ses communes n'a d'indice FDep"
     quintiles = gradient_rows(indicators, code, base)
     if len(quintiles) < 5:
         return "ses communes ne couvrent pas les cinq quintiles de défavorisation"
@@ -546,6 +549,11 @@ def _versus_france(t: Territory, indicator: str) -> str:
     )
 
 
+def _signed(value: float) -> str:
+    """« +0,49 », « −0,53 » (the typographic minus)."""
+    return ("+" if value > 0 else "−") + fr_number(abs(value), 2)
+
+
 def fdep_methods_html(t: Territory) -> str:
     """The FDep's weights, explained variance, scope and communes left out; the SII's method."""
     model = t.tables.get("deprivation_model")
@@ -557,12 +565,12 @@ def fdep_methods_html(t: Territory) -> str:
             "note.html.j2", paragraphs=[f"Indice de défavorisation FDep non calculé : {m['reason']}."], warning=False
         )
     weights = " ; ".join(
-        f"{r.label} {'+' if r.weight > 0 else '−'}{fr_number(abs(r.weight), 2)} (corrélation {fr_number(r.loading, 2)})"
-        for r in model.itertuples()
+        f"{r.label} {_signed(r.weight)} (corrélation {_signed(r.loading)})" for r in model.itertuples()
     )
+    where = "de France" if m["scope"] == "France" else f"de la {m['scope']}"
     paragraphs = [
-        f"Indice de défavorisation sociale FDep (Rey et al., BMC Public Health 2009) calculé sur les communes de "
-        f"{m['scope']} (recensement {m['census_year']}, Filosofi {m['filosofi_year']}) : première composante "
+        "Indice de défavorisation sociale FDep (Rey et al., BMC Public Health 2009) calculé sur les communes "
+        f"{where} (recensement {m['census_year']}, Filosofi {m['filosofi_year']}) : première composante "
         "principale des quatre variables centrées-réduites, pondérée par la population des ménages fiscaux, "
         "orientée pour que plus élevé signifie plus défavorisé. Elle résume "
         f"{fr_value(100 * m['explained_variance'], '%', 0)} de leur variance. Poids : {weights}.",
