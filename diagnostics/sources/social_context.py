@@ -196,5 +196,6 @@ def describe_deprivation(model: pd.DataFrame) -> str:
     return (
         f"Indice de défavorisation FDep : {fr_number(m['communes_used'])} communes ({m['scope']}, recensement "
         f"{m['census_year']}, Filosofi {m['filosofi_year']}), {fr_number(m['communes_excluded'])} sans indice "
-        f"(donnée manquante ou secret statistique) ; variance expliquée {fr_value(100 * m['explained_variance'], '%', 0)}."
+        "(donnée manquante ou secret statistique) ; variance expliquée "
+        f"{fr_value(100 * m['explained_variance'], '%', 0)}."
     )
