@@ -28,6 +28,7 @@ UNIT_SUFFIX = {
     "places pour 1 000": f"{NBSP}‰",
     "indice (France = 100)": "",
     "habitants": "",
+    "€ par unité de consommation": f"{NBSP}€",  # social context (issue 19)
 }
 
 

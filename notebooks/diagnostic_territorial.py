@@ -23,6 +23,7 @@ from IPython.display import HTML, display
 
 from diagnostics.indicators.consumption import ITEM_LABELS
 from diagnostics.reporting import figures, health_section, narrative, report
+from diagnostics.reporting import social_section  # issue 19
 from diagnostics.reporting.territory import load_territory
 
 t = load_territory(territory, processed_dir)
@@ -36,6 +37,7 @@ display(HTML(report.header_html(t, generated)))
 
 # %%
 display(HTML(narrative.messages_html(t)))
+display(HTML(social_section.synthesis_html(t)))  # the territory's deprivation (issue 19)
 display(HTML(figures.spine(t)))
 
 # %% [markdown]
@@ -201,6 +203,39 @@ from diagnostics.reporting import primary_care_section
 display(HTML(primary_care_section.section_html(t)))
 
 # %% [markdown]
+# ## Contexte social et inégalités de santé
+#
+# La santé suit la position sociale : à chaque marche de l'échelle des revenus et des diplômes, la mortalité
+# baisse. Ces indicateurs du recensement et des revenus fiscaux (Filosofi) situent le territoire : un excès de
+# mortalité peut être celui de sa précarité. Le recensement donne des effectifs estimés, Filosofi des données
+# exhaustives ; une valeur marquée « * » est une estimation à partir des EPCI ou des communes du territoire.
+
+# %%
+display(HTML(social_section.context_html(t)))
+
+# %% [markdown]
+# ### La défavorisation sociale des communes
+#
+# L'**indice de défavorisation FDep** résume quatre caractéristiques de chaque commune : revenu médian, part des
+# bacheliers, part des ouvriers et taux de chômage. Les communes sont rangées en cinq groupes de même population,
+# les **quintiles**, du moins défavorisé (Q1) au plus défavorisé (Q5) : un territoire « comme la région » a 20 %
+# de sa population dans chaque quintile.
+
+# %%
+display(HTML(social_section.deprivation_html(t)))
+
+# %% [markdown]
+# ### Le gradient social de la mortalité
+#
+# La mortalité des habitants des communes de chaque quintile, à âge égal (ICM, France = 100). L'**indice de
+# pente** (SII) mesure l'écart de mortalité entre les plus défavorisés et les moins défavorisés, en points d'ICM ;
+# l'**indice relatif** (RII) le rapport entre les deux : 1,3 signifie 30 % de décès en plus chez les plus
+# défavorisés. Il n'est calculé que pour un territoire assez grand.
+
+# %%
+display(HTML(social_section.gradient_html(t)))
+
+# %% [markdown]
 # ## Le territoire dans sa région
 #
 # Mortalité générale à âge égal (ICM) des territoires de la région, comparée à la France : rouge et triangle ▲,
@@ -224,5 +259,6 @@ display(HTML(report.targets_html(t)))  # « Suivi des objectifs », when the ter
 # %%
 display(HTML(report.disclosure_note(t)))
 display(HTML(report.html_table(report.methods_table(t), "Définitions des indicateurs")))
+display(HTML(social_section.fdep_methods_html(t)))  # the FDep's weights and explained variance (issue 19)
 display(HTML(report.sources_note(t)))
 display(report.csv_export(t))  # the territory's CSV, written beside the HTML by run_all.py

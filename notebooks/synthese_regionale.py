@@ -28,6 +28,7 @@ from IPython.display import HTML, display
 from diagnostics.methods import disclosure
 from diagnostics.reporting import overview
 from diagnostics.reporting import overview_figures as parts
+from diagnostics.reporting import social_overview  # issue 19
 from diagnostics.reporting.territory import load_tables
 
 tables = load_tables(processed_dir)
@@ -90,6 +91,16 @@ display(HTML(parts.contracts_html(tables)))
 from diagnostics.reporting import primary_care_section
 
 display(HTML(primary_care_section.zones_fragiles_html(tables)))
+
+# %% [markdown]
+# ## Inégalités sociales de mortalité
+#
+# La mortalité, à âge égal, des habitants des communes classées en cinq quintiles de défavorisation (indice FDep),
+# dans la région et ses départements ; puis, pour chaque territoire assez grand, l'indice de pente (écart de
+# mortalité entre les plus défavorisés et les moins défavorisés) et l'indice relatif (leur rapport).
+
+# %%
+display(HTML(social_overview.regional_gradient_html(tables)))  # issue 19
 
 # %% [markdown]
 # ## Méthodes

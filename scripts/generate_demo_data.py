@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from demo_social import write_social_files  # social context (issue 19)
 
 from diagnostics.sources.care_spending import spending_band_of
 
@@ -587,6 +588,7 @@ def main(out: Path):
         (out / "finess" / name).write_bytes(text.encode("latin-1"))
     write_primary_care(out, com, pop, fr, outlines, et, SEED)  # offre de soins de premier recours (issue 18)
     demo_health.main(out, com, fr, SEED)  # issue 17: deaths by cause (after every other draw)
+    write_social_files(out, com, pop, fr, SEED + 19)  # census bases and Filosofi (issue 19)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from diagnostics.demo.official_writers import (  # noqa: E402
     rniam_csv,
 )
 from diagnostics.demo.primary_care import write_official_primary_care  # noqa: E402
+from diagnostics.demo.social import write_social_files  # noqa: E402 - issue 19
 from diagnostics.sources import read_raw_tables  # noqa: E402
 from diagnostics.sources.geometry import read_geometry  # noqa: E402
 
@@ -213,6 +214,7 @@ def main(out: Path) -> None:
         out, DEMO_RAW_DIR, communes, read_geometry(DEMO_RAW_DIR / "geo" / "communes-val-brumeux.geojson")
     )
     official_health_files(out, communes, int(t["deaths"]["year"].max()))  # issue 17
+    write_social_files(out, t, DEMO_RAW_DIR)  # Filosofi (Melodi) and census bases, one by IRIS (issue 19)
 
 
 if __name__ == "__main__":

@@ -117,7 +117,11 @@ READER_FILES = ("population_communes_sexe_age5_", "deces_domicile_communes_", "t
                 # offre de soins de premier recours (issue 18)
                 "PS_LibreAcces_", "demographie-effectifs", "professionnels_sante_france_", "zonage_medecins",
                 # issue 17
-                "deces_causes_", "cepidc_", "Deces_2023.csv")
+                "deces_causes_", "cepidc_", "Deces_2023.csv",
+                # social context (issue 19)
+
+                "cc_filosofi_", "DS_FILOSOFI_CC_", "base-cc-emploi-", "base-cc-diplomes-", "base-cc-coupl-",
+                "base-ic-")
 
 
 def test_the_corpus_is_large_and_covers_every_reader():

@@ -23,6 +23,7 @@ SECTIONS = [
     "Consommation de soins",
     "Équipement médico-social",
     "Offre de soins de premier recours",
+    "Contexte social et inégalités de santé",  # issue 19
     "Le territoire dans sa région",
     "Méthodes et sources",
 ]

@@ -44,6 +44,13 @@ def test_check_recognises_every_official_file_and_builds_nothing(official_dir, t
         "[ok] COMMUNE.shp — Contours des communes ou des départements", "contours : 284 communes",
         "13 territoire(s) à produire, 284 communes de la région, population 2018–2023 (recensement + estimations)",
         "dépenses de soins par département (valeur départementale pour les territoires infra-départementaux)",
+        # social context (issue 19): Filosofi from Melodi, a census base by IRIS
+        "[ok] DS_FILOSOFI_CC_2021_data.csv — Insee Filosofi : revenus et pauvreté",
+        "DS_FILOSOFI_CC_2021_data.csv : Filosofi 2021, 284 communes (sans valeur, secret statistique",
+        "; 1 France ;",
+        "3 fichiers : base-cc-coupl-fam-men-2021.CSV, base-cc-emploi-pop-active-2021.CSV, "
+        "base-ic-diplomes-formation-2021.CSV",
+        "Indice de défavorisation FDep : 257 communes",
         "Aucun problème",
     ]:
         assert fragment in out, fragment

@@ -218,7 +218,8 @@ def test_departemental_value_is_said_so(departemental):
     assert set(csv.loc[csv.indicateur == "care_spending_per_capita", "niveau_valeur"]) == {"valeur départementale"}
     # the age of GPs is published by département (primary care family): also the département's value
     assert set(csv.loc[csv.indicateur == "share_gp_60_plus", "niveau_valeur"]) == {"valeur départementale"}
-    own = ~csv.indicateur.isin(["care_spending_per_capita", "share_gp_60_plus"])
+    assert set(csv.loc[csv.indicateur == "median_income", "niveau_valeur"]) == {"estimation"}  # from its EPCI
+    own = ~csv.indicateur.isin(["care_spending_per_capita", "share_gp_60_plus", "median_income"])
     assert set(csv.loc[own, "niveau_valeur"]) == {"territoire"}
     note = report.departemental_values_note(nord, ["care_spending_per_capita", "css_rate"])
     assert note.startswith(
@@ -250,9 +251,11 @@ def _fr(v, d):
 def test_headline_cells_of_every_territory_match_indicators_parquet(demo_tables, raw, code):
     t = load_territory(code, tables=demo_tables)
     meta = indicator_metadata()
+    shown = [i for i in headline_indicators() if ((raw.territory_code == code) & (raw.indicator == i)).any()]
+    assert set(headline_indicators()) - set(shown) <= {"poverty_rate"}  # secret Filosofi cells: no row at all
     table = comparison_table(t, headline_indicators())
-    assert len(table) == len(headline_indicators())
-    for ind, cells in zip(headline_indicators(), table.itertuples(index=False)):
+    assert len(table) == len(shown)
+    for ind, cells in zip(shown, table.itertuples(index=False)):
         r, m = _raw(raw, code, ind), meta[ind]
         d = m["decimals"]
         assert cells.Période == r.period
@@ -334,7 +337,7 @@ CSV_COLUMNS = [
 def test_csv_table_rows_are_rounded_as_displayed(nord, raw):
     csv = csv_table(nord)
     assert list(csv.columns) == CSV_COLUMNS
-    assert len(csv) == (raw.territory_code == "TS-NORD").sum() == 64 + 82 + 15  # + 82 rows of the health family (issue 17), 15 of primary care (issue 18)
+    assert len(csv) == (raw.territory_code == "TS-NORD").sum() == 64 + 82 + 15 + 20  # + health (17), primary care (18), social (19)
     icm = csv[(csv.indicateur == "mortality_icm") & (csv.sexe == "ensemble")].iloc[0]
     assert icm.drop(["methode"]).tolist() == [
         "TS-NORD",
@@ -372,14 +375,15 @@ def test_csv_values_are_the_parquet_values_rounded(nord, raw):
     csv = csv_table(nord)
     decimals = mine.indicator.map(lambda i: meta[i]["decimals"]).to_numpy()
     for src, dst in (("value", "valeur"), ("ci_low", "ic95_bas"), ("value_france", "valeur_france")):
-        expected = [round(v, int(d)) if v == v else np.nan for v, d in zip(mine[src], decimals)]
+        hidden = mine.small_count.to_numpy() & (src != "value_france")  # masked rows: no figure
+        expected = [round(v, int(d)) if v == v and not h else np.nan for v, d, h in zip(mine[src], decimals, hidden)]
         np.testing.assert_array_equal(csv[dst].to_numpy(float), np.array(expected, dtype=float))
 
 
 def test_csv_table_of_masked_rows(vallons):
     csv = csv_table(vallons)
     masked = csv[csv.secret_statistique != ""]
-    assert len(masked) == 58 and set(masked.secret_statistique) == {MASKED}  # 27 before issue 17
+    assert len(masked) == 62 and set(masked.secret_statistique) == {MASKED}  # 27 before issues 17 and 19
     assert set(masked.effectif) == {f"<{N}11"} and masked.valeur.isna().all() and masked.ic95_haut.isna().all()
     assert set(masked.ecart_france) == {"non calculable"}
     icm = masked[(masked.indicateur == "mortality_icm") & (masked.sexe == "ensemble")].iloc[0]
@@ -392,16 +396,16 @@ def test_csv_export_is_excel_ready(nord):
     export = csv_export(nord)
     assert export.text.startswith("\ufeffterritoire;nom;indicateur;")
     lines = export.text[1:].split("\n")
-    assert lines[0] == ";".join(CSV_COLUMNS) and lines[-1] == "" and len(lines) == 64 + 82 + 15 + 2
+    assert lines[0] == ";".join(CSV_COLUMNS) and lines[-1] == "" and len(lines) == 64 + 82 + 15 + 20 + 2
     icm = next(x for x in lines if ";mortality_icm;" in x and ";ensemble;" in x)
     assert icm.startswith(
         "TS-NORD;Territoire de santé des Brumes du Nord;mortality_icm;Indice comparatif de mortalité (ICM);ensemble;"
         "total;2019-2023;indice (France = 100);122,0;120,0;124,0;122,0;110,0;100,0;10443;8551,08;"
     )
-    assert (export.rows, export.title) == (64 + 82 + 15, "Diagnostic de santé – Territoire de santé des Brumes du Nord")
+    assert (export.rows, export.title) == (64 + 82 + 15 + 20, "Diagnostic de santé – Territoire de santé des Brumes du Nord")
     bundle, meta = export._repr_mimebundle_()
     assert bundle["text/csv"] == export.text
-    assert bundle["text/plain"] == "Fichier CSV du rapport : 161 lignes (écrit par run_all.py)"
+    assert bundle["text/plain"] == "Fichier CSV du rapport : 181 lignes (écrit par run_all.py)"
     assert meta == {"text/csv": {"report_title": export.title}}
 
 

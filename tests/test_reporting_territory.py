@@ -86,14 +86,14 @@ def test_identity_of_a_territory(nord, demo_tables):
 
 def test_indicators_are_the_publishable_rows_of_the_territory(nord, demo_tables, raw):
     assert set(nord.indicators.territory_code) == {"TS-NORD"}
-    assert len(nord.indicators) == (raw.territory_code == "TS-NORD").sum() == 64 + 82 + 15  # + health status (issue 17) and primary care (issue 18)
+    assert len(nord.indicators) == (raw.territory_code == "TS-NORD").sum() == 64 + 82 + 15 + 20  # + health (17), primary care (18), social (19)
     assert len(nord.all_indicators) == len(raw)
     # the families before primary care, for the territories and comparators before bassins de vie and zones d'emploi
-    older = raw[(raw.indicator.map(indicator_metadata()).str["family"] .isin(["primary_care", "health_status"]) == False)]
+    older = raw[(raw.indicator.map(indicator_metadata()).str["family"] .isin(["primary_care", "health_status", "social"]) == False)]
     assert (~older.territory_code.str.startswith(("BV-", "ZE-"))).sum() == 960
     vallons = load_territory("CLS-VALLONS", tables=demo_tables)
     masked = vallons.indicators[vallons.indicators.small_count]
-    assert len(masked) == 58  # 27 before issue 17
+    assert len(masked) == 62  # 27 before issues 17 and 19
     assert masked[["numerator", "value", "ci_low", "ci_high"]].isna().all().all()
     assert set(masked.sig_france) == {"non calculable"}
     assert masked.denominator.notna().all()  # populations are public

@@ -19,6 +19,8 @@ from .population import population_indicators
 from .precarity import css_rate
 from .primary_care import primary_care_indicators
 from .trend_markers import add_trends  # issue 17
+from .social import social_indicators  # social context and health inequalities (issue 19)
+from .social_gradient import gradient_indicators
 
 
 def _care_spending(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -51,6 +53,19 @@ def compute_indicators(
         ),
         primary_care_indicators(t),  # offre de soins de premier recours (issue 18)
     ]
+    if "deprivation" in t:  # social context and health inequalities (issue 19)
+        frames.append(social_indicators(t))
+        frames.append(
+            gradient_indicators(
+                t["deaths"],
+                t["population"],
+                t["france_reference"],
+                t["deprivation"],
+                t["territories"],
+                period_years,
+                threshold,
+            )
+        )
     declared_counts = t.get("declared_counts")
     for d in declarations():
         if declared_counts is not None and (declared_counts["indicator"] == d.id).any():

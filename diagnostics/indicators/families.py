@@ -9,4 +9,5 @@ FAMILY_LABELS = {
     # issue 17
     "health_status": "État de santé : espérance de vie et causes de décès",
     "primary_care": "Offre de soins de premier recours",  # issue 18
+    "social": "Contexte social et inégalités de santé",  # issue 19
 }

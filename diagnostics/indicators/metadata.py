@@ -47,6 +47,9 @@ HEADLINE_INDICATORS = [
     # offre de soins de premier recours (issue 18)
     "density_general_practitioners",
     "gp_accessibility",
+    # social context (issue 19)
+    "unemployment_rate",
+    "poverty_rate",
 ]
 
 

@@ -134,6 +134,22 @@ def overlapping_periods_suppression(
     return small | (key.isin(exposed) & indicators["indicator"].isin(pooled[1:]))
 
 
+def partly_masked_summary_suppression(
+    small: pd.Series, indicators: pd.DataFrame, parts: str, summaries: list[str]
+) -> pd.Series:
+    """``summaries`` (the SII and RII of an area, a regression on its quintiles ``parts``) are masked when
+    some of the area's parts are masked and others published: the summary and the published parts would
+    give the masked one back. (When every part is masked, the summary alone gives none of them.)"""
+    key = ["territory_code", "sex", "period"]
+    rows = indicators["indicator"] == parts
+    state = small[rows].groupby([indicators.loc[rows, k] for k in key]).agg(["any", "all"])
+    partly = state[state["any"] & ~state["all"]].index
+    if partly.empty:
+        return small
+    hit = pd.MultiIndex.from_frame(indicators[key]).isin(partly) & indicators["indicator"].isin(summaries)
+    return small | hit
+
+
 def secondary_suppression(
     small: pd.Series, indicators: pd.DataFrame, threshold: int = DISCLOSURE_THRESHOLD
 ) -> pd.Series:
@@ -144,6 +160,14 @@ def secondary_suppression(
         small = overlapping_periods_suppression(small, indicators, ["mortality_icm", "mortality_icm_trend"], threshold)
         small = complementary_category_suppression(small, indicators)
         small = complementary_sex_suppression(small, indicators)
+        # social gradient (issue 19): deaths at 65 or more of a quintile, quintiles against their summaries
+        small = nested_count_suppression(
+            small, indicators, "premature_mortality_icm_by_deprivation", "mortality_icm_by_deprivation", threshold
+        )
+        for base in ("mortality_icm", "premature_mortality_icm"):
+            small = partly_masked_summary_suppression(
+                small, indicators, f"{base}_by_deprivation", [f"{base}_sii", f"{base}_rii"]
+            )
         if small.equals(before):
             return small
 

@@ -12,6 +12,7 @@ from diagnostics.sources.assemble import read_all, unknown_files_message
 from diagnostics.sources.catalog import BY_KEY
 from diagnostics.sources.declared_files import declared_files, read_declared_file
 from diagnostics.sources.errors import RawDataError
+from diagnostics.sources.social_context import describe_deprivation  # issue 19
 from diagnostics.sources.tables import collected_warnings
 
 
@@ -70,6 +71,8 @@ def check_raw_folder(raw_dir: Path, options: dict, out=sys.stdout) -> int:
               f"(au {sources['deaths_basis']}), dépenses de soins par {sources['spending_level']}"
               f"{' (valeur départementale pour les territoires infra-départementaux)' if sources['spending_level'] == 'département' else ''}.",
               file=out)
+        if social := describe_deprivation(tables["deprivation_model"]):  # issue 19
+            print(f"    {social}", file=out)
         for w in warnings:
             print(f"    attention : {w}", file=out)
         print("Aucun problème : la construction peut être lancée (sans --check).", file=out)

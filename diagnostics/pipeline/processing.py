@@ -51,6 +51,11 @@ PUBLISHED_TABLES = [
     # health status (issue 17)
     "cause_deaths",
     "life_table_inputs",
+    # social context and health inequalities (issue 19)
+    "census_bases",
+    "filosofi",
+    "deprivation",
+    "deprivation_model",
 ]
 
 

@@ -11,6 +11,7 @@ from diagnostics.indicators.common import ENSEMBLE, LEVEL_DEPARTEMENT, TOTAL
 from diagnostics.indicators.consumption import ITEM_LABELS
 from diagnostics.indicators.medico_social import CATEGORY_FAMILY, FAMILIES
 from diagnostics.indicators.metadata import headline_indicators, indicator_metadata
+from diagnostics.indicators.social import LEVEL_ESTIMATE
 from diagnostics.methods.disclosure import SMALL_COUNT_LABEL
 from diagnostics.reporting import charts
 from diagnostics.reporting.html import render
@@ -29,6 +30,9 @@ def _peers(
     d = t.all_indicators
     d = d[d.territory_code.isin(codes) & (d.indicator == indicator) & (d.sex == sex) & (d.category == category)]
     return d[d.period == (period or d.period.max())]
+
+
+LEVEL_SUFFIXES = {LEVEL_DEPARTEMENT: " (valeur départementale)", LEVEL_ESTIMATE: " (estimation)"}
 
 
 def spine_rows(t: Territory) -> pd.DataFrame:
@@ -50,7 +54,7 @@ def spine_rows(t: Territory) -> pd.DataFrame:
 
         lines.append(
             {
-                "label": m["label"] + (" (valeur départementale)" if row.level == LEVEL_DEPARTEMENT else ""),
+                "label": m["label"] + LEVEL_SUFFIXES.get(row.level, ""),
                 "value_text": "–" if row.small_count else fr_value(row.value, m["unit"], m["decimals"]),
                 "france_text": fr_value(fr, m["unit"], m["decimals"]),
                 "judgement": reading(row).key,

@@ -18,6 +18,7 @@ from diagnostics.indicators.declared import declarations
 from diagnostics.indicators.families import FAMILY_LABELS
 from diagnostics.indicators.medico_social import CATEGORY_FAMILY, CATEGORY_LABEL, FAMILIES
 from diagnostics.indicators.metadata import indicator_metadata
+from diagnostics.indicators.social import LEVEL_ESTIMATE
 from diagnostics.methods.disclosure import (
     SMALL_COUNT_LABEL,
     rule_text,
@@ -108,7 +109,11 @@ def csv_table(t: Territory) -> pd.DataFrame:
     out["effectif"] = [_csv_number(n, small, t.threshold) for n, small in zip(r["numerator"], r["small_count"])]
     out["denominateur"] = [_csv_number(n, False, t.threshold) for n in r["denominator"]]
     out["methode"] = r["method"]
-    out["niveau_valeur"] = np.where(r["level"] == LEVEL_DEPARTEMENT, "valeur départementale", "territoire")
+    out["niveau_valeur"] = np.select(
+        [r["level"] == LEVEL_DEPARTEMENT, r["level"] == LEVEL_ESTIMATE],  # estimation: issue 19
+        ["valeur départementale", "estimation"],
+        "territoire",
+    )
     for name in ("departement", "region", "france"):
         out[f"ecart_{name}"] = r[f"sig_{name}"]
     out["secret_statistique"] = np.where(r["small_count"], SMALL_COUNT_LABEL, "")

@@ -34,6 +34,10 @@ TABLES = [
     "targets",
     "geometry",  # commune outlines and APL: accessibility map (issue 18)
     "gp_accessibility",
+    # social context and health inequalities (issue 19)
+    "deprivation",
+    "deprivation_model",
+    "filosofi",
 ]
 
 

@@ -23,6 +23,7 @@ from .contracts import read_contracts, read_target_lines
 from .errors import RawDataError
 from .finess import finess_places_by_establishment
 from .manifest import Manifest, read_manifest
+from .social_context import social_tables  # social context (issue 19)
 from .tables import collected_warnings, warn
 from .territory_definitions import read_commune_territory_mapping, read_territory_definitions
 
@@ -209,6 +210,7 @@ def assemble(results: dict, options: dict) -> dict[str, pd.DataFrame]:
         france_places = _france_places_from_finess(places, options)
     care, by_departement, insured, france_spending = _care_spending(results, mapping)
     geometry = _geometry(results.get("geometry"), communes, mapping)
+    social = social_tables(results, all_communes, communes, mapping)  # census bases, Filosofi, FDep (issue 19)
     return {
         "communes": communes,
         "population": population[population["commune"].isin(in_scope)].reset_index(drop=True),
@@ -226,6 +228,7 @@ def assemble(results: dict, options: dict) -> dict[str, pd.DataFrame]:
         "sources": pd.DataFrame([{"deaths_basis": basis, "population_source": population_source,
                                   "spending_level": "commune" if by_departement.empty else "département"}]),
         **care_supply_tables(results, communes, mapping, geometry),  # offre de soins de premier recours (issue 18)
+        **social,
     }
 
 

@@ -35,6 +35,7 @@ from . import (
     population,
 )
 from . import ameli_demography, bassins_de_vie, care_access_optional, care_supply, rpps  # issue 18
+from . import census_bases, filosofi  # social context (issue 19)
 from .describing import describe_table
 from .errors import RawDataError
 
@@ -306,6 +307,23 @@ SOURCES = [
            sniff=_is_cepidc_export, tables=("cause_deaths",)),
     Source(**_cause_info("cause_deaths"), read=each(causes_of_death.read_cause_deaths), series=True,
            tables=("cause_deaths",)),
+    # social context and health inequalities (issue 19): each family's kinds are read together (one reader)
+    Source("filosofi", "Insee Filosofi : revenus et pauvreté (chiffres clés, DISP et DISP_PAUVRES, Melodi)",
+           "Insee, « Revenus, pauvreté et niveau de vie » (base-cc-filosofi-AAAA_CSV.zip → cc_filosofi_AAAA_COM.csv, "
+           "…_EPCI.csv, …_DEP.csv…), « Structure et distribution des revenus » (FILOAAAA_DISP_COM.csv, "
+           "FILOAAAA_DISP_PAUVRES_COM.csv) ou Melodi DS_FILOSOFI_CC",
+           "niveau de vie médian et taux de pauvreté ; revenu de l'indice de défavorisation FDep",
+           tuple(p for kind in filosofi.SOURCE_INFO for p in kind["patterns"]),
+           lambda paths, options: filosofi.read_filosofi(paths), series=True,
+           sniff=lambda s: s.delimited and filosofi.source_kind(s.columns) is not None,
+           describe=lambda t: (len(t), list(t.attrs.get("details", [])), []), tables=("filosofi",)),
+    Source("census_bases", "Recensement : bases communales activité, diplômes, couples - familles - ménages",
+           "Insee, recensement de la population (base-cc-emploi-pop-active-AAAA.CSV, base-cc-diplomes-formation-AAAA.CSV, "
+           "base-cc-coupl-fam-men-AAAA.CSV, ou leurs versions IRIS base-ic-…)",
+           "chômage, ouvriers, diplômes, familles monoparentales, 80 ans ou plus seuls ; indice FDep",
+           tuple(p for kind in census_bases.SOURCE_INFO for p in kind["patterns"]),
+           lambda paths, options: census_bases.read_census_bases(paths), series=True,
+           sniff=lambda s: s.delimited and census_bases.source_kind(s.columns) is not None, tables=("census_bases",)),
     # ajoutez les nouvelles sources au-dessus de cette ligne (docs/ajouter-une-source.md)
 ]
 BY_KEY = {s.key: s for s in SOURCES}  # order matters: the first matching pattern wins, sources are read in this order

@@ -25,6 +25,7 @@ The generic helpers (``read_insee_csv``, ``insee_numbers``) serve the census bas
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import fnmatch
 import io
@@ -79,6 +80,8 @@ LEVEL_LABELS = {
     "METRO": "France métropolitaine",
     "FRANCE": "France",
 }
+LEVEL_SINGULARS = {"communes": "commune", "arrondissements municipaux": "arrondissement municipal",
+                   "arrondissements": "arrondissement", "départements": "département", "régions": "région"}
 LEVEL_SHEETS = ("COM", "ARM", "EPCI", "ARR", "DEP", "REG", "METRO")
 CODE_FORMATS = {
     "COM": (COMMUNE_CODE, 5, "code commune INSEE (5 caractères, ex. 01004, 2A004)"),
@@ -146,6 +149,19 @@ def _check_field_counts(path: Path, raw: bytes, sep: str, expected: int, block: 
         start, first_line = end, first_line + len(newlines)
 
 
+def _encoding(raw: bytes) -> str:
+    """UTF-8 when the bytes are, else ISO-8859-1: codes and numbers read the same, but a cell quoted in an
+    error message (« 19 590 € ») must read as written."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for start in range(0, len(raw), 1 << 23):  # by blocks: no copy of a 150 Mo base
+            decoder.decode(raw[start : start + (1 << 23)])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "latin-1"
+    return "utf-8"
+
+
 def read_insee_csv(path: Path, select, sep: str = ";") -> tuple[pd.DataFrame, list[str]]:
     """The columns ``select(header)`` of a ``;``-separated INSEE file, as text, and the header.
 
@@ -167,7 +183,7 @@ def read_insee_csv(path: Path, select, sep: str = ";") -> tuple[pd.DataFrame, li
         dtype=str,
         keep_default_na=False,
         skip_blank_lines=False,
-        encoding="latin-1",
+        encoding=_encoding(raw),
     )
     df.index = df.index + 2
     df = df.apply(lambda s: s.str.strip())
@@ -405,8 +421,9 @@ def summary(table: pd.DataFrame, given: list[str], suppressed: dict) -> str:
     for level, rows in table.groupby("level", sort=False):
         counts = suppressed.get(level, {})
         secret = ", ".join(f"{FIELD_LABELS[f]} {fr_number(counts[f])}" for f in given if counts.get(f))
+        label = LEVEL_LABELS.get(level, level)
         parts.append(
-            f"{fr_number(len(rows))} {LEVEL_LABELS.get(level, level)}"
+            f"{fr_number(len(rows))} {LEVEL_SINGULARS.get(label, label) if len(rows) == 1 else label}"
             + (f" (sans valeur, secret statistique : {secret})" if secret else "")
         )
     absent = [FIELD_LABELS[f] for f in FIELDS if f not in given]
