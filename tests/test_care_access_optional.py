@@ -210,6 +210,19 @@ def test_zoning_errors_name_line_and_column(tmp_path):
         read_ars_zoning(path)
 
 
+def test_zoning_cut_short_is_read_with_a_warning_and_a_short_line_refused(tmp_path):
+    from diagnostics.sources.tables import collected_warnings
+
+    path = write(tmp_path / "zonage.csv", "commune;zonage\n25434;ZIP\n25047;Zone d'action complémentaire (Z")
+    with collected_warnings() as found:
+        assert read_ars_zoning(path)["zone"].tolist() == ["ZIP", "ZAC"]
+    assert found == [f"{path}, ligne 3 : la dernière ligne ne se termine pas par un saut de ligne : le fichier est "
+                     "peut-être tronqué (téléchargement interrompu ?) ; vérifiez cette ligne"]
+    path = write(tmp_path / "zonage.csv", "commune;zonage\n25434;ZIP;x\n25047;ZAC\n")
+    with pytest.raises(RawDataError, match=r"ligne 2 : 3 champ\(s\) au lieu de 2"):
+        read_ars_zoning(path)
+
+
 # ---- travel times ---------------------------------------------------------------------------------------
 
 
@@ -358,6 +371,12 @@ def test_ign_chef_lieu_points_joined_to_communes_and_reprojected(tmp_path):
     assert np.allclose(df[["longitude", "latitude"]].to_numpy(), [[6.0243, 47.2379], [6.1447, 47.1062]], atol=1e-7)
     with pytest.raises(RawDataError, match="champ ID_COM sans INSEE_COM : donnez aussi COMMUNE.shp"):
         read_chef_lieu_points(tmp_path / "CHFLIEU_COMMUNE.shp")
+    (tmp_path / "CHFLIEU_COMMUNE.prj").write_text(lambert93.to_wkt("WKT1_ESRI")[:200])  # a copy cut short
+    with pytest.raises(RawDataError, match=r"CHFLIEU_COMMUNE\.prj : système de coordonnées illisible"):
+        read_chef_lieu_points(tmp_path / "CHFLIEU_COMMUNE.shp", tmp_path / "COMMUNE.shp")
+    (tmp_path / "CHFLIEU_COMMUNE.prj").write_text(lambert93.to_wkt("WKT1_ESRI"), encoding="utf-16")
+    with pytest.raises(RawDataError, match=r"CHFLIEU_COMMUNE\.prj, ligne 1 : octet nul"):
+        read_chef_lieu_points(tmp_path / "CHFLIEU_COMMUNE.shp", tmp_path / "COMMUNE.shp")
 
 
 def test_source_info_has_one_entry_per_file_kind():

@@ -245,6 +245,21 @@ def replaced(tmp_path, old, new, name="cc_filosofi_2021_COM.csv"):
             "TP6021",
             "valeur « 118,0 » : au plus 100",
         ),
+        (  # a header whose MED and D1 columns were swapped would read the first decile as the median
+            "01034;4073;8591;21180;",
+            "01034;4073;8591;2118;",
+            9,
+            "MED21",
+            "valeur « 2118 » : attendue entre ses déciles ou quartiles (D121, D921) — colonnes interverties",
+        ),
+        (  # a weighted mean of the rates of owners (7,0) and tenants (29,0) cannot be above both
+            "01034;4073;8591;21180;48,0;18,0;",
+            "01034;4073;8591;21180;48,0;31,0;",
+            9,
+            "TP6021",
+            "valeur « 31,0 » : attendue entre ses valeurs par âge ou par statut d'occupation du référent fiscal "
+            "(TP60TOL121, TP60TOL221)",
+        ),
         (
             "01109;814;2144;",
             "01109;814;744;",

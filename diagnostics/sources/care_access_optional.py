@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..formatting import fr_number
 from .errors import RawDataError
-from .tables import COMMUNE_CODE, first_bad, read_delimited, read_text, restore_leading_zeros
+from .tables import COMMUNE_CODE, check_layout, first_bad, read_delimited, read_text, restore_leading_zeros, warn
 from .workbooks import cell_text, column_letter, open_workbook, sheet_table
 
 APL_UNIT = "consultations/visites accessibles par an et par habitant standardisé"
@@ -317,10 +317,11 @@ def _table_with_aliases(path: Path) -> tuple[pd.DataFrame, str, str]:
             "colonnes commune et zonage introuvables dans les 15 premières lignes (attendu par ex. "
             "« commune » et « zonage »)",
         )
-    text = read_text(path)
+    text = read_text(path).replace("\r\n", "\n").replace("\r", "\n")
     first = text.splitlines()[0]
     sep = max((";", ",", "\t"), key=first.count)
     frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    check_layout(text, len(frame), sep, path)  # a short or cut line, a blank line: refused or warned, as elsewhere
     frame.index = range(2, len(frame) + 2)
     names = {_plain(c): c for c in frame.columns}
     commune = next((names[a] for a in COMMUNE_HEADERS if a in names), None)
@@ -482,7 +483,9 @@ def read_commune_coordinates(path: Path) -> pd.DataFrame:
 
 def _communes_france(path: Path, text: str) -> pd.DataFrame:
     columns = ["code_insee", "latitude_mairie", "longitude_mairie", "latitude_centre", "longitude_centre"]
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     df = pd.read_csv(io.StringIO(text), sep=",", dtype=str, keep_default_na=False, usecols=lambda c: c in columns)
+    check_layout(text, len(df), ",", path)
     missing = [c for c in columns[:3] if c not in df]
     if missing:
         raise RawDataError(path, f"colonne(s) manquante(s) : {', '.join(missing)}", line=1)
@@ -523,22 +526,13 @@ def read_chef_lieu_points(chef_lieu: Path, communes: Path | None = None) -> pd.D
     Its records name the commune by ``INSEE_COM`` when present, else by ``ID_COM``, which ``communes``
     (``COMMUNE.shp`` or its ``.dbf``) turns into ``INSEE_COM``. The ``.prj`` gives the CRS (Lambert-93,
     WGS 84…); points are brought to longitude / latitude."""
-    import shapefile
-    from pyproj import CRS, Transformer
+    from pyproj import Transformer
+
+    from .geometry import crs_from, read_shapefile  # shapely and pyproj: only when a Shapefile is read
 
     chef_lieu = Path(chef_lieu)
-    try:
-        with shapefile.Reader(str(chef_lieu)) as reader:
-            fields = [f[0] for f in reader.fields[1:]]
-            records, points = [], []
-            for item in reader.iterShapeRecords():
-                records.append(dict(zip(fields, item.record)))
-                points.append(item.shape.points[0] if item.shape.points else (np.nan, np.nan))
-            points = np.array(points, dtype=float).reshape(-1, 2)
-    except (shapefile.ShapefileException, OSError) as exc:
-        raise RawDataError(
-            chef_lieu, f"Shapefile illisible ({exc}) : .shp, .shx et .dbf doivent être côte à côte"
-        ) from None
+    records, shapes, crs_text = read_shapefile(chef_lieu)
+    points = np.array([s.coords[0] if not s.is_empty else (np.nan, np.nan) for s in shapes], dtype=float).reshape(-1, 2)
     table = pd.DataFrame(records)
     if "INSEE_COM" in table:
         codes = table["INSEE_COM"].astype(str)
@@ -547,22 +541,39 @@ def read_chef_lieu_points(chef_lieu: Path, communes: Path | None = None) -> pd.D
             raise RawDataError(
                 chef_lieu, "champ ID_COM sans INSEE_COM : donnez aussi COMMUNE.shp pour la correspondance"
             )
-        with shapefile.Reader(dbf=open(Path(communes).with_suffix(".dbf"), "rb")) as reader:
-            names = [f[0] for f in reader.fields[1:]]
-            ids = {str(r[names.index("ID")]): str(r[names.index("INSEE_COM")]) for r in reader.records()}
-        codes = table["ID_COM"].astype(str).map(ids).fillna("")
+        codes = table["ID_COM"].astype(str).map(_insee_by_id(Path(communes))).fillna("")
     else:
         raise RawDataError(chef_lieu, f"champ INSEE_COM ou ID_COM attendu (champs : {', '.join(table.columns)})")
-    prj = chef_lieu.with_suffix(".prj")
-    crs = CRS.from_wkt(prj.read_text(errors="replace")) if prj.exists() else CRS.from_epsg(4326)
+    crs = crs_from(chef_lieu.with_suffix(".prj"), crs_text, None)
     lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(points[:, 0], points[:, 1])
     lines = pd.RangeIndex(1, len(table) + 1)  # entity number in the shapefile
-    known = codes != ""
-    out = pd.DataFrame({"commune": codes, "longitude": lon, "latitude": lat})[known.to_numpy()]
-    out["commune"] = _commune_codes(out["commune"], chef_lieu, lines[known.to_numpy()], "INSEE_COM")
-    return _finish(
-        chef_lieu, out, lines[known.to_numpy()], [f"{fr_number((~known).sum())} point(s) sans commune connue"]
-    )
+    known = (codes != "").to_numpy()
+    if not known.all():
+        warn(
+            Path(communes).with_suffix(".dbf"),
+            f"{fr_number((~known).sum())} chef(s)-lieu(x) de {chef_lieu.name} sans commune correspondante (ID_COM "
+            f"inconnu, par ex. « {table['ID_COM'].astype(str)[~known].iloc[0]} ») : non localisé(s) ; fichiers "
+            "d'éditions différentes ou endommagés ?",
+        )
+    out = pd.DataFrame({"commune": codes, "longitude": lon, "latitude": lat})[known]
+    out["commune"] = _commune_codes(out["commune"], chef_lieu, lines[known], "INSEE_COM")
+    return _finish(chef_lieu, out, lines[known], [f"{fr_number((~known).sum())} point(s) sans commune connue"])
+
+
+def _insee_by_id(communes: Path) -> dict[str, str]:
+    """ADMIN EXPRESS ``ID`` → ``INSEE_COM`` from the ``.dbf`` of ``COMMUNE.shp`` (its outlines are not needed)."""
+    import shapefile  # pyshp
+
+    dbf = communes.with_suffix(".dbf")
+    try:
+        with shapefile.Reader(dbf=open(dbf, "rb")) as reader:
+            names = [f[0] for f in reader.fields[1:]]
+            if not {"ID", "INSEE_COM"} <= set(names):
+                raise RawDataError(dbf, f"champs ID et INSEE_COM attendus (champs : {', '.join(names)})")
+            at, insee = names.index("ID"), names.index("INSEE_COM")
+            return {str(r[at]): str(r[insee]) for r in reader.iterRecords() if r is not None}
+    except (shapefile.ShapefileException, OSError, ValueError, IndexError, UnicodeDecodeError) as exc:
+        raise RawDataError(dbf, f"table .dbf illisible ou endommagée ({type(exc).__name__} : {str(exc)[:120]})") from None
 
 
 SOURCE_INFO = [

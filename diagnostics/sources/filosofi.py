@@ -67,6 +67,15 @@ MELODI_MEASURES = {
 }
 MELODI_COLUMNS = ["GEO", "GEO_OBJECT", "FILOSOFI_MEASURE", "TIME_PERIOD", "OBS_VALUE"]
 UPPER_BOUND = {"poverty_rate": 100.0}
+# Published identities that catch a shifted or swapped header: the median lies between the first and the
+# ninth decile (the quartiles in the DISP files); the poverty rate, a weighted mean of the rates by age and
+# by tenure of the household's reference person, lies between them. field → groups of stems, tolerance.
+BRACKETS = {
+    "median_income": ((("D1", "D9"), ("Q1", "Q3")), 10.0),
+    "poverty_rate": ((tuple(f"TP60AGE{i}" for i in range(1, 7)), ("TP60TOL1", "TP60TOL2")), 0.1),
+}
+BRACKET_LABELS = {"median_income": "entre ses déciles ou quartiles", "poverty_rate": "entre ses valeurs par âge ou "
+                  "par statut d'occupation du référent fiscal"}
 KEY = ["level", "code", "year"]
 COLUMNS = KEY + list(FIELDS)
 
@@ -277,6 +286,42 @@ def _field_columns(path: Path, header: list[str]) -> tuple[dict[str, str], int]:
     return found, 2000 + years.pop()
 
 
+def _bracket_columns(header: list[str], fields: dict[str, str]) -> dict[str, list[list[str]]]:
+    """Field → the groups of columns of the file that bound it (a group counts only when whole)."""
+    out = {}
+    for field, (groups, _) in BRACKETS.items():
+        if field in fields:
+            suffix = fields[field][-2:]
+            whole = [[stem + suffix for stem in group] for group in groups]
+            if present := [cols for cols in whole if all(c in header for c in cols)]:
+                out[field] = present
+    return out
+
+
+def _lenient_numbers(text: pd.Series) -> pd.Series:
+    """Numbers of a column read only to check another: anything else (secret, text) is NaN, not an error."""
+    cleaned = text.astype(str).str.replace(r"[\s\u202f\xa0]", "", regex=True).str.replace(",", ".", regex=False)
+    return pd.to_numeric(cleaned, errors="coerce")
+
+
+def _check_brackets(df: pd.DataFrame, out: pd.DataFrame, path: Path, fields: dict[str, str], sheet: str | None):
+    for field, groups in _bracket_columns(list(df.columns), fields).items():
+        tolerance = BRACKETS[field][1]
+        for group in groups:
+            bounds = pd.concat([_lenient_numbers(df[c]) for c in group], axis=1)
+            outside = (out[field] < bounds.min(axis=1) - tolerance) | (out[field] > bounds.max(axis=1) + tolerance)
+            if (bad := outside & bounds.notna().all(axis=1)).any():
+                fail_at(
+                    path,
+                    df,
+                    bad,
+                    fields[field],
+                    f"valeur « {{value}} » : attendue {BRACKET_LABELS[field]} ({', '.join(group)}) "
+                    "— colonnes interverties ou en-tête décalé ?",
+                    sheet,
+                )
+
+
 def _level_from_name(path: Path) -> str | None:
     tokens = re.split(r"[_\-\s.]+", path.stem.upper())
     return next((t for t in reversed(tokens) if t in LEVEL_LABELS), None)
@@ -302,6 +347,7 @@ def _wide(
         column = fields.get(field)
         out[field] = insee_numbers(df, column, path, UPPER_BOUND.get(field), sheet) if column else np.nan
     check_no_duplicates(out.assign(CODGEO=codes), ["CODGEO"], path, "code", sheet)
+    _check_brackets(df, out, path, fields, sheet)
     if (bad := out["population"] < out["households"]).any():
         fail_at(
             path,
@@ -387,7 +433,8 @@ def read_filosofi_file(path: Path) -> pd.DataFrame:
         given = []
     else:
         fields, year = _field_columns(path, header)
-        df, _ = read_insee_csv(path, lambda h: ["CODGEO", *fields.values()])
+        bounds = [c for groups in _bracket_columns(header, fields).values() for cols in groups for c in cols]
+        df, _ = read_insee_csv(path, lambda h: ["CODGEO", *fields.values(), *bounds])
         out = _wide(df, path, _level_from_name(path), fields, year)
         given = list(fields)
     present = out[["level", "year"]].drop_duplicates()

@@ -28,7 +28,7 @@ NAME_PROPERTIES = ("nom", "NOM", "NOM_M", "LIBGEO", "name", "libelle")
 WGS84 = CRS.from_epsg(4326)
 
 
-def _crs(path: Path, text: str | None, given: str | None) -> CRS:
+def crs_from(path: Path, text: str | None, given: str | None) -> CRS:
     """The CRS given in sources.toml, else the file's (``path``: the file that holds it), else WGS 84."""
     try:
         return CRS.from_user_input(given) if given else CRS.from_user_input(text) if text else WGS84
@@ -70,7 +70,7 @@ def _companion_text(path: Path) -> str | None:
         raise RawDataError(path, "texte illisible (attendu UTF-8) : fichier endommagé ?") from None
 
 
-def _shapefile(path: Path) -> tuple[list[dict], list, str | None]:
+def read_shapefile(path: Path) -> tuple[list[dict], list, str | None]:
     """Properties, geometries and CRS text of a Shapefile. A damaged or truncated .shp, .shx or .dbf is
     refused (pyshp would otherwise fail on a struct, or warn and read on)."""
     import warnings
@@ -177,7 +177,7 @@ def read_geometry(path: Path, code_property: str | None = None, crs: str | None 
     if suffix in (".geojson", ".json"):
         props, geoms, file_crs = _geojson(path)
     elif suffix == ".shp":
-        props, geoms, file_crs = _shapefile(path)
+        props, geoms, file_crs = read_shapefile(path)
     elif suffix == ".gpkg":
         props, geoms, file_crs = _geopackage(path, layer)
     else:
@@ -204,7 +204,7 @@ def read_geometry(path: Path, code_property: str | None = None, crs: str | None 
     kinds = {g.geom_type for g in geoms}
     if not kinds <= {"Polygon", "MultiPolygon"}:
         raise RawDataError(path, f"contours (Polygon, MultiPolygon) attendus, trouvé : {', '.join(sorted(kinds - {'Polygon', 'MultiPolygon'}))}")
-    source_crs = _crs(path.with_suffix(".prj") if suffix == ".shp" else path, file_crs, crs)
+    source_crs = crs_from(path.with_suffix(".prj") if suffix == ".shp" else path, file_crs, crs)
     geometry = np.array(geoms, dtype=object)
     if source_crs != WGS84:
         transformer = Transformer.from_crs(source_crs, WGS84, always_xy=True)

@@ -121,7 +121,7 @@ def read_delimited(path: Path, required: list[str], sep: str = ";", optional: li
         raise RawDataError(
             path, f"colonne(s) manquante(s) : {', '.join(missing)} ; colonnes attendues : {', '.join(required)}", line=1
         )
-    _check_layout(text, len(df), sep, path)
+    check_layout(text, len(df), sep, path)
     return df[required + [c for c in optional if c in df.columns]].apply(lambda s: s.str.strip())
 
 
@@ -146,7 +146,7 @@ def _unclosed_quote(text: str, path: Path) -> RawDataError:
 BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
-def _check_layout(text: str, rows: int, sep: str, path: Path) -> None:
+def check_layout(text: str, rows: int, sep: str, path: Path) -> None:
     """One row per line, as many fields on each line as in the header (the parser would silently fill a
     short line with empty fields, or shift every column when all lines end with an extra separator).
     Positions, not copies: a national file is a few hundred megabytes."""
