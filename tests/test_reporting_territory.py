@@ -86,7 +86,7 @@ def test_identity_of_a_territory(nord, demo_tables):
 
 def test_indicators_are_the_publishable_rows_of_the_territory(nord, demo_tables, raw):
     assert set(nord.indicators.territory_code) == {"TS-NORD"}
-    assert len(nord.indicators) == (raw.territory_code == "TS-NORD").sum() == 64 + 82 + 15 + 20  # + health (17), primary care (18), social (19)
+    assert len(nord.indicators) == (raw.territory_code == "TS-NORD").sum() == 64 + 82 + 15 + 22  # + health (17), primary care (18), social (19)
     assert len(nord.all_indicators) == len(raw)
     # the families before primary care, for the territories and comparators before bassins de vie and zones d'emploi
     older = raw[(raw.indicator.map(indicator_metadata()).str["family"] .isin(["primary_care", "health_status", "social"]) == False)]

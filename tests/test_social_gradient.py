@@ -168,3 +168,35 @@ def test_a_summary_is_masked_when_some_of_its_parts_are():
         small, rows, "mortality_icm_by_deprivation", ["mortality_icm_sii", "mortality_icm_rii"]
     )
     assert out.tolist() == [True, False, False, False, False, True, True, True, False]  # U: every part masked
+
+
+def test_life_expectancy_of_a_quintile_is_the_life_table_of_its_communes(demo_tables):
+    """The région's Q5 life expectancy equals the one the health family computes for a territory made of
+    exactly the région's Q5 communes; its SII is the weighted regression of the five, least − most deprived."""
+    from diagnostics.indicators import health_life_table_inputs
+    from diagnostics.indicators.life_expectancy import life_expectancy_indicators
+
+    t = demo_tables
+    ind = t["indicators"]
+    le = ind[(ind.territory_code == "REG-96") & (ind.indicator == "life_expectancy_0_by_deprivation")]
+    le = le.set_index("category")
+    dep = t["deprivation"]
+    region = t["territories"][t["territories"].territory_code == "REG-96"]
+    for q in (1, 5):
+        members = set(dep.loc[dep.quintile == q, "commune"]) & set(region["commune"])
+        own = region[region.commune.isin(members)].assign(territory_code=f"Q{q}")
+        inputs = health_life_table_inputs({**t, "territories": own})
+        direct = life_expectancy_indicators(inputs[inputs.sex == "ensemble"])
+        direct = direct[(direct.indicator == "life_expectancy_0") & (direct.territory_code == f"Q{q}")].iloc[0]
+        assert le.loc[f"q{q}", "value"] == pytest.approx(direct.value, abs=1e-9)
+        assert (le.loc[f"q{q}", "ci_low"], le.loc[f"q{q}", "ci_high"]) == pytest.approx((direct.ci_low, direct.ci_high))
+        assert le.loc[f"q{q}", "numerator"] == direct.numerator
+    assert le.loc["q5", "value"] < le.loc["q1", "value"] - 2  # the demo's gradient: about three years
+    order = [f"q{k}" for k in (5, 4, 3, 2, 1)]
+    y = le.loc[order, "value"].to_numpy()
+    a = le.loc[order, "denominator"].to_numpy() / le.loc[order, "denominator"].sum()
+    b = np.cumsum(a) - a / 2
+    slope = (a * (b - a @ b) * (y - a @ y)).sum() / (a * (b - a @ b) ** 2).sum()
+    sii = ind[(ind.territory_code == "REG-96") & (ind.indicator == "life_expectancy_0_sii")].iloc[0]
+    assert sii.value == pytest.approx(slope) and sii.ci_low > 0  # positive: shorter lives at the deprived end
+    assert sii.unit == "années"

@@ -141,11 +141,22 @@ def test_gradient_table_sentences_and_notes(nord):
         in html
     )
     table = s.gradient_table(nord.all_indicators, [("TS-NORD", "T")])
-    assert table["Indice de pente (SII, points d'ICM)"].iloc[0] == (
-        f"{sii.value:.1f} [{sii.ci_low:.1f}{N}–{N}{sii.ci_high:.1f}]".replace(".", ",")
+    assert table["Indice de pente (SII)"].iloc[0] == (
+        f"{sii.value:.1f} [{sii.ci_low:.1f}{N}–{N}{sii.ci_high:.1f}] points d'ICM".replace(".", ",")
     )
-    assert table["Lecture"].tolist() == ["mortalité significativement plus élevée chez les plus défavorisés"] * 2
-    assert "les ICM par quintile du territoire ne sont pas publiés (secret statistique" in html
+    le_sii = _value(nord, "life_expectancy_0_sii")
+    assert le_sii.ci_low > 0  # the demo's deprived communes die younger
+    assert table["Indice de pente (SII)"].iloc[2] == (
+        f"{le_sii.value:.1f} [{le_sii.ci_low:.1f}{N}–{N}{le_sii.ci_high:.1f}] ans".replace(".", ",")
+    )
+    assert table["Lecture"].tolist() == ["mortalité significativement plus élevée chez les plus défavorisés"] * 2 + [
+        "espérance de vie significativement plus courte chez les plus défavorisés"
+    ]
+    assert (
+        f"{le_sii.value:.1f} an(s) [{le_sii.ci_low:.1f}{N}–{N}{le_sii.ci_high:.1f}] de moins pour ".replace(".", ",")
+        in html
+    )
+    assert "les valeurs par quintile du territoire ne sont pas publiées (secret statistique" in html
 
 
 def test_a_territory_without_the_five_quintiles_says_why(demo_tables):
@@ -176,10 +187,11 @@ def test_synthesis_line_and_methods_note(nord, demo_tables):
 
 def test_the_overview_gives_the_gradient_and_the_territories_too_small(demo_tables):
     html = social_overview.regional_gradient_html(demo_tables)
-    assert html.count("<figure") == 2
+    assert html.count("<figure") == 3  # ICM, premature ICM, life expectancy
     assert "Gradient non mesuré (territoire trop petit) : " in html
     assert "CLS des Hauts-Vallons : aucune de ses communes n&#39;a d&#39;indice FDep" in html
     assert "ASV de l&#39;agglomération de Nacre : ses communes ne couvrent pas les cinq quintiles" in html
     cells = re.findall(r"<td>([^<]*)</td>", html)
     assert {"Région de Val-Brumeux (fictive)", "Hautes-Brumes", "Territoire de santé des Brumes du Nord"} <= set(cells)
-    assert "nan" not in html and f"38,2 [33,7{N}–{N}42,6]" in cells  # the région's SII
+    assert "nan" not in html and f"38,2 [33,7{N}–{N}42,6] points d&#39;ICM" in cells  # the région's SII
+    assert f"4,5 [3,9{N}–{N}5,1] ans" in cells  # 4,5 years of life expectancy between the ends of the région

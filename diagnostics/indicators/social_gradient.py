@@ -15,6 +15,12 @@ quintile, for every area, and the slope and relative indices of inequality (SII,
   end: SII = fitted ICM at the most deprived end − at the least deprived end (ICM points); RII = their
   ratio. Computed only for an area « large enough »: its communes cover the five quintiles and each
   quintile counts at least as many deaths as the secret statistique's threshold.
+* ``life_expectancy_0_by_deprivation`` (both sexes, years): the life table (Chiang II, PHE's rules) of the
+  communes of each quintile, from their person-years and deaths by age band; ``life_expectancy_0_sii`` /
+  ``_rii``: ``phe_sii`` on the five life expectancies (value type « normal », as Fingertips' « slope index of
+  inequality in life expectancy »), oriented as Fingertips: SII = fitted life expectancy at the least deprived
+  end − at the most deprived end (years; positive = shorter lives at the deprived end), RII = their ratio.
+  Computed when the five quintiles have a life expectancy and each counts the threshold's deaths.
 """
 
 from __future__ import annotations
@@ -24,9 +30,11 @@ import pandas as pd
 
 from diagnostics.methods import rates
 from diagnostics.methods.inequality import slope_index_of_inequality
+from diagnostics.methods.life_table import band_start_ages
 
 from ..config import PREMATURE_BANDS
-from .common import rows, to_areas
+from .common import ENSEMBLE, rows, to_areas
+from .life_expectancy import life_expectancy_indicators, life_table_inputs
 from .mortality import mortality_period, period_label
 
 GRADIENT_BASES = {"mortality_icm": None, "premature_mortality_icm": PREMATURE_BANDS}  # indicator → age bands
@@ -37,6 +45,8 @@ SII_SEED = 1
 SII_REPETITIONS = 100_000
 REASON_QUINTILES = "ses communes ne couvrent pas les cinq quintiles de défavorisation"
 REASON_DEATHS = "moins de {threshold} décès dans au moins un quintile"
+REASON_LIFE_EXPECTANCY = "espérance de vie non calculable dans au moins un quintile (trop peu de personnes-années)"
+LIFE_EXPECTANCY_BASE = "life_expectancy_0"
 
 
 def commune_observed_expected(
@@ -78,8 +88,7 @@ def gradient_indicators(
     frames = []
     for base, bands in GRADIENT_BASES.items():
         com = commune_observed_expected(deaths, population, france, years, bands)
-        q = pd.to_numeric(com["commune"].map(quintile), errors="coerce")
-        com["category"] = np.where(q.isna(), NO_FDEP_CATEGORY, "q" + q.fillna(0).astype(int).astype(str))
+        com["category"] = _category(com["commune"], quintile)
         areas = to_areas(com, territories, ["category"], ["deaths", "expected", "population"])
         areas = areas[areas["expected"] > 0].reset_index(drop=True)
         icm = rates.indirectly_standardised_ratio(areas["deaths"], areas["expected"], refvalue=100)
@@ -88,7 +97,74 @@ def gradient_indicators(
         shown = by_quintile[~by_quintile["territory_code"].isin(with_small_part(by_quintile, threshold))]
         frames.append(rows(shown, f"{base}_by_deprivation", ICM_UNIT, period=period))
         frames += inequality_rows(by_quintile, base, period, threshold)
+    frames += life_expectancy_gradient(deaths, population, quintile, territories, years, threshold)
     return pd.concat(frames, ignore_index=True)
+
+
+def _category(communes: pd.Series, quintile: pd.Series) -> np.ndarray:
+    q = pd.to_numeric(communes.map(quintile), errors="coerce")
+    return np.where(q.isna(), NO_FDEP_CATEGORY, "q" + q.fillna(0).astype(int).astype(str))
+
+
+def life_expectancy_gradient(
+    deaths: pd.DataFrame,
+    population: pd.DataFrame,
+    quintile: pd.Series,
+    territories: pd.DataFrame,
+    years: list[int],
+    threshold: int,
+) -> list[pd.DataFrame]:
+    """Life expectancy at birth of every area's communes of each quintile, and its SII / RII rows."""
+    if band_start_ages(population["age_band"].drop_duplicates()).min() != 0:
+        return []  # no life table without the youngest ages (a population given for some ages only)
+    keys = ["commune", "sex", "age_band"]
+    pop = population[population["year"].isin(years)].groupby(keys, as_index=False)["population"].sum()
+    dead = deaths[deaths["year"].isin(years)].groupby(keys, as_index=False)["deaths"].sum()
+    com = pop.merge(dead, on=keys, how="outer").fillna({"population": 0.0, "deaths": 0.0})
+    com["category"] = _category(com["commune"], quintile)
+    areas = to_areas(com, territories, ["category", "sex", "age_band"], ["population", "deaths"])
+    # one life table per area × quintile: the pair travels as one code through the life-table functions
+    areas["territory_code"] = areas["territory_code"] + "\t" + areas["category"]
+    inputs = life_table_inputs(areas[["territory_code", "sex", "age_band", "population", "deaths"]], period_label(years))
+    le = life_expectancy_indicators(inputs[inputs["sex"] == ENSEMBLE])
+    le = le[le["indicator"] == LIFE_EXPECTANCY_BASE].reset_index(drop=True)
+    le[["territory_code", "category"]] = le["territory_code"].str.split("\t", expand=True).to_numpy()
+    shown = le[~le["territory_code"].isin(with_small_part(le, threshold))]
+    frames = [shown.assign(indicator=f"{LIFE_EXPECTANCY_BASE}_by_deprivation")]
+    reason = large_enough(le, threshold)
+    q = le[le["category"].isin(QUINTILE_CATEGORIES)]
+    missing = q.groupby("territory_code")["value"].apply(lambda v: v.isna().any()).reindex(reason.index)
+    reason[(reason == "") & missing.fillna(True).to_numpy()] = REASON_LIFE_EXPECTANCY
+    ok = q[q["territory_code"].isin(reason.index[reason == ""])]
+    if ok.empty:
+        return frames
+    sii = slope_index_of_inequality(
+        ok.assign(quintile=ok["category"].str[1].astype(int)),
+        ["territory_code"],
+        "quintile",
+        "denominator",
+        "value",
+        ci_low_col="ci_low",
+        ci_high_col="ci_high",
+        value_type="normal",
+        most_deprived_first=False,
+        repetitions=SII_REPETITIONS,
+        seed=SII_SEED,
+    )
+    sii = sii[sii["reason"] == ""]
+    method = "Indice de pente (SII) de PHEindicatormethods sur l'espérance de vie, intervalle par simulation"
+    for name, unit in (("sii", "années"), ("rii", "rapport")):
+        part = sii.rename(columns={name: "value", f"{name}_ci_low": "ci_low", f"{name}_ci_high": "ci_high"})
+        frames.append(
+            rows(
+                part[["territory_code", "value", "ci_low", "ci_high"]],
+                f"{LIFE_EXPECTANCY_BASE}_{name}",
+                unit,
+                period=period_label(years),
+                method=method if name == "sii" else method.replace("Indice de pente (SII)", "Indice relatif (RII)"),
+            )
+        )
+    return frames
 
 
 def with_small_part(by_quintile: pd.DataFrame, threshold: int) -> set[str]:

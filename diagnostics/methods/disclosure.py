@@ -164,7 +164,7 @@ def secondary_suppression(
         small = nested_count_suppression(
             small, indicators, "premature_mortality_icm_by_deprivation", "mortality_icm_by_deprivation", threshold
         )
-        for base in ("mortality_icm", "premature_mortality_icm"):
+        for base in ("mortality_icm", "premature_mortality_icm", "life_expectancy_0"):
             small = partly_masked_summary_suppression(
                 small, indicators, f"{base}_by_deprivation", [f"{base}_sii", f"{base}_rii"]
             )

@@ -61,7 +61,7 @@ def regional_gradient_html(tables) -> str:
         if missing
         else ""
     )
-    caption = "Indices de pente (SII) et relatif (RII) des inégalités sociales de mortalité, par territoire"
+    caption = "Indices de pente (SII) et relatif (RII) des inégalités sociales de santé, par territoire"
     return paragraphs_html(sentences) + "".join(charts) + (html_table(table, caption) if len(table) else "") + note
 
 

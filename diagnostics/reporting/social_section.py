@@ -1,6 +1,6 @@
 """The report's section « Contexte social et inégalités de santé » (issue 19): the context indicators against
 the comparators, the territory's deprivation (FDep quintiles of its population, commune map) and the social
-gradient of mortality (ICM by deprivation quintile, SII and RII); the synthesis line on deprivation and the
+gradient of mortality and life expectancy (ICM and life expectancy at birth by deprivation quintile, SII and RII); the synthesis line on deprivation and the
 FDep's note in the methods annex. Every figure comes from the publishable indicator rows (secret statistique
 applied) or from ``deprivation.parquet`` (commune indices, public inputs)."""
 
@@ -31,7 +31,23 @@ CENSUS_IDS = [
 ]
 FILOSOFI_IDS = ["median_income", "poverty_rate"]
 CONTEXT_IDS = CENSUS_IDS[:1] + FILOSOFI_IDS[::-1] + CENSUS_IDS[1:]
-GRADIENTS = {"mortality_icm": "Mortalité générale", "premature_mortality_icm": "Mortalité prématurée (avant 65 ans)"}
+GRADIENTS = {
+    "mortality_icm": "Mortalité générale",
+    "premature_mortality_icm": "Mortalité prématurée (avant 65 ans)",
+    "life_expectancy_0": "Espérance de vie à la naissance",
+}
+# base → axis label, reference line (France = 100 for an ICM; none for years), unit of the SII, and what a
+# significantly positive SII means (the life expectancy's SII is oriented as Fingertips: least − most deprived)
+GRADIENT_AXES = {
+    "mortality_icm": ("ICM (France = 100)", 100.0),
+    "premature_mortality_icm": ("ICM (France = 100)", 100.0),
+    "life_expectancy_0": ("Espérance de vie à la naissance (années)", None),
+}
+SII_UNITS = {"mortality_icm": "points d'ICM", "premature_mortality_icm": "points d'ICM", "life_expectancy_0": "ans"}
+SII_READINGS = {
+    "mortality_icm": ("mortalité significativement plus élevée", "mortalité significativement plus faible"),
+    "life_expectancy_0": ("espérance de vie significativement plus courte", "espérance de vie significativement plus longue"),
+}
 QUINTILE_NAMES = {
     1: "Q1 (moins défavorisé)",
     2: "Q2",
@@ -310,7 +326,7 @@ def deprivation_html(t: Territory) -> str:
 
 
 def gradient_rows(indicators: pd.DataFrame, code: str, base: str) -> pd.DataFrame:
-    """quintile (1–5), value, ci_low, ci_high, small_count of an area's ICM by quintile (published rows)."""
+    """quintile (1–5), value, ci_low, ci_high, small_count of an area's ``base`` by quintile (published rows)."""
     d = indicators[(indicators["territory_code"] == code) & (indicators["indicator"] == f"{base}_by_deprivation")]
     d = d[d["category"].isin(QUINTILE_CATEGORIES) & (d["sex"] == "ensemble")]
     return pd.DataFrame(
@@ -334,18 +350,21 @@ ROLE_STYLE = [("#253494", "o"), ("#7f7f7f", "s"), ("#b15928", "D"), ("#000000", 
 OTHER_STYLES = [("#1b9e77", "^"), ("#7570b3", "v"), ("#e6ab02", "P"), ("#66a61e", "X")]  # more areas (overview)
 
 
-def gradient_figure(series: list[tuple[str, pd.DataFrame, int]], ylabel: str) -> svg.Figure:
-    """ICM of each quintile (points and 95 % intervals, joined by a line) for several areas (name, rows, role:
-    an index of :data:`ROLE_STYLE`); France = 100."""
+def gradient_figure(
+    series: list[tuple[str, pd.DataFrame, int]], ylabel: str, reference: float | None = 100.0
+) -> svg.Figure:
+    """The value of each quintile (points and 95 % intervals, joined by a line) for several areas (name, rows,
+    role: an index of :data:`ROLE_STYLE`); ``reference``: France's line (ICM = 100), none when None."""
     values = [np.r_[g["value"], g["ci_low"], g["ci_high"]] for _, g, _ in series]
-    low, high = svg.padded(*svg.data_range(100.0, *values))
+    low, high = svg.padded(*svg.data_range(*([reference] if reference is not None else []), *values))
     fig = svg.Figure(540)
     ticks = svg.nice_ticks(low, high, 6)
     labels = [fr_number(v) for v in ticks]
     left = charts.MARGIN + svg.FONT_SIZE * 1.2 + 4 + max(svg.text_width(x) for x in labels) + svg.TICK_LENGTH + 4
     ax = svg.Axes.box(fig, left, charts.MARGIN + 4, fig.width - left - charts.MARGIN - 8, 210, (0.5, 5.5), (low, high))
     ax.yticks(ticks, labels, grid=True)
-    ax.hline(100, charts.FRANCE, 1.0, "--", css_class="france")
+    if reference is not None:
+        ax.hline(reference, charts.FRANCE, 1.0, "--", css_class="france")
     offsets = np.linspace(-0.12, 0.12, len(series)) if len(series) > 1 else [0.0]
     styles = ROLE_STYLE + OTHER_STYLES
     for (_, g, style), dx in zip(series, offsets):
@@ -378,7 +397,8 @@ def gradient_figure(series: list[tuple[str, pd.DataFrame, int]], ylabel: str) ->
         "Quintile de défavorisation de la commune (indice FDep)", top + 2.4 * svg.FONT_SIZE * svg.LINE_HEIGHT
     )
     entries = [(svg.marker_swatch(styles[r][1], styles[r][0], "#ffffff", 7), name) for name, _, r in series]
-    entries.append((svg.line_swatch(charts.FRANCE, 1.0, "--"), "France = 100"))
+    if reference is not None:
+        entries.append((svg.line_swatch(charts.FRANCE, 1.0, "--"), f"France = {fr_number(reference)}"))
     fig.height = svg.legend(fig, entries, bottom + charts.GAP, 8, ncol=4) + charts.MARGIN
     return fig
 
@@ -400,15 +420,21 @@ def gradient_chart(indicators: pd.DataFrame, areas: list[tuple[str, str, int]], 
     ]
     if not series:
         return ""
-    fig = gradient_figure(series, "ICM (France = 100)")
+    ylabel, reference = GRADIENT_AXES[base]
+    fig = gradient_figure(series, ylabel, reference)
+    decimals = 1 if reference is None else 0
     alt = f"{title} selon le quintile de défavorisation de la commune. " + " ; ".join(
         f"{name} : "
-        + ", ".join(f"Q{r.quintile} {fr_number(r.value)} {fr_interval(r.ci_low, r.ci_high)}" for r in g.itertuples())
+        + ", ".join(
+            f"Q{r.quintile} {fr_number(r.value, decimals)} {fr_interval(r.ci_low, r.ci_high, decimals)}"
+            for r in g.itertuples()
+        )
         for name, g, _ in series
     )
+    what = "ICM" if reference is not None else "espérance de vie à la naissance (deux sexes, en années)"
     caption = (
-        f"{title} : ICM des habitants des communes de chaque quintile de l'indice FDep, avec intervalles de "
-        "confiance à 95 % (trait pointillé : France = 100)."
+        f"{title} : {what} des habitants des communes de chaque quintile de l'indice FDep, avec intervalles de "
+        "confiance à 95 %" + (" (trait pointillé : France = 100)." if reference is not None else ".")
     )
     return charts.figure_html(fig, alt, caption)
 
@@ -419,13 +445,14 @@ def _interval_text(row, decimals: int) -> str:
     return f"{fr_number(row.value, decimals)} {fr_interval(row.ci_low, row.ci_high, decimals)}"
 
 
-def gradient_reading(sii) -> str:
+def gradient_reading(sii, base: str = "mortality_icm") -> str:
     if sii is None or sii.value != sii.value:
         return "non calculé"
+    higher, lower = SII_READINGS.get(base, SII_READINGS["mortality_icm"])
     if sii.ci_low > 0:
-        return "mortalité significativement plus élevée chez les plus défavorisés"
+        return f"{higher} chez les plus défavorisés"
     if sii.ci_high < 0:
-        return "mortalité significativement plus faible chez les plus défavorisés"
+        return f"{lower} chez les plus défavorisés"
     return "pas de gradient significatif"
 
 
@@ -440,9 +467,9 @@ def gradient_table(indicators: pd.DataFrame, areas: list[tuple[str, str]]) -> pd
                 {
                     "Territoire": name,
                     "Indicateur": label,
-                    "Indice de pente (SII, points d'ICM)": _interval_text(sii, 1),
-                    "Indice relatif (RII)": _interval_text(rii, 2),
-                    "Lecture": gradient_reading(sii),
+                    "Indice de pente (SII)": _interval_text(sii, 1) + (f" {SII_UNITS[base]}" if sii.value == sii.value else ""),
+                    "Indice relatif (RII)": _interval_text(rii, 2 if base != "life_expectancy_0" else 3),
+                    "Lecture": gradient_reading(sii, base),
                 }
             )
     return pd.DataFrame(lines)
@@ -456,12 +483,16 @@ def not_computed_reason(indicators: pd.DataFrame, code: str, base: str, threshol
     quintiles = gradient_rows(indicators, code, base)
     if len(quintiles) < 5:
         return "ses communes ne couvrent pas les cinq quintiles de défavorisation"
+    if base == "life_expectancy_0" and not np.isfinite(quintiles["value"]).all() and not quintiles["small_count"].any():
+        return "espérance de vie non calculable dans au moins un quintile (trop peu de personnes-années)"
     return f"moins de {fr_number(threshold)} décès dans au moins un quintile"
 
 
 def gradient_sentence(indicators: pd.DataFrame, areas: list[tuple[str, str]], base: str) -> str | None:
     """« Mortalité générale : 1,17 fois plus élevée à l'extrémité la plus défavorisée de la population qu'à la
     moins défavorisée dans Territoire X [1,08 – 1,26], 1,42 dans la région […]. »"""
+    if base == "life_expectancy_0":
+        return life_expectancy_gap_sentence(indicators, areas)
     parts = []
     for code, name in areas:
         sii, rii = (inequality_row(indicators, code, base, n) for n in ("sii", "rii"))
@@ -477,6 +508,27 @@ def gradient_sentence(indicators: pd.DataFrame, areas: list[tuple[str, str]], ba
     return (
         f"{GRADIENTS[base]} : rapport entre l'extrémité la plus défavorisée de la population et la moins "
         f"défavorisée (indice relatif) de {' ; '.join(parts)}."
+    )
+
+
+def life_expectancy_gap_sentence(indicators: pd.DataFrame, areas: list[tuple[str, str]]) -> str | None:
+    """« Espérance de vie à la naissance : 4,5 ans [3,9 – 5,1] de moins à l'extrémité la plus défavorisée de la
+    population qu'à la moins défavorisée pour la région ; … »"""
+    parts = []
+    for code, name in areas:
+        sii = inequality_row(indicators, code, "life_expectancy_0", "sii")
+        if sii is None or sii.value != sii.value:
+            continue
+        significant = sii.ci_low > 0 or sii.ci_high < 0
+        parts.append(
+            f"{fr_number(abs(sii.value), 1)} an(s) {fr_interval(sii.ci_low, sii.ci_high, 1)} de "
+            f"{'moins' if sii.value >= 0 else 'plus'} pour {name}{'' if significant else ' (non significatif)'}"
+        )
+    if not parts:
+        return None
+    return (
+        f"{GRADIENTS['life_expectancy_0']} à l'extrémité la plus défavorisée de la population par rapport à la moins "
+        f"défavorisée (indice de pente) : {' ; '.join(parts)}."
     )
 
 
@@ -496,7 +548,7 @@ def gradient_html(t: Territory) -> str:
             )
         elif len(g := gradient_rows(t.all_indicators, t.code, base)) < 5 or g["small_count"].any():
             notes.append(
-                f"{label} : les ICM par quintile du territoire ne sont pas publiés (secret statistique : moins de "
+                f"{label} : les valeurs par quintile du territoire ne sont pas publiées (secret statistique : moins de "
                 f"{fr_number(t.threshold)} décès dans un quintile ou dans les communes sans FDep) ; l'indice de "
                 "pente, qui les résume sans permettre de les retrouver, l'est."
             )
@@ -504,7 +556,7 @@ def gradient_html(t: Territory) -> str:
     return (
         paragraphs_html(sentences)
         + "".join(out)
-        + (html_table(table, "Inégalités sociales de mortalité : indices de pente et relatif") if len(table) else "")
+        + (html_table(table, "Inégalités sociales de santé : indices de pente et relatif") if len(table) else "")
         + (render("note.html.j2", paragraphs=notes, warning=False) if notes else "")
     )
 
@@ -580,7 +632,10 @@ def fdep_methods_html(t: Territory) -> str:
         "relatif (RII) de PHEindicatormethods, régression des ICM des cinq quintiles pondérée par leurs "
         "personnes-années sur le rang social moyen de leur population, intervalle à 95 % par 100 000 simulations ; "
         "calculés quand les cinq quintiles comptent chacun au moins "
-        f"{fr_number(t.threshold)} décès.",
+        f"{fr_number(t.threshold)} décès. L'espérance de vie par quintile est celle de la table de mortalité "
+        "(Chiang II) des communes du quintile, aux mêmes règles que celle du territoire ; son indice de pente est "
+        "l'écart en années entre l'extrémité la moins défavorisée et la plus défavorisée (positif : vie plus courte "
+        "chez les plus défavorisés), comme dans les profils Fingertips.",
     ]
     if not m["signs_as_expected"]:
         paragraphs.append(
