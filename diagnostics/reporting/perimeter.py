@@ -25,6 +25,7 @@ from diagnostics.territories.areas import build_territories
 from diagnostics.territories.perimeter import ADHOC_KIND, perimeter_communes, perimeter_slug
 from diagnostics.territories.shapes import territory_outlines
 
+from .html import render
 from .territory import load_territory
 
 
@@ -63,7 +64,8 @@ def perimeter_indicators(tables: dict, definition: pd.DataFrame) -> tuple[pd.Dat
     rows = build_territories(definition, tables["communes"], tables["population"])
     rows = rows[rows["territory_code"].isin(definition["territory_code"])]
     needed = set(terr.loc[~terr["reported"], "territory_code"]) | set(rows["departement_code"].dropna())
-    needed |= set(rows["region_code"].dropna()) | set(terr["departement_code"].dropna()) | set(terr["region_code"].dropna())
+    needed |= set(rows["region_code"].dropna()) | set(terr["departement_code"].dropna())
+    needed |= set(terr["region_code"].dropna())
     subset = dict(tables)
     subset["territories"] = pd.concat([terr[terr["territory_code"].isin(needed)], rows], ignore_index=True)
     subset.pop("life_table_inputs", None)  # per area: recomputed for these areas
@@ -128,3 +130,13 @@ def perimeter_territory(members, name: str, processed_dir=None, tables: dict | N
     """(Territory, Perimeter): the report data of an ad hoc perimeter, for the report notebook."""
     perimeter = perimeter_tables(members, name, processed_dir, tables)
     return load_territory(perimeter.code, tables=perimeter.tables), perimeter
+
+
+def perimeter_notices_html(perimeter: Perimeter | None) -> str:
+    """The ad hoc perimeter's notes for the report header (empty for a built territory)."""
+    if perimeter is None:
+        return ""
+    text = [f"Périmètre à la demande ({fr_number(len(perimeter.communes))} communes) : rapport produit hors du lot, "
+            "non repris dans l'index ; ses indicateurs sont calculés avec les mêmes méthodes et comparateurs que "
+            "ceux des territoires publiés."]
+    return render("note.html.j2", paragraphs=text + perimeter.notices, warning=bool(perimeter.notices))

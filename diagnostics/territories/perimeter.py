@@ -44,7 +44,8 @@ def perimeter_communes(members, communes: pd.DataFrame, region_code: str | None 
     seen: set[str] = set()
     duplicated = sorted({c for c in out if c in seen or seen.add(c)})
     if duplicated:
-        raise PerimeterError(f"commune(s) citée(s) deux fois (directement ou par un raccourci) : {', '.join(duplicated)}")
+        listed = ", ".join(duplicated)
+        raise PerimeterError(f"commune(s) citée(s) deux fois (directement ou par un raccourci) : {listed}")
     if region_code is not None:
         outside = [c for c in out if known.at[c, "region_code"] != region_code]
         if outside:
