@@ -26,9 +26,14 @@ nom = None
 from IPython.display import HTML, display
 
 from diagnostics.indicators.consumption import ITEM_LABELS
-from diagnostics.reporting import figures, health_section, narrative, report
-from diagnostics.reporting import social_section  # issue 19
-from diagnostics.reporting.perimeter import perimeter_territory, perimeter_notices_html
+from diagnostics.reporting import (
+    figures,
+    health_section,
+    narrative,
+    report,
+    social_section,  # issue 19
+)
+from diagnostics.reporting.perimeter import perimeter_notices_html, perimeter_territory
 from diagnostics.reporting.power_note import power_html, power_methods_html  # issue 20
 from diagnostics.reporting.territory import load_territory
 

@@ -23,7 +23,9 @@ def check_perimeter(members, name: str, processed_dir: Path) -> tuple[str, list[
 
     for table in ("communes", "territories", "indicators"):
         if not (processed_dir / f"{table}.parquet").exists():
-            raise FileNotFoundError(f"{processed_dir} : tables produites absentes ; lancez d'abord « python run_all.py »")
+            raise FileNotFoundError(
+                f"{processed_dir} : tables produites absentes ; lancez d'abord « python run_all.py »"
+            )
     communes = pd.read_parquet(processed_dir / "communes.parquet")
     territories = pd.read_parquet(processed_dir / "territories.parquet")
     listed = perimeter_communes(members, communes, build_region(territories))

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from diagnostics.formatting import fr_number
-from diagnostics.methods.power import SIDE_DEFICIT, minimum_detectable_icm, years_needed
 from diagnostics.methods.disclosure import period_years
+from diagnostics.methods.power import SIDE_DEFICIT, minimum_detectable_icm, years_needed
 
 from .html import render
 
