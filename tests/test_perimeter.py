@@ -1,7 +1,5 @@
 """An ad hoc perimeter (issue 20): its members checked, its figures those of the build, its name harmless."""
 
-import math
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -38,7 +36,8 @@ def test_perimeter_equal_to_a_built_territory_has_identical_figures(tables, code
     assert len(built) > 100
     pd.testing.assert_frame_equal(built, adhoc, check_dtype=False)
     icm = adhoc[(adhoc.indicator == "mortality_icm") & (adhoc.sex == "ensemble")].iloc[-1]
-    assert icm.value == pytest.approx(built[(built.indicator == "mortality_icm") & (built.sex == "ensemble")].iloc[-1].value)
+    same = built[(built.indicator == "mortality_icm") & (built.sex == "ensemble")].iloc[-1]
+    assert icm.value == pytest.approx(same.value)
 
 
 def test_other_territories_are_not_recomputed_and_tables_are_not_modified(tables):
@@ -204,10 +203,19 @@ def test_cli_builds_the_perimeter_report_alone(demo_processed, tmp_path, capsys)
                  "--nom", name]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["nacre-b-ouest-b.csv", "nacre-b-ouest-b.html"]  # no index
     printed = capsys.readouterr().out
-    assert "NACRE-B-OUEST-B;\"=Nacre <b>\"\"ouest\"\"</b>/..\";territoire de projet;96301 96302 EPCI:200096000" in printed
+    line = 'NACRE-B-OUEST-B;"=Nacre <b>""ouest""</b>/..";territoire de projet;96301 96302 EPCI:200096000'
+    assert line in printed
     html = (out / "nacre-b-ouest-b.html").read_text()
     assert "<b>\"ouest\"" not in html and "Nacre &lt;b&gt;" in html
     assert "Périmètre à la demande (21 communes)" in html
     assert "Sur ce périmètre, seul un écart de mortalité d&#39;au moins" in html or "Sur ce périmètre, seul" in html
     rows = (out / "nacre-b-ouest-b.csv").read_text(encoding="utf-8-sig").splitlines()
     assert rows[1].split(";")[1].startswith("\"'=Nacre")
+
+
+def test_overview_lists_the_territories_too_small_for_20_percent(tables):
+    from diagnostics.reporting.power_note import underpowered_html
+
+    html = underpowered_html(tables)
+    assert "C&#39;est le cas de 1 territoire(s) : CLS des Hauts-Vallons (10 décès attendus" in html
+    assert "CLS du Pays des Hautes-Brumes" not in html

@@ -97,3 +97,24 @@ METHOD_TEXT = (
 
 def power_methods_html() -> str:
     return render("note.html.j2", paragraphs=[METHOD_TEXT], warning=False)
+
+
+def underpowered_html(tables: dict, gap: float = 20) -> str:
+    """The regional overview's list: built territories whose ICM cannot show a ±``gap`` % mortality gap
+    with 80 % power (too few expected deaths over the pooled period)."""
+    terr = tables["territories"]
+    reported = terr[terr["reported"]].drop_duplicates("territory_code")
+    names = dict(zip(reported["territory_code"], reported["territory_name"]))
+    pt = power_table(tables["indicators"][tables["indicators"]["territory_code"].isin(names)])
+    small = pt[(pt["excess"] > gap) | ~(pt["deficit"] <= gap)].sort_values("expected")
+    intro = (f"Puissance statistique : un territoire trop petit ne peut pas montrer un écart de mortalité de "
+             f"±{fr_number(gap)} % (ICM, puissance de 80 %, risque de 5 %). ")
+    if small.empty:
+        return render("note.html.j2", paragraphs=[intro + "Tous les territoires de la région le peuvent."],
+                      warning=False)
+    listed = "; ".join(
+        f"{names[r.territory_code]} ({fr_number(r.expected)} décès attendus, écart détectable d'au moins "
+        f"{_pct(r.excess)})" for r in small.itertuples()
+    )
+    return render("note.html.j2", paragraphs=[intro + f"C'est le cas de {fr_number(len(small))} territoire(s) : "
+                                               f"{listed}."], warning=True)
