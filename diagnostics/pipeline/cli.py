@@ -98,6 +98,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         "produites, sans reconstruire les autres territoires ni l'index",
     )
     p.add_argument("--nom", help="nom du périmètre à la demande (nomme aussi ses fichiers)")
+    p.add_argument(
+        "--comparer",
+        nargs="+",
+        metavar="NOM=COMMUNES",
+        help="comparer de 2 à 6 périmètres candidats (« Nom A=96001,96002 » « Nom B=EPCI:… ») : une page "
+        "comparaison-….html, à partir des tables produites",
+    )
     args = p.parse_args(argv)
     if args.nom is not None and args.communes is None:
         p.error("--nom accompagne --communes")
@@ -139,6 +146,10 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     with stop_signals_as_interrupt():
         try:
+            if args.comparer is not None:
+                from diagnostics.pipeline.perimeter import run_comparison
+
+                return run_comparison(args)
             if args.communes is not None:
                 from diagnostics.pipeline.perimeter import run_perimeter
 

@@ -66,3 +66,43 @@ def run_perimeter(args: argparse.Namespace) -> int:
     print("Pour le garder, ajoutez cette ligne à territoires.csv :")
     print(line)
     return 0
+
+
+def run_comparison(args: argparse.Namespace) -> int:
+    """``--comparer "Nom A=…" "Nom B=…"``: the comparison page of 2 to 6 candidates, ``comparaison-<a>-<b>….html``."""
+    import pandas as pd
+
+    from diagnostics.pipeline.io import write_text
+    from diagnostics.reporting.comparison import candidate_definitions, parse_candidates
+    from diagnostics.territories.perimeter import PerimeterError
+
+    started = time.perf_counter()
+    processed = Path(args.processed)
+    try:
+        ensure_writable(args.output)
+        candidates = parse_candidates(args.comparer)
+        if not (processed / "territories.parquet").exists():
+            raise FileNotFoundError(f"{processed} : tables produites absentes ; lancez d'abord « python run_all.py »")
+        tables = {t: pd.read_parquet(processed / f"{t}.parquet") for t in ("communes", "territories")}
+        slugs = candidate_definitions(candidates, tables)["territory_code"].unique()
+    except (PerimeterError, FileNotFoundError, OutputError) as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 2
+    from diagnostics.pipeline.worker import ReportWorker
+
+    worker = ReportWorker(str(config.COMPARISON_NOTEBOOK))
+    try:
+        nb = worker.execute({"candidats": list(args.comparer), "processed_dir": str(processed),
+                             "generated": dt.date.today().strftime("%d/%m/%Y")})
+        body, _ = worker.exporter.from_notebook_node(nb, resources={"report_title": "Comparer des périmètres"})
+    except Exception as exc:  # noqa: BLE001 - the notebook's error, said in one line
+        print(f"ÉCHEC de la comparaison : {type(exc).__name__} : {str(exc).splitlines()[-1:]}", file=sys.stderr)
+        return 1
+    finally:
+        worker.close()
+    args.output.mkdir(parents=True, exist_ok=True)
+    name = ("comparaison-" + "-".join(slugs))[:120].rstrip("-")
+    write_text(Path(args.output) / f"{name}.html", body)
+    print(f"Comparaison de {len(candidates)} périmètres : {args.output / (name + '.html')} "
+          f"({fr_number(time.perf_counter() - started, 1)} s ; non reprise dans l'index).")
+    return 0
