@@ -33,14 +33,14 @@ from diagnostics.reporting import (
     report,
     social_section,  # issue 19
 )
-from diagnostics.reporting.perimeter import perimeter_notices_html, perimeter_territory
+from diagnostics.reporting.perimeter import perimeter_notices_html, perimeter_tables
 from diagnostics.reporting.power_note import power_html, power_methods_html  # issue 20
 from diagnostics.reporting.territory import load_territory
 
-if communes:  # an ad hoc perimeter: its indicators computed now, for it alone (issue 20)
-    t, perimeter = perimeter_territory(communes, nom or "Périmètre à la demande", processed_dir)
-else:
-    t, perimeter = load_territory(territory, processed_dir), None
+perimeter = perimeter_tables(communes, nom or "Périmètre à la demande", processed_dir) if communes else None
+if perimeter:  # an ad hoc perimeter: its indicators computed now, for it alone (issue 20)
+    territory, processed_dir = perimeter.code, perimeter.tables
+t = load_territory(territory, processed_dir)
 display(HTML(report.header_html(t, generated)))
 display(HTML(perimeter_notices_html(perimeter)))
 
