@@ -56,23 +56,43 @@ def main() -> None:
         members = ",".join(communes)
 
         executed = tmp / "naive.ipynb"
-        naive = timed([bin_dir / "papermill", config.REPORT_NOTEBOOK, executed, "-p", "communes", members,
-                       "-p", "nom", NAME, "-p", "processed_dir", processed, "--no-progress-bar"])
+        naive = timed(
+            [
+                bin_dir / "papermill",
+                config.REPORT_NOTEBOOK,
+                executed,
+                "-p",
+                "communes",
+                members,
+                "-p",
+                "nom",
+                NAME,
+                "-p",
+                "processed_dir",
+                processed,
+                "--no-progress-bar",
+            ]
+        )
         naive += timed([bin_dir / "jupyter", "nbconvert", "--to", "html", "--no-input", executed, "--output-dir", tmp])
         print(f"1. naïf (papermill puis nbconvert, {len(communes)} communes) : {naive:.2f} s — référence")
 
-        ours = timed([python, "run_all.py", "--communes", members, "--nom", NAME, "--processed", processed,
-                      "--output", out])
+        ours = timed(
+            [python, "run_all.py", "--communes", members, "--nom", NAME, "--processed", processed, "--output", out]
+        )
         written = sorted(p.name for p in out.iterdir())
-        print(f"2. run_all.py --communes ({len(communes)} communes) --nom, tables à jour : {ours:.2f} s "
-              f"({naive / ours:.1f}× plus rapide que le naïf ; cible ≤ 4 s) → {', '.join(written)}")
+        print(
+            f"2. run_all.py --communes ({len(communes)} communes) --nom, tables à jour : {ours:.2f} s "
+            f"({naive / ours:.1f}× plus rapide que le naïf ; cible ≤ 4 s) → {', '.join(written)}"
+        )
 
         tables = all_tables(processed)
         start = time.perf_counter()
         perimeter_tables(members, NAME, tables=tables)
         alone = time.perf_counter() - start
-        print(f"3. indicateurs du seul périmètre (en mémoire) : {alone:.2f} s ; construction complète des tables "
-              f"depuis les fichiers bruts : {build:.2f} s")
+        print(
+            f"3. indicateurs du seul périmètre (en mémoire) : {alone:.2f} s ; construction complète des tables "
+            f"depuis les fichiers bruts : {build:.2f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -16,15 +16,21 @@ def tables(demo_processed):
 
 def test_parse_candidates():
     assert parse_candidates(["Ville A=96001,96002", " B  C =EPCI:1"]) == [("Ville A", "96001,96002"), ("B C", "EPCI:1")]
-    for bad, message in ((["A=1"], "de 2 à 6 candidats, 1 donné"), ([f"A{i}=1" for i in range(7)], "7 donné"),
-                         (["A=1", "sans signe égal"], "attendu « Nom=communes »"), (["A=1", "=2"], "Nom=communes")):
+    for bad, message in (
+        (["A=1"], "de 2 à 6 candidats, 1 donné"),
+        ([f"A{i}=1" for i in range(7)], "7 donné"),
+        (["A=1", "sans signe égal"], "attendu « Nom=communes »"),
+        (["A=1", "=2"], "Nom=communes"),
+    ):
         with pytest.raises(PerimeterError, match=message):
             parse_candidates(bad)
 
 
 def _definitions(groups):
-    return pd.DataFrame([(code, code, c) for code, communes in groups.items() for c in communes],
-                        columns=["territory_code", "territory_name", "commune"])
+    return pd.DataFrame(
+        [(code, code, c) for code, communes in groups.items() for c in communes],
+        columns=["territory_code", "territory_name", "commune"],
+    )
 
 
 def test_heterogeneity_on_constructed_cases():
@@ -48,14 +54,19 @@ def test_heterogeneity_on_constructed_cases():
 def test_comparison_of_a_town_its_epci_and_its_departement(tables):
     terr = tables["territories"]
     epci = terr.loc[terr["territory_code"] == "200096003", "commune"].tolist()
-    c = comparison(parse_candidates([f"Ville={epci[0]}", "CC de Falroche=EPCI:200096003", "Département=DEP:961"]),
-                   tables)
+    c = comparison(
+        parse_candidates([f"Ville={epci[0]}", "CC de Falroche=EPCI:200096003", "Département=DEP:961"]), tables
+    )
     s = c["summary"].set_index("Périmètre")
     assert list(s.index) == ["Ville", "CC de Falroche", "Département"]
     assert s.loc["CC de Falroche", "Communes"] == str(len(epci))
     # the EPCI's ICM as its built report shows it
-    built = tables["indicators"].query("territory_code == '200096003' and indicator == 'mortality_icm' "
-                                       "and sex == 'ensemble'").sort_values("period").iloc[-1]
+    built = (
+        tables["indicators"]
+        .query("territory_code == '200096003' and indicator == 'mortality_icm' and sex == 'ensemble'")
+        .sort_values("period")
+        .iloc[-1]
+    )
     assert s.loc["CC de Falroche", "Indice comparatif de mortalité (ICM)"].startswith(f"{round(built.value)} [")
     assert "hétérogène" in s.loc["Département", "Hétérogénéité de l'ICM entre communes"]
     overlap = c["overlap"].set_index("Communes communes")
@@ -77,8 +88,20 @@ def test_cli_comparer_writes_one_page(demo_processed, tmp_path):
     from diagnostics.pipeline.cli import main
 
     out = tmp_path / "reports"
-    assert main(["--processed", str(demo_processed), "-o", str(out), "--comparer", "Nacre=96301,96302",
-                 "Falroche=EPCI:200096003"]) == 0
+    assert (
+        main(
+            [
+                "--processed",
+                str(demo_processed),
+                "-o",
+                str(out),
+                "--comparer",
+                "Nacre=96301,96302",
+                "Falroche=EPCI:200096003",
+            ]
+        )
+        == 0
+    )
     assert [p.name for p in out.iterdir()] == ["comparaison-nacre-falroche.html"]
     html = (out / "comparaison-nacre-falroche.html").read_text()
     assert "Communes partagées entre les candidats" in html and "Hétérogénéité de l'ICM entre communes" in html

@@ -47,7 +47,10 @@ def test_other_territories_are_not_recomputed_and_tables_are_not_modified(tables
     added = p.tables["indicators"].iloc[before:]
     assert set(added["territory_code"]) == {"trois-communes"}
     assert p.tables["territories"].query("territory_code == 'trois-communes'")["commune"].tolist() == [
-        "96301", "96302", "96303"]
+        "96301",
+        "96302",
+        "96303",
+    ]
 
 
 def test_perimeter_one_commune_short_of_a_published_territory_is_masked_by_difference(tables):
@@ -62,22 +65,31 @@ def test_perimeter_one_commune_short_of_a_published_territory_is_masked_by_diffe
     risky = (gap > 0) & (gap < 11) & mine.index.get_level_values("indicator").isin(["mortality_icm", "population"])
     assert risky.any() and mine.loc[risky[risky].index, "small_count"].all()
     published = p.tables["published"]
-    assert published.loc[published["territory_code"] == p.code].loc[
-        lambda d: d["small_count"], "numerator"].isna().all()
+    assert (
+        published.loc[published["territory_code"] == p.code].loc[lambda d: d["small_count"], "numerator"].isna().all()
+    )
 
 
 def test_differencing_on_constructed_cases():
     assert nested_territories({"a", "b"}, {"T": {"a", "b", "c"}, "U": {"a", "b"}, "V": {"a", "d"}}) == {"T": {"c"}}
     assert nested_territories({"a", "b", "c"}, {"T": {"a"}}) == {"T": {"b", "c"}}
     key = {"sex": "ensemble", "category": "total", "period": "2019-2023"}
-    mine = pd.DataFrame([{"indicator": "deaths", "numerator": 100, "small_count": False, **key},
-                         {"indicator": "births", "numerator": 50, "small_count": False, **key},
-                         {"indicator": "euros", "numerator": 1000, "small_count": False, **key},
-                         {"indicator": "tiny", "numerator": 3, "small_count": True, **key}])
-    other = pd.DataFrame([{"indicator": "deaths", "numerator": 104, **key},  # 4 deaths in the difference
-                          {"indicator": "births", "numerator": 61, **key},  # 11: publishable
-                          {"indicator": "euros", "numerator": 1003, **key},
-                          {"indicator": "tiny", "numerator": 3, **key}])
+    mine = pd.DataFrame(
+        [
+            {"indicator": "deaths", "numerator": 100, "small_count": False, **key},
+            {"indicator": "births", "numerator": 50, "small_count": False, **key},
+            {"indicator": "euros", "numerator": 1000, "small_count": False, **key},
+            {"indicator": "tiny", "numerator": 3, "small_count": True, **key},
+        ]
+    )
+    other = pd.DataFrame(
+        [
+            {"indicator": "deaths", "numerator": 104, **key},  # 4 deaths in the difference
+            {"indicator": "births", "numerator": 61, **key},  # 11: publishable
+            {"indicator": "euros", "numerator": 1003, **key},
+            {"indicator": "tiny", "numerator": 3, **key},
+        ]
+    )
     small = differencing_suppression(mine, other, 11, count_based={"deaths", "births", "tiny"})
     assert small.tolist() == [True, False, False, True]
     assert differencing_suppression(mine, other, 11).tolist() == [True, False, True, True]
@@ -85,8 +97,14 @@ def test_differencing_on_constructed_cases():
 
 
 def _communes():
-    return pd.DataFrame({"commune": ["96001", "96002", "96003", "97001"], "departement_code": ["960"] * 3 + ["970"],
-                         "region_code": ["96"] * 3 + ["97"], "epci_code": ["E1", "E1", "E2", "E3"]})
+    return pd.DataFrame(
+        {
+            "commune": ["96001", "96002", "96003", "97001"],
+            "departement_code": ["960"] * 3 + ["970"],
+            "region_code": ["96"] * 3 + ["97"],
+            "epci_code": ["E1", "E1", "E2", "E3"],
+        }
+    )
 
 
 def test_members_and_shorthands():
@@ -95,31 +113,37 @@ def test_members_and_shorthands():
     assert perimeter_communes("DEP:960", _communes(), "96") == ["96001", "96002", "96003"]
 
 
-@pytest.mark.parametrize("members, message", [
-    ("", "périmètre vide"),
-    (" , ", "périmètre vide"),
-    ("96001,99999", "élément n° 2 « 99999 » : ni une commune connue"),
-    ("96001,EPCI:NOPE", "élément n° 2 « EPCI:NOPE »"),
-    ("96001,96002,96001", "citée(s) deux fois (directement ou par un raccourci) : 96001"),
-    ("96002,EPCI:E1", "citée(s) deux fois (directement ou par un raccourci) : 96002"),
-    ("96001,97001", "hors de la région des rapports (96) : 97001"),
-])
+@pytest.mark.parametrize(
+    "members, message",
+    [
+        ("", "périmètre vide"),
+        (" , ", "périmètre vide"),
+        ("96001,99999", "élément n° 2 « 99999 » : ni une commune connue"),
+        ("96001,EPCI:NOPE", "élément n° 2 « EPCI:NOPE »"),
+        ("96001,96002,96001", "citée(s) deux fois (directement ou par un raccourci) : 96001"),
+        ("96002,EPCI:E1", "citée(s) deux fois (directement ou par un raccourci) : 96002"),
+        ("96001,97001", "hors de la région des rapports (96) : 97001"),
+    ],
+)
 def test_bad_lists_are_refused_in_french(members, message):
     with pytest.raises(PerimeterError, match=None) as exc:
         perimeter_communes(members, _communes(), "96")
     assert message in str(exc.value)
 
 
-@pytest.mark.parametrize("name, slug", [
-    ("Périmètre de l'Étang", "perimetre-de-l-etang"),
-    ('<script>alert("x")</script>', "script-alert-x-script"),
-    ("../../etc/passwd", "etc-passwd"),
-    ("=HYPERLINK(\"http://x\")", "hyperlink-http-x"),
-    ("@SUM(A1)", "sum-a1"),
-    ("index", "index-perimetre"),
-    ("CLS-BRUMES", "cls-brumes"),
-    ("«»", "perimetre"),
-])
+@pytest.mark.parametrize(
+    "name, slug",
+    [
+        ("Périmètre de l'Étang", "perimetre-de-l-etang"),
+        ('<script>alert("x")</script>', "script-alert-x-script"),
+        ("../../etc/passwd", "etc-passwd"),
+        ('=HYPERLINK("http://x")', "hyperlink-http-x"),
+        ("@SUM(A1)", "sum-a1"),
+        ("index", "index-perimetre"),
+        ("CLS-BRUMES", "cls-brumes"),
+        ("«»", "perimetre"),
+    ],
+)
 def test_hostile_names_give_safe_slugs(name, slug):
     assert perimeter_slug(name) == slug
 
@@ -136,7 +160,16 @@ def test_territories_csv_line_quotes_what_the_reader_would_split():
 
 def test_spreadsheet_safe():
     assert [spreadsheet_safe(v) for v in ("=1+1", "+33", "-cmd", "@x", "\tx", "ok", "-3,5", "+12", "–")] == [
-        "'=1+1", "+33", "'-cmd", "'@x", "'\tx", "ok", "-3,5", "+12", "–"]
+        "'=1+1",
+        "+33",
+        "'-cmd",
+        "'@x",
+        "'\tx",
+        "ok",
+        "-3,5",
+        "+12",
+        "–",
+    ]
     assert spreadsheet_safe(-3.5) == -3.5
 
 
@@ -168,8 +201,10 @@ def test_power_sentence_by_hand():
     assert sps.poisson.sf(29, 20 * (100 + p["excess"]) / 100) == pytest.approx(0.8, abs=1e-9)
     assert sps.poisson.cdf(11, 20 * (100 - p["deficit"]) / 100) == pytest.approx(0.8, abs=1e-9)
     text = power_sentence(20.0, 5)
-    assert text.startswith("Sur ce périmètre, seul un écart de mortalité d'au moins 73\u00a0% au-dessus du niveau "
-                           "de la France peut être mis en évidence (ou d'au moins 55\u00a0% au-dessous)")
+    assert text.startswith(
+        "Sur ce périmètre, seul un écart de mortalité d'au moins 73\u00a0% au-dessus du niveau "
+        "de la France peut être mis en évidence (ou d'au moins 55\u00a0% au-dessous)"
+    )
     assert "avec 20 décès attendus en 5 an(s)" in text
     # 4 expected deaths a year: 10 % needs ≈ (1,96 + 0,84)² / 0,1² ≈ 800 expected, i.e. far beyond 50 years
     assert "Même 50 années cumulées ne suffiraient pas" in text
@@ -199,14 +234,28 @@ def test_cli_builds_the_perimeter_report_alone(demo_processed, tmp_path, capsys)
 
     out = tmp_path / "reports"
     name = '=Nacre <b>"ouest"</b>/..'
-    assert main(["--processed", str(demo_processed), "-o", str(out), "--communes", "96301,96302", "EPCI:200096000",
-                 "--nom", name]) == 0
+    assert (
+        main(
+            [
+                "--processed",
+                str(demo_processed),
+                "-o",
+                str(out),
+                "--communes",
+                "96301,96302",
+                "EPCI:200096000",
+                "--nom",
+                name,
+            ]
+        )
+        == 0
+    )
     assert sorted(p.name for p in out.iterdir()) == ["nacre-b-ouest-b.csv", "nacre-b-ouest-b.html"]  # no index
     printed = capsys.readouterr().out
     line = 'NACRE-B-OUEST-B;"=Nacre <b>""ouest""</b>/..";territoire de projet;96301 96302 EPCI:200096000'
     assert line in printed
     html = (out / "nacre-b-ouest-b.html").read_text()
-    assert "<b>\"ouest\"" not in html and "Nacre &lt;b&gt;" in html
+    assert '<b>"ouest"' not in html and "Nacre &lt;b&gt;" in html
     assert "Périmètre à la demande (21 communes)" in html
     assert "Sur ce périmètre, seul un écart de mortalité d&#39;au moins" in html or "Sur ce périmètre, seul" in html
     rows = (out / "nacre-b-ouest-b.csv").read_text(encoding="utf-8-sig").splitlines()

@@ -49,8 +49,14 @@ def run_perimeter(args: argparse.Namespace) -> int:
 
     worker = ReportWorker(str(config.REPORT_NOTEBOOK))
     try:
-        nb = worker.execute({"communes": " ".join(communes), "nom": name, "processed_dir": str(args.processed),
-                             "generated": dt.date.today().strftime("%d/%m/%Y")})
+        nb = worker.execute(
+            {
+                "communes": " ".join(communes),
+                "nom": name,
+                "processed_dir": str(args.processed),
+                "generated": dt.date.today().strftime("%d/%m/%Y"),
+            }
+        )
         csv_text, title = notebook_csv(nb)
         body, _ = worker.exporter.from_notebook_node(nb, resources={"report_title": title})
     except Exception as exc:  # noqa: BLE001 - the notebook's error, said in one line
@@ -60,9 +66,11 @@ def run_perimeter(args: argparse.Namespace) -> int:
         worker.close()
     args.output.mkdir(parents=True, exist_ok=True)
     write_report(Path(args.output), slug, body, csv_text)
-    print(f"Rapport du périmètre « {' '.join(name.split())} » ({fr_number(len(communes))} communes) : "
-          f"{args.output / (slug + '.html')} et {slug}.csv ({fr_number(time.perf_counter() - started, 1)} s ; "
-          "non repris dans l'index).")
+    print(
+        f"Rapport du périmètre « {' '.join(name.split())} » ({fr_number(len(communes))} communes) : "
+        f"{args.output / (slug + '.html')} et {slug}.csv ({fr_number(time.perf_counter() - started, 1)} s ; "
+        "non repris dans l'index)."
+    )
     print("Pour le garder, ajoutez cette ligne à territoires.csv :")
     print(line)
     return 0
@@ -92,8 +100,13 @@ def run_comparison(args: argparse.Namespace) -> int:
 
     worker = ReportWorker(str(config.COMPARISON_NOTEBOOK))
     try:
-        nb = worker.execute({"candidats": list(args.comparer), "processed_dir": str(processed),
-                             "generated": dt.date.today().strftime("%d/%m/%Y")})
+        nb = worker.execute(
+            {
+                "candidats": list(args.comparer),
+                "processed_dir": str(processed),
+                "generated": dt.date.today().strftime("%d/%m/%Y"),
+            }
+        )
         body, _ = worker.exporter.from_notebook_node(nb, resources={"report_title": "Comparer des périmètres"})
     except Exception as exc:  # noqa: BLE001 - the notebook's error, said in one line
         print(f"ÉCHEC de la comparaison : {type(exc).__name__} : {str(exc).splitlines()[-1:]}", file=sys.stderr)
@@ -103,6 +116,8 @@ def run_comparison(args: argparse.Namespace) -> int:
     args.output.mkdir(parents=True, exist_ok=True)
     name = ("comparaison-" + "-".join(slugs))[:120].rstrip("-")
     write_text(Path(args.output) / f"{name}.html", body)
-    print(f"Comparaison de {len(candidates)} périmètres : {args.output / (name + '.html')} "
-          f"({fr_number(time.perf_counter() - started, 1)} s ; non reprise dans l'index).")
+    print(
+        f"Comparaison de {len(candidates)} périmètres : {args.output / (name + '.html')} "
+        f"({fr_number(time.perf_counter() - started, 1)} s ; non reprise dans l'index)."
+    )
     return 0

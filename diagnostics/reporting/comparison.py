@@ -35,8 +35,9 @@ def parse_candidates(texts) -> list[tuple[str, str]]:
             raise PerimeterError(f"candidat « {text} » : attendu « Nom=communes » (par exemple « Ville=96101 »)")
         out.append((" ".join(name.split()), members))
     if not MIN_CANDIDATES <= len(out) <= MAX_CANDIDATES:
-        raise PerimeterError(f"comparer des périmètres : de {MIN_CANDIDATES} à {MAX_CANDIDATES} candidats, "
-                             f"{len(out)} donné(s)")
+        raise PerimeterError(
+            f"comparer des périmètres : de {MIN_CANDIDATES} à {MAX_CANDIDATES} candidats, {len(out)} donné(s)"
+        )
     return out
 
 
@@ -51,23 +52,43 @@ def candidate_definitions(candidates, tables: dict) -> pd.DataFrame:
             raise PerimeterError(f"candidat « {name} » : {exc}") from None
         code = perimeter_slug(name, taken)
         taken.add(code)
-        frames.append(pd.DataFrame({"territory_code": code, "territory_name": name, "kind": ADHOC_KIND,
-                                    "commune": communes}))
+        frames.append(
+            pd.DataFrame({"territory_code": code, "territory_name": name, "kind": ADHOC_KIND, "commune": communes})
+        )
     return pd.concat(frames, ignore_index=True)
 
 
 def commune_icm(tables: dict, communes: list[str]) -> pd.DataFrame:
     """commune, observed, expected deaths of the whole-period ICM (both sexes), each commune as its own area."""
-    areas = pd.DataFrame({"territory_code": communes, "territory_name": communes, "kind": "commune",
-                          "commune": communes, "departement_code": None, "region_code": None, "reported": False})
+    areas = pd.DataFrame(
+        {
+            "territory_code": communes,
+            "territory_name": communes,
+            "kind": "commune",
+            "commune": communes,
+            "departement_code": None,
+            "region_code": None,
+            "reported": False,
+        }
+    )
     standard = tables["standard_population"]["standard"].iloc[0]
-    rows, _ = mortality_indicators(tables["deaths"], tables["population"], tables["france_reference"], areas,
-                                   standard if standard in STANDARDS else "france",
-                                   _period_years(tables["indicators"]))
+    rows, _ = mortality_indicators(
+        tables["deaths"],
+        tables["population"],
+        tables["france_reference"],
+        areas,
+        standard if standard in STANDARDS else "france",
+        _period_years(tables["indicators"]),
+    )
     icm = rows[(rows["indicator"] == "mortality_icm") & (rows["sex"] == "ensemble")]
     icm = icm.sort_values("period").drop_duplicates("territory_code", keep="last")
-    return pd.DataFrame({"commune": icm["territory_code"].to_numpy(), "observed": icm["numerator"].to_numpy(),
-                         "expected": icm["denominator"].to_numpy()})
+    return pd.DataFrame(
+        {
+            "commune": icm["territory_code"].to_numpy(),
+            "observed": icm["numerator"].to_numpy(),
+            "expected": icm["denominator"].to_numpy(),
+        }
+    )
 
 
 def heterogeneity(definitions: pd.DataFrame, by_commune: pd.DataFrame, min_expected: float = 5) -> pd.DataFrame:
@@ -95,7 +116,8 @@ def comparison(candidates, tables: dict) -> dict:
     meta = indicator_metadata()
     power = power_table(indicators).set_index("territory_code")
     het = heterogeneity(definitions, commune_icm(tables, sorted(set(definitions["commune"])))).set_index(
-        "territory_code")
+        "territory_code"
+    )
     fdep = tables.get("deprivation")
     threshold = build_threshold(tables)
     lines = []
@@ -107,34 +129,49 @@ def comparison(candidates, tables: dict) -> dict:
         p = power.loc[code] if code in power.index else None
         line["Écart de mortalité détectable"] = (
             f"+{fr_number(np.ceil(p['excess']))} % / −{fr_number(np.ceil(p['deficit']))} %"
-            if p is not None and np.isfinite(p["excess"]) and np.isfinite(p["deficit"]) else "–")
+            if p is not None and np.isfinite(p["excess"]) and np.isfinite(p["deficit"])
+            else "–"
+        )
         for ind in HEADLINE:
             r = rows[(rows["indicator"] == ind) & (rows["sex"] == "ensemble") & (rows["category"] == "total")]
             if ind not in meta or r.empty:
                 continue
             r = r.sort_values("period").iloc[-1]
             m = meta[ind]
-            line[m["label"]] = ("non calculable (effectif trop faible)" if r["small_count"] else
-                                f"{fr_value(r['value'], m['unit'], m['decimals'])} "
-                                f"{fr_interval(r['ci_low'], r['ci_high'], m['decimals'])} – {r['sig_france']}")
+            line[m["label"]] = (
+                "non calculable (effectif trop faible)"
+                if r["small_count"]
+                else f"{fr_value(r['value'], m['unit'], m['decimals'])} "
+                f"{fr_interval(r['ci_low'], r['ci_high'], m['decimals'])} – {r['sig_france']}"
+            )
         h = het.loc[code]
         line["Hétérogénéité de l'ICM entre communes"] = (
-            "–" if not np.isfinite(h["statistic"]) else
-            f"χ² = {fr_number(h['statistic'], 1)}, {int(h['df'])} ddl, {_p(h['p_value'])} "
+            "–"
+            if not np.isfinite(h["statistic"])
+            else f"χ² = {fr_number(h['statistic'], 1)}, {int(h['df'])} ddl, {_p(h['p_value'])} "
             f"({'hétérogène' if h['p_value'] < 0.05 else 'pas d’hétérogénéité significative'} ; "
-            f"{fr_number(h['units'])} groupe(s) de communes)")
+            f"{fr_number(h['units'])} groupe(s) de communes)"
+        )
         if fdep is not None and not fdep.empty:
             f = fdep[fdep["commune"].isin(members["commune"])].sort_values("year")
             f = f.drop_duplicates("commune", keep="last")["fdep"].dropna()
             line["FDep des communes (min. – médiane – max.)"] = (
-                "–" if f.empty else " – ".join(fr_number(v, 2) for v in (f.min(), f.median(), f.max())))
+                "–" if f.empty else " – ".join(fr_number(v, 2) for v in (f.min(), f.median(), f.max()))
+            )
         lines.append(line)
     names = definitions.drop_duplicates("territory_code").set_index("territory_code")["territory_name"]
     sets = {code: set(g["commune"]) for code, g in definitions.groupby("territory_code", sort=False)}
-    overlap = pd.DataFrame([[fr_number(len(sets[a] & sets[b])) for b in sets] for a in sets],
-                           index=[names[c] for c in sets], columns=[names[c] for c in sets])
-    return {"summary": pd.DataFrame(lines), "overlap": overlap.reset_index(names="Communes communes"),
-            "definitions": definitions, "threshold": threshold}
+    overlap = pd.DataFrame(
+        [[fr_number(len(sets[a] & sets[b])) for b in sets] for a in sets],
+        index=[names[c] for c in sets],
+        columns=[names[c] for c in sets],
+    )
+    return {
+        "summary": pd.DataFrame(lines),
+        "overlap": overlap.reset_index(names="Communes communes"),
+        "definitions": definitions,
+        "threshold": threshold,
+    }
 
 
 CANDIDATE_COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02"]  # ColorBrewer Dark2
@@ -159,8 +196,16 @@ def candidates_map(tables: dict, definitions: pd.DataFrame) -> str:
     charts._shape_group(fig, back, proj, css_class="background", fill="#f0f0f0", stroke="#bdbdbd", stroke_width=0.4)
     colour = {c: CANDIDATE_COLOURS[list(names.index).index(c) % 6] for c in codes}
     for c in codes:
-        charts._shape_group(fig, [outlines[c]], proj, css_class="candidate", fill=colour[c], fill_opacity=0.35,
-                            stroke=colour[c], stroke_width=2)
+        charts._shape_group(
+            fig,
+            [outlines[c]],
+            proj,
+            css_class="candidate",
+            fill=colour[c],
+            fill_opacity=0.35,
+            stroke=colour[c],
+            stroke_width=2,
+        )
     entries = [(svg.patch_swatch(colour[c], colour[c], 2), names[c]) for c in names.index if c in colour]
     fig.height = svg.legend(fig, entries, fig.height + 8, 8, ncol=2, title="Périmètres candidats") + charts.MARGIN
     alt = "Carte des périmètres candidats : " + " ; ".join(names[c] for c in names.index)

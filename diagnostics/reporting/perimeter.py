@@ -87,8 +87,9 @@ def perimeter_tables(members, name: str, processed_dir=None, tables: dict | None
     terr = tables["territories"]
     communes = perimeter_communes(members, tables["communes"], build_region(terr))
     code = perimeter_slug(name, set(terr["territory_code"]))
-    definition = pd.DataFrame({"territory_code": code, "territory_name": " ".join(str(name).split()),
-                               "kind": ADHOC_KIND, "commune": communes})
+    definition = pd.DataFrame(
+        {"territory_code": code, "territory_name": " ".join(str(name).split()), "kind": ADHOC_KIND, "commune": communes}
+    )
     rows, indicators = perimeter_indicators(tables, definition)
     indicators, notices = _mask_differences(indicators, set(communes), tables)
     tables["territories"] = pd.concat([terr, rows], ignore_index=True)
@@ -120,8 +121,11 @@ def _mask_differences(indicators: pd.DataFrame, members: set[str], tables: dict)
         notices.append(
             f"Ce périmètre diffère d'un territoire publié de quelques communes seulement : {listed}. Les effectifs "
             "de la différence pourraient être retrouvés par soustraction ; "
-            + (f"{fr_number(masked)} effectif(s) concerné(s) sont masqués (secret statistique par différence)."
-               if masked else "aucun effectif de la différence n'est inférieur au seuil : rien à masquer.")
+            + (
+                f"{fr_number(masked)} effectif(s) concerné(s) sont masqués (secret statistique par différence)."
+                if masked
+                else "aucun effectif de la différence n'est inférieur au seuil : rien à masquer."
+            )
         )
     return indicators.assign(small_count=small), notices
 
@@ -136,7 +140,9 @@ def perimeter_notices_html(perimeter: Perimeter | None) -> str:
     """The ad hoc perimeter's notes for the report header (empty for a built territory)."""
     if perimeter is None:
         return ""
-    text = [f"Périmètre à la demande ({fr_number(len(perimeter.communes))} communes) : rapport produit hors du lot, "
-            "non repris dans l'index ; ses indicateurs sont calculés avec les mêmes méthodes et comparateurs que "
-            "ceux des territoires publiés."]
+    text = [
+        f"Périmètre à la demande ({fr_number(len(perimeter.communes))} communes) : rapport produit hors du lot, "
+        "non repris dans l'index ; ses indicateurs sont calculés avec les mêmes méthodes et comparateurs que "
+        "ceux des territoires publiés."
+    ]
     return render("note.html.j2", paragraphs=text + perimeter.notices, warning=bool(perimeter.notices))

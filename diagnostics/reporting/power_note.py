@@ -42,12 +42,14 @@ def power_table(indicators: pd.DataFrame) -> pd.DataFrame:
     rows = indicators[(indicators["indicator"] == "mortality_icm") & (indicators["sex"] == "ensemble")]
     rows = rows.sort_values("period").drop_duplicates("territory_code", keep="last")
     e = rows["denominator"].to_numpy(dtype=float)
-    return pd.DataFrame({
-        "territory_code": rows["territory_code"].to_numpy(),
-        "expected": e,
-        "excess": minimum_detectable_icm(e, POWER, CONFIDENCE) - 100,
-        "deficit": 100 - minimum_detectable_icm(e, POWER, CONFIDENCE, side=SIDE_DEFICIT),
-    })
+    return pd.DataFrame(
+        {
+            "territory_code": rows["territory_code"].to_numpy(),
+            "expected": e,
+            "excess": minimum_detectable_icm(e, POWER, CONFIDENCE) - 100,
+            "deficit": 100 - minimum_detectable_icm(e, POWER, CONFIDENCE, side=SIDE_DEFICIT),
+        }
+    )
 
 
 def _pct(x: float) -> str:
@@ -58,17 +60,27 @@ def power_sentence(expected: float, years: int) -> str:
     p = icm_power(expected, years)
     if not np.isfinite(p["excess"]):
         return "Sur ce périmètre, trop peu de décès sont attendus pour mettre en évidence un écart de mortalité."
-    text = (f"Sur ce périmètre, seul un écart de mortalité d'au moins {_pct(p['excess'])} au-dessus du niveau de la "
-            f"France peut être mis en évidence (ou d'au moins {_pct(p['deficit'])} au-dessous)"
-            if np.isfinite(p["deficit"]) else
-            f"Sur ce périmètre, seul un écart de mortalité d'au moins {_pct(p['excess'])} au-dessus du niveau de la "
-            "France peut être mis en évidence (aucune sous-mortalité ne peut l'être)")
-    text += (f", avec {fr_number(p['expected'])} décès attendus en {fr_number(years)} an(s)"
-             " (puissance de 80 %, risque de 5 %). ")
+    text = (
+        f"Sur ce périmètre, seul un écart de mortalité d'au moins {_pct(p['excess'])} au-dessus du niveau de la "
+        f"France peut être mis en évidence (ou d'au moins {_pct(p['deficit'])} au-dessous)"
+        if np.isfinite(p["deficit"])
+        else f"Sur ce périmètre, seul un écart de mortalité d'au moins {_pct(p['excess'])} au-dessus du niveau de la "
+        "France peut être mis en évidence (aucune sous-mortalité ne peut l'être)"
+    )
+    text += (
+        f", avec {fr_number(p['expected'])} décès attendus en {fr_number(years)} an(s)"
+        " (puissance de 80 %, risque de 5 %). "
+    )
     if np.isfinite(p["years_excess"]):
-        text += (f"Pour montrer un excès de 10 %, il faudrait cumuler {fr_number(p['years_excess'])} année(s) de "
-                 "décès" + (f" ({fr_number(p['years_deficit'])} pour un déficit de 10 %)."
-                            if np.isfinite(p["years_deficit"]) else "."))
+        text += (
+            f"Pour montrer un excès de 10 %, il faudrait cumuler {fr_number(p['years_excess'])} année(s) de "
+            "décès"
+            + (
+                f" ({fr_number(p['years_deficit'])} pour un déficit de 10 %)."
+                if np.isfinite(p["years_deficit"])
+                else "."
+            )
+        )
     else:
         text += "Même 50 années cumulées ne suffiraient pas à montrer un écart de 10 %."
     return text
@@ -78,10 +90,12 @@ def power_html(t) -> str:
     """The sentence for a report (``t``: a :class:`~diagnostics.reporting.territory.Territory`)."""
     row = t.value_row("mortality_icm")
     if row is None or pd.isna(row.denominator) or row.denominator <= 0:
-        return render("note.html.j2", paragraphs=["Puissance statistique non calculable (pas de décès attendus)."],
-                      warning=False)
-    return render("note.html.j2", paragraphs=[power_sentence(row.denominator, len(period_years(row.period)))],
-                  warning=False)
+        return render(
+            "note.html.j2", paragraphs=["Puissance statistique non calculable (pas de décès attendus)."], warning=False
+        )
+    return render(
+        "note.html.j2", paragraphs=[power_sentence(row.denominator, len(period_years(row.period)))], warning=False
+    )
 
 
 METHOD_TEXT = (
@@ -107,14 +121,21 @@ def underpowered_html(tables: dict, gap: float = 20) -> str:
     names = dict(zip(reported["territory_code"], reported["territory_name"]))
     pt = power_table(tables["indicators"][tables["indicators"]["territory_code"].isin(names)])
     small = pt[(pt["excess"] > gap) | ~(pt["deficit"] <= gap)].sort_values("expected")
-    intro = (f"Puissance statistique : un territoire trop petit ne peut pas montrer un écart de mortalité de "
-             f"±{fr_number(gap)} % (ICM, puissance de 80 %, risque de 5 %). ")
+    intro = (
+        f"Puissance statistique : un territoire trop petit ne peut pas montrer un écart de mortalité de "
+        f"±{fr_number(gap)} % (ICM, puissance de 80 %, risque de 5 %). "
+    )
     if small.empty:
-        return render("note.html.j2", paragraphs=[intro + "Tous les territoires de la région le peuvent."],
-                      warning=False)
+        return render(
+            "note.html.j2", paragraphs=[intro + "Tous les territoires de la région le peuvent."], warning=False
+        )
     listed = "; ".join(
         f"{names[r.territory_code]} ({fr_number(r.expected)} décès attendus, écart détectable d'au moins "
-        f"{_pct(r.excess)})" for r in small.itertuples()
+        f"{_pct(r.excess)})"
+        for r in small.itertuples()
     )
-    return render("note.html.j2", paragraphs=[intro + f"C'est le cas de {fr_number(len(small))} territoire(s) : "
-                                               f"{listed}."], warning=True)
+    return render(
+        "note.html.j2",
+        paragraphs=[intro + f"C'est le cas de {fr_number(len(small))} territoire(s) : {listed}."],
+        warning=True,
+    )

@@ -31,15 +31,19 @@ def perimeter_communes(members, communes: pd.DataFrame, region_code: str | None 
     commune or shorthand, a commune named twice (directly or through a shorthand) or outside the région."""
     tokens = split_members(members)
     if not tokens:
-        raise PerimeterError("périmètre vide : donnez au moins une commune (codes Insee séparés par des virgules, "
-                             "ou raccourcis DEP:<code>, EPCI:<siren>, BV:<code>)")
+        raise PerimeterError(
+            "périmètre vide : donnez au moins une commune (codes Insee séparés par des virgules, "
+            "ou raccourcis DEP:<code>, EPCI:<siren>, BV:<code>)"
+        )
     known = communes.set_index("commune")
     out: list[str] = []
     for position, token in enumerate(tokens, 1):
         expanded = expand_member(token, known)
         if expanded is None:
-            raise PerimeterError(f"élément n° {position} « {token} » : ni une commune connue de la table "
-                                 "d'appartenance, ni un raccourci DEP:<code>, EPCI:<siren> ou BV:<code> valide")
+            raise PerimeterError(
+                f"élément n° {position} « {token} » : ni une commune connue de la table "
+                "d'appartenance, ni un raccourci DEP:<code>, EPCI:<siren> ou BV:<code> valide"
+            )
         out += expanded
     seen: set[str] = set()
     duplicated = sorted({c for c in out if c in seen or seen.add(c)})
@@ -58,7 +62,7 @@ def perimeter_slug(name: str, taken=()) -> str:
     separator or leading formula sign survives), at most 60 characters; not an existing territory's code
     (``taken``) nor a page of the reports folder."""
     if not name or not str(name).strip():
-        raise PerimeterError("nom du périmètre obligatoire (--nom \"Nom du périmètre\")")
+        raise PerimeterError('nom du périmètre obligatoire (--nom "Nom du périmètre")')
     ascii_name = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60].strip("-") or "perimetre"
     if slug in RESERVED_CODES or slug in set(taken) or not SAFE_CODE.match(slug):
