@@ -12,6 +12,7 @@ NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 REPORT_NOTEBOOK = NOTEBOOKS_DIR / "diagnostic_territorial.ipynb"
 OVERVIEW_NOTEBOOK = NOTEBOOKS_DIR / "synthese_regionale.ipynb"
+COMPARISON_NOTEBOOK = NOTEBOOKS_DIR / "comparer_des_perimetres.ipynb"  # issue 20
 
 KERNEL_NAME = "diagnostic-territorial"
 KERNEL_DISPLAY_NAME = "Diagnostic territorial (Python 3)"

@@ -55,3 +55,16 @@ def parse_fr_number(text: str) -> float:
 def sentence_case(text: str) -> str:
     """First letter in capital, the rest as written: « EPCI » stays « EPCI » (``str.capitalize`` lowers it)."""
     return text[:1].upper() + text[1:]
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet runs as a formula (OWASP CSV injection)
+
+
+def spreadsheet_safe(value):
+    """A CSV cell that a spreadsheet shows as text: a string starting with ``= + - @`` (or a tab, a carriage
+    return) gets a leading ``'``. Numbers — and text that reads as a number, such as ``-3,5`` — are unchanged."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_PREFIXES):
+        return value
+    if value[0] in "+-" and value[1:].replace(",", "", 1).replace(".", "", 1).replace(THIN, "").isdigit():
+        return value
+    return "'" + value

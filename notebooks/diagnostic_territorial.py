@@ -17,17 +17,32 @@
 territory = "TS-NORD"
 processed_dir = None  # None : data/processed du projet
 generated = None  # date affichée dans l'en-tête (None : aujourd'hui)
+# Un périmètre à la demande : une liste de communes (codes Insee, ou raccourcis EPCI:…, DEP:…, BV:…) et son nom ;
+# « territory » est alors ignoré. Exemple : communes = "96101,96102,EPCI:200096001" ; nom = "Mon périmètre"
+communes = None
+nom = None
 
 # %%
 from IPython.display import HTML, display
 
 from diagnostics.indicators.consumption import ITEM_LABELS
-from diagnostics.reporting import figures, health_section, narrative, report
-from diagnostics.reporting import social_section  # issue 19
+from diagnostics.reporting import (
+    figures,
+    health_section,
+    narrative,
+    report,
+    social_section,  # issue 19
+)
+from diagnostics.reporting.perimeter import perimeter_notices_html, perimeter_tables
+from diagnostics.reporting.power_note import power_html, power_methods_html  # issue 20
 from diagnostics.reporting.territory import load_territory
 
+perimeter = perimeter_tables(communes, nom or "Périmètre à la demande", processed_dir) if communes else None
+if perimeter:  # an ad hoc perimeter: its indicators computed now, for it alone (issue 20)
+    territory, processed_dir = perimeter.code, perimeter.tables
 t = load_territory(territory, processed_dir)
 display(HTML(report.header_html(t, generated)))
+display(HTML(perimeter_notices_html(perimeter)))
 
 # %% [markdown]
 # ## Synthèse
@@ -71,6 +86,7 @@ mortality = [
 ]
 for sex, title in (("ensemble", "Deux sexes"), ("hommes", "Hommes"), ("femmes", "Femmes")):
     display(HTML(report.html_table(report.comparison_table(t, mortality, sex=sex), f"Mortalité – {title}")))
+display(HTML(power_html(t)))  # the smallest excess and deficit this territory can show (issue 20)
 
 # %% [markdown]
 # ### Mortalité par sexe et place du territoire dans la région
@@ -259,6 +275,7 @@ display(HTML(report.targets_html(t)))  # « Suivi des objectifs », when the ter
 # %%
 display(HTML(report.disclosure_note(t)))
 display(HTML(report.html_table(report.methods_table(t), "Définitions des indicateurs")))
+display(HTML(power_methods_html()))
 display(HTML(social_section.fdep_methods_html(t)))  # the FDep's weights and explained variance (issue 19)
 display(HTML(report.sources_note(t)))
 display(report.csv_export(t))  # the territory's CSV, written beside the HTML by run_all.py

@@ -26,9 +26,12 @@ import datetime as dt
 from IPython.display import HTML, display
 
 from diagnostics.methods import disclosure
-from diagnostics.reporting import overview
+from diagnostics.reporting import (
+    overview,
+    power_note,  # issue 20
+    social_overview,  # issue 19
+)
 from diagnostics.reporting import overview_figures as parts
-from diagnostics.reporting import social_overview  # issue 19
 from diagnostics.reporting.territory import load_tables
 
 tables = load_tables(processed_dir)
@@ -62,6 +65,7 @@ for indicator in parts.RANKED:
 
 # %%
 display(HTML(parts.funnel_html(tables, kind)))
+display(HTML(power_note.underpowered_html(tables)))  # too small to show ±20 % (issue 20)
 
 # %% [markdown]
 # ## Typologie des territoires

@@ -89,7 +89,25 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="seuil du secret statistique : effectifs de 1 à seuil − 1 masqués "
         f"(par défaut : option threshold de sources.toml, sinon {config.DISCLOSURE_THRESHOLD})",
     )
+    p.add_argument(
+        "--communes",
+        nargs="+",
+        metavar="COMMUNES",
+        help="un périmètre à la demande : codes Insee des communes séparés par des virgules, ou raccourcis "
+        "EPCI:<siren>, DEP:<code>, BV:<code> ; son rapport seul est produit (avec --nom), à partir des tables "
+        "produites, sans reconstruire les autres territoires ni l'index",
+    )
+    p.add_argument("--nom", help="nom du périmètre à la demande (nomme aussi ses fichiers)")
+    p.add_argument(
+        "--comparer",
+        nargs="+",
+        metavar="NOM=COMMUNES",
+        help="comparer de 2 à 6 périmètres candidats (« Nom A=96001,96002 » « Nom B=EPCI:… ») : une page "
+        "comparaison-….html, à partir des tables produites",
+    )
     args = p.parse_args(argv)
+    if args.nom is not None and args.communes is None:
+        p.error("--nom accompagne --communes")
     if args.jobs < 1:
         p.error("--jobs doit être au moins 1")
     if args.threshold is not None and args.threshold < 1:
@@ -128,6 +146,14 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     with stop_signals_as_interrupt():
         try:
+            if args.comparer is not None:
+                from diagnostics.pipeline.perimeter import run_comparison
+
+                return run_comparison(args)
+            if args.communes is not None:
+                from diagnostics.pipeline.perimeter import run_perimeter
+
+                return run_perimeter(args)
             return run(args)
         except KeyboardInterrupt as stop:  # while reading the raw files or writing the tables
             print(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from diagnostics.formatting import fr_interval, fr_number, fr_value, sentence_case
+from diagnostics.formatting import fr_interval, fr_number, fr_value, sentence_case, spreadsheet_safe
 from diagnostics.indicators.common import ENSEMBLE, LEVEL_DEPARTEMENT, TOTAL
 from diagnostics.indicators.declared import declarations
 from diagnostics.indicators.families import FAMILY_LABELS
@@ -145,8 +145,16 @@ class CsvExport:
 
 def csv_export(t: Territory) -> CsvExport:
     table = csv_table(t)
-    text = "\ufeff" + table.to_csv(sep=";", decimal=",", index=False, lineterminator="\n")  # BOM: Excel reads UTF-8
+    text = "\ufeff" + csv_text(table)
     return CsvExport(text, f"Diagnostic de santé – {t.name}", len(table))
+
+
+def csv_text(table: pd.DataFrame) -> str:
+    """The project's CSV writer (``;``, decimal comma): every text cell neutralised for spreadsheets
+    (:func:`diagnostics.formatting.spreadsheet_safe`: a leading ``= + - @`` would run as a formula)."""
+    safe = table.map(spreadsheet_safe) if hasattr(table, "map") else table.applymap(spreadsheet_safe)
+    safe.columns = [spreadsheet_safe(str(c)) for c in table.columns]
+    return safe.to_csv(sep=";", decimal=",", index=False, lineterminator="\n")
 
 
 def _csv_number(value, small: bool, threshold: int) -> str:

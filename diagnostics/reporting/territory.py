@@ -122,7 +122,11 @@ def area_names(tables) -> dict[str, str]:
     return names
 
 
-def load_territory(code: str, processed_dir: Path | str | None = None, tables=None) -> Territory:
+def load_territory(code: str, processed_dir: Path | str | dict | None = None, tables=None) -> Territory:
+    """``processed_dir``: the folder of the processed tables, or the tables themselves (an ad hoc perimeter's,
+    :func:`diagnostics.reporting.perimeter.perimeter_tables`)."""
+    if isinstance(processed_dir, dict):
+        tables = processed_dir
     tables = tables or load_tables(processed_dir)
     terr = tables["territories"]
     rows = terr[terr["territory_code"] == code]

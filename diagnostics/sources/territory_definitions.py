@@ -52,12 +52,22 @@ def check_territory_codes(df: pd.DataFrame, column: str, path: Path) -> None:
                                  f"(attendu : lettres sans accent, chiffres, - _ . ; 81 caractères au plus ; ni {' ni '.join(sorted(RESERVED_CODES))})", line=line, column=column)
 
 
+# shorthand → the communes' column; BV and ZE where the communes have them (bassins de vie, zones d'emploi)
+SHORTHANDS = {"DEP": "departement_code", "EPCI": "epci_code", "BV": "bassin_de_vie", "ZE": "zone_emploi"}
+
+
+def expand_member(token: str, communes: pd.DataFrame) -> list[str] | None:
+    """The communes a token names (a commune code, ``DEP:``, ``EPCI:``, ``BV:``, ``ZE:``), or None when it
+    names none; ``communes`` is indexed by commune code."""
+    return _expand(token, communes)
+
+
 def _expand(token: str, communes: pd.DataFrame) -> list[str] | None:
     kind, _, value = token.partition(":")
     if not value:
         return [token] if token in communes.index else None
-    column = {"DEP": "departement_code", "EPCI": "epci_code"}.get(kind.upper())
-    if column is None:
+    column = SHORTHANDS.get(kind.upper())
+    if column is None or column not in communes:
         return None
     members = communes.index[communes[column] == value].tolist()
     return members or None

@@ -1,0 +1,123 @@
+"""``run_all.py --communes … --nom …``: one ad hoc perimeter's report from the current processed tables, without
+rebuilding the other territories, the index or the overview (« Pour quel périmètre ? », issue 20)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+from diagnostics import config
+from diagnostics.formatting import fr_number
+from diagnostics.pipeline.io import OutputError, ensure_writable
+
+
+def check_perimeter(members, name: str, processed_dir: Path) -> tuple[str, list[str], str]:
+    """(slug, communes, line for territoires.csv), or PerimeterError/FileNotFoundError before anything runs."""
+    import pandas as pd
+
+    from diagnostics.reporting.perimeter import build_region
+    from diagnostics.territories.perimeter import perimeter_communes, perimeter_slug, territories_csv_line
+
+    for table in ("communes", "territories", "indicators"):
+        if not (processed_dir / f"{table}.parquet").exists():
+            raise FileNotFoundError(
+                f"{processed_dir} : tables produites absentes ; lancez d'abord « python run_all.py »"
+            )
+    communes = pd.read_parquet(processed_dir / "communes.parquet")
+    territories = pd.read_parquet(processed_dir / "territories.parquet")
+    listed = perimeter_communes(members, communes, build_region(territories))
+    slug = perimeter_slug(name, set(territories["territory_code"]))
+    return slug, listed, territories_csv_line(slug, name, members)
+
+
+def run_perimeter(args: argparse.Namespace) -> int:
+    """Exit 0 with the report written, 2 on a bad list or name (nothing written), 1 if the notebook fails."""
+    from diagnostics.territories.perimeter import PerimeterError
+
+    started = time.perf_counter()
+    name = args.nom or ""
+    try:
+        ensure_writable(args.output)
+        slug, communes, line = check_perimeter(args.communes, name, Path(args.processed))
+    except (PerimeterError, FileNotFoundError, OutputError) as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 2
+    from diagnostics.pipeline.worker import ReportWorker, notebook_csv, write_report
+
+    worker = ReportWorker(str(config.REPORT_NOTEBOOK))
+    try:
+        nb = worker.execute(
+            {
+                "communes": " ".join(communes),
+                "nom": name,
+                "processed_dir": str(args.processed),
+                "generated": dt.date.today().strftime("%d/%m/%Y"),
+            }
+        )
+        csv_text, title = notebook_csv(nb)
+        body, _ = worker.exporter.from_notebook_node(nb, resources={"report_title": title})
+    except Exception as exc:  # noqa: BLE001 - the notebook's error, said in one line
+        print(f"ÉCHEC du rapport du périmètre : {type(exc).__name__} : {str(exc).splitlines()[-1:]}", file=sys.stderr)
+        return 1
+    finally:
+        worker.close()
+    args.output.mkdir(parents=True, exist_ok=True)
+    write_report(Path(args.output), slug, body, csv_text)
+    print(
+        f"Rapport du périmètre « {' '.join(name.split())} » ({fr_number(len(communes))} communes) : "
+        f"{args.output / (slug + '.html')} et {slug}.csv ({fr_number(time.perf_counter() - started, 1)} s ; "
+        "non repris dans l'index)."
+    )
+    print("Pour le garder, ajoutez cette ligne à territoires.csv :")
+    print(line)
+    return 0
+
+
+def run_comparison(args: argparse.Namespace) -> int:
+    """``--comparer "Nom A=…" "Nom B=…"``: the comparison page of 2 to 6 candidates, ``comparaison-<a>-<b>….html``."""
+    import pandas as pd
+
+    from diagnostics.pipeline.io import write_text
+    from diagnostics.reporting.comparison import candidate_definitions, parse_candidates
+    from diagnostics.territories.perimeter import PerimeterError
+
+    started = time.perf_counter()
+    processed = Path(args.processed)
+    try:
+        ensure_writable(args.output)
+        candidates = parse_candidates(args.comparer)
+        if not (processed / "territories.parquet").exists():
+            raise FileNotFoundError(f"{processed} : tables produites absentes ; lancez d'abord « python run_all.py »")
+        tables = {t: pd.read_parquet(processed / f"{t}.parquet") for t in ("communes", "territories")}
+        slugs = candidate_definitions(candidates, tables)["territory_code"].unique()
+    except (PerimeterError, FileNotFoundError, OutputError) as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 2
+    from diagnostics.pipeline.worker import ReportWorker
+
+    worker = ReportWorker(str(config.COMPARISON_NOTEBOOK))
+    try:
+        nb = worker.execute(
+            {
+                "candidats": list(args.comparer),
+                "processed_dir": str(processed),
+                "generated": dt.date.today().strftime("%d/%m/%Y"),
+            }
+        )
+        body, _ = worker.exporter.from_notebook_node(nb, resources={"report_title": "Comparer des périmètres"})
+    except Exception as exc:  # noqa: BLE001 - the notebook's error, said in one line
+        print(f"ÉCHEC de la comparaison : {type(exc).__name__} : {str(exc).splitlines()[-1:]}", file=sys.stderr)
+        return 1
+    finally:
+        worker.close()
+    args.output.mkdir(parents=True, exist_ok=True)
+    name = ("comparaison-" + "-".join(slugs))[:120].rstrip("-")
+    write_text(Path(args.output) / f"{name}.html", body)
+    print(
+        f"Comparaison de {len(candidates)} périmètres : {args.output / (name + '.html')} "
+        f"({fr_number(time.perf_counter() - started, 1)} s ; non reprise dans l'index)."
+    )
+    return 0

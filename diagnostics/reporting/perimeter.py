@@ -1,0 +1,148 @@
+"""An ad hoc perimeter's report data, computed for it alone from the current processed tables.
+
+The perimeter becomes one more reported area; :func:`diagnostics.indicators.compute_indicators` (the build's
+own function, nothing duplicated) runs on it and on the areas its figures depend on (comparators, bassins de
+vie, zones d'emploi), not on the other reported territories. Its rows then join the built rows, so that the
+report has the same comparators, intervals, significance and secret statistique as a built territory, plus
+the disclosure-by-difference check against the published territories nested with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from diagnostics.config import PROCESSED_DIR
+from diagnostics.formatting import fr_number
+from diagnostics.indicators import compute_indicators
+from diagnostics.indicators.metadata import indicator_metadata
+from diagnostics.indicators.mortality import STANDARDS
+from diagnostics.methods.differencing import differencing_suppression, nested_territories
+from diagnostics.methods.disclosure import build_threshold, publishable_indicators
+from diagnostics.territories.areas import build_territories
+from diagnostics.territories.perimeter import ADHOC_KIND, perimeter_communes, perimeter_slug
+from diagnostics.territories.shapes import territory_outlines
+
+from .html import render
+from .territory import load_territory
+
+
+@dataclass
+class Perimeter:
+    code: str  # the slug of its name: its report's file name
+    name: str
+    communes: list[str]
+    tables: dict = field(repr=False)
+    notices: list[str] = field(default_factory=list)  # disclosure by difference, in French
+
+
+def all_tables(processed_dir: Path | str | None = None) -> dict[str, pd.DataFrame]:
+    folder = Path(processed_dir or PROCESSED_DIR)
+    if not (folder / "indicators.parquet").exists():
+        raise FileNotFoundError(f"{folder} : tables produites absentes ; lancez d'abord « python run_all.py »")
+    return {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
+
+
+def build_region(territories: pd.DataFrame) -> str | None:
+    """The région of the built territories (code without ``REG-``), None if they span several."""
+    regions = territories.loc[territories["reported"], "region_code"].dropna().unique()
+    return regions[0].removeprefix("REG-") if len(regions) == 1 else None
+
+
+def _period_years(indicators: pd.DataFrame) -> int:
+    label = indicators.loc[indicators["indicator"] == "mortality_icm", "period"].max()
+    first, _, last = str(label).partition("-")
+    return int(last) - int(first) + 1 if last else 1
+
+
+def perimeter_indicators(tables: dict, definition: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(territory rows, indicator rows) of one new perimeter (``definition``: territory_code,
+    territory_name, kind, commune), from the processed tables of a build."""
+    terr = tables["territories"]
+    rows = build_territories(definition, tables["communes"], tables["population"])
+    rows = rows[rows["territory_code"].isin(definition["territory_code"])]
+    needed = set(terr.loc[~terr["reported"], "territory_code"]) | set(rows["departement_code"].dropna())
+    needed |= set(rows["region_code"].dropna()) | set(terr["departement_code"].dropna())
+    needed |= set(terr["region_code"].dropna())
+    subset = dict(tables)
+    subset["territories"] = pd.concat([terr[terr["territory_code"].isin(needed)], rows], ignore_index=True)
+    subset.pop("life_table_inputs", None)  # per area: recomputed for these areas
+    subset.pop("indicators", None)
+    standard = tables["standard_population"]["standard"].iloc[0]
+    indicators, _ = compute_indicators(
+        subset,
+        standard=standard if standard in STANDARDS else "france",
+        threshold=build_threshold(tables),
+        period_years=_period_years(tables["indicators"]),
+    )
+    return rows, indicators[indicators["territory_code"].isin(definition["territory_code"])]
+
+
+def perimeter_tables(members, name: str, processed_dir=None, tables: dict | None = None) -> Perimeter:
+    """The processed tables with one more reported territory, the perimeter (its indicator rows checked for
+    disclosure by difference). Raises :class:`~diagnostics.territories.perimeter.PerimeterError` on a bad list."""
+    tables = dict(tables or all_tables(processed_dir))
+    terr = tables["territories"]
+    communes = perimeter_communes(members, tables["communes"], build_region(terr))
+    code = perimeter_slug(name, set(terr["territory_code"]))
+    definition = pd.DataFrame(
+        {"territory_code": code, "territory_name": " ".join(str(name).split()), "kind": ADHOC_KIND, "commune": communes}
+    )
+    rows, indicators = perimeter_indicators(tables, definition)
+    indicators, notices = _mask_differences(indicators, set(communes), tables)
+    tables["territories"] = pd.concat([terr, rows], ignore_index=True)
+    tables["indicators"] = pd.concat([tables["indicators"], indicators], ignore_index=True)
+    if "geometry" in tables and "territory_shapes" in tables:
+        tables["territory_shapes"] = pd.concat(
+            [tables["territory_shapes"], territory_outlines(tables["geometry"], rows)], ignore_index=True
+        )
+    tables["published"] = publishable_indicators(tables["indicators"])
+    return Perimeter(code, definition["territory_name"].iloc[0], communes, tables, notices)
+
+
+def _mask_differences(indicators: pd.DataFrame, members: set[str], tables: dict) -> tuple[pd.DataFrame, list[str]]:
+    terr = tables["territories"]
+    published = {c: set(g["commune"]) for c, g in terr[terr["reported"]].groupby("territory_code")}
+    nested = nested_territories(members, published)
+    if not nested:
+        return indicators, []
+    threshold = build_threshold(tables)
+    count_based = {k for k, v in indicator_metadata().items() if v["count_based"]}
+    others = tables["indicators"][tables["indicators"]["territory_code"].isin(nested)]
+    small = differencing_suppression(indicators, others, threshold, count_based)
+    masked = int((small & ~indicators["small_count"].astype(bool)).sum())
+    names = dict(zip(terr["territory_code"], terr["territory_name"]))
+    close = [c for c, diff in nested.items() if len(diff) < threshold]
+    notices = []
+    if close or masked:
+        listed = ", ".join(f"{names[c]} ({fr_number(len(nested[c]))} commune(s) d'écart)" for c in (close or nested))
+        notices.append(
+            f"Ce périmètre diffère d'un territoire publié de quelques communes seulement : {listed}. Les effectifs "
+            "de la différence pourraient être retrouvés par soustraction ; "
+            + (
+                f"{fr_number(masked)} effectif(s) concerné(s) sont masqués (secret statistique par différence)."
+                if masked
+                else "aucun effectif de la différence n'est inférieur au seuil : rien à masquer."
+            )
+        )
+    return indicators.assign(small_count=small), notices
+
+
+def perimeter_territory(members, name: str, processed_dir=None, tables: dict | None = None):
+    """(Territory, Perimeter): the report data of an ad hoc perimeter, for the report notebook."""
+    perimeter = perimeter_tables(members, name, processed_dir, tables)
+    return load_territory(perimeter.code, tables=perimeter.tables), perimeter
+
+
+def perimeter_notices_html(perimeter: Perimeter | None) -> str:
+    """The ad hoc perimeter's notes for the report header (empty for a built territory)."""
+    if perimeter is None:
+        return ""
+    text = [
+        f"Périmètre à la demande ({fr_number(len(perimeter.communes))} communes) : rapport produit hors du lot, "
+        "non repris dans l'index ; ses indicateurs sont calculés avec les mêmes méthodes et comparateurs que "
+        "ceux des territoires publiés."
+    ]
+    return render("note.html.j2", paragraphs=text + perimeter.notices, warning=bool(perimeter.notices))

@@ -1,0 +1,141 @@
+"""Statistical power of a territory's ICM in words (« Pour quel périmètre ? », issue 20).
+
+From the expected deaths E of the pooled period (the ICM's denominator), :mod:`diagnostics.methods.power`
+gives the smallest excess and deficit shown as significant with 80 % power at 5 % (exact Poisson / Byar's
+limits, the test of the report), and the pooled years needed to show ±10 %.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from diagnostics.formatting import fr_number
+from diagnostics.methods.disclosure import period_years
+from diagnostics.methods.power import SIDE_DEFICIT, minimum_detectable_icm, years_needed
+
+from .html import render
+
+POWER, CONFIDENCE = 0.8, 0.95
+
+
+def icm_power(expected: float, years: int) -> dict:
+    """excess, deficit (in % of the French level, rounded up: « au moins »), years for +10 % and −10 %."""
+    e = float(expected)
+    excess = float(minimum_detectable_icm(e, POWER, CONFIDENCE)) - 100
+    deficit = 100 - float(minimum_detectable_icm(e, POWER, CONFIDENCE, side=SIDE_DEFICIT))
+    per_year = e / max(years, 1)
+    return {
+        "expected": e,
+        "excess": excess,
+        "deficit": deficit,
+        "years_excess": float(years_needed(per_year, 0.10, POWER, CONFIDENCE)),
+        "years_deficit": float(years_needed(per_year, 0.10, POWER, CONFIDENCE, side=SIDE_DEFICIT)),
+    }
+
+
+def power_table(indicators: pd.DataFrame) -> pd.DataFrame:
+    """One row per territory of ``indicators``: its expected deaths and minimum detectable excess and deficit
+    (whole-period ICM, both sexes); vectorised over the territories (the overview's list)."""
+    rows = indicators[(indicators["indicator"] == "mortality_icm") & (indicators["sex"] == "ensemble")]
+    rows = rows.sort_values("period").drop_duplicates("territory_code", keep="last")
+    e = rows["denominator"].to_numpy(dtype=float)
+    return pd.DataFrame(
+        {
+            "territory_code": rows["territory_code"].to_numpy(),
+            "expected": e,
+            "excess": minimum_detectable_icm(e, POWER, CONFIDENCE) - 100,
+            "deficit": 100 - minimum_detectable_icm(e, POWER, CONFIDENCE, side=SIDE_DEFICIT),
+        }
+    )
+
+
+def _pct(x: float) -> str:
+    return f"{fr_number(math.ceil(x))}\u00a0%"
+
+
+def power_sentence(expected: float, years: int) -> str:
+    p = icm_power(expected, years)
+    if not np.isfinite(p["excess"]):
+        return "Sur ce périmètre, trop peu de décès sont attendus pour mettre en évidence un écart de mortalité."
+    text = (
+        f"Sur ce périmètre, seul un écart de mortalité d'au moins {_pct(p['excess'])} au-dessus du niveau de la "
+        f"France peut être mis en évidence (ou d'au moins {_pct(p['deficit'])} au-dessous)"
+        if np.isfinite(p["deficit"])
+        else f"Sur ce périmètre, seul un écart de mortalité d'au moins {_pct(p['excess'])} au-dessus du niveau de la "
+        "France peut être mis en évidence (aucune sous-mortalité ne peut l'être)"
+    )
+    text += (
+        f", avec {fr_number(p['expected'])} décès attendus en {fr_number(years)} an(s)"
+        " (puissance de 80 %, risque de 5 %). "
+    )
+    if np.isfinite(p["years_excess"]):
+        text += (
+            f"Pour montrer un excès de 10 %, il faudrait cumuler {fr_number(p['years_excess'])} année(s) de "
+            "décès"
+            + (
+                f" ({fr_number(p['years_deficit'])} pour un déficit de 10 %)."
+                if np.isfinite(p["years_deficit"])
+                else "."
+            )
+        )
+    else:
+        text += "Même 50 années cumulées ne suffiraient pas à montrer un écart de 10 %."
+    return text
+
+
+def power_html(t) -> str:
+    """The sentence for a report (``t``: a :class:`~diagnostics.reporting.territory.Territory`)."""
+    row = t.value_row("mortality_icm")
+    if row is None or pd.isna(row.denominator) or row.denominator <= 0:
+        return render(
+            "note.html.j2", paragraphs=["Puissance statistique non calculable (pas de décès attendus)."], warning=False
+        )
+    return render(
+        "note.html.j2", paragraphs=[power_sentence(row.denominator, len(period_years(row.period)))], warning=False
+    )
+
+
+METHOD_TEXT = (
+    "Puissance statistique : les décès attendus E de la période cumulée (ceux qu'aurait le territoire avec les taux "
+    "de la France à chaque âge) déterminent le plus petit écart d'ICM que le test du rapport (intervalle de Poisson "
+    "exact sous 10 décès, de Byar au-delà) déclare significatif avec une probabilité de 80 % au risque de 5 % : "
+    "si le vrai ICM vaut R, les décès observés suivent une loi de Poisson de moyenne E × R / 100, et l'ICM minimal "
+    "détectable est obtenu exactement par la fonction gamma incomplète inverse. Le nombre d'années à cumuler pour "
+    "montrer ±10 % suppose le même nombre de décès attendus chaque année ; à décès constants, l'écart détectable "
+    "décroît environ comme 1/√E."
+)
+
+
+def power_methods_html() -> str:
+    return render("note.html.j2", paragraphs=[METHOD_TEXT], warning=False)
+
+
+def underpowered_html(tables: dict, gap: float = 20) -> str:
+    """The regional overview's list: built territories whose ICM cannot show a ±``gap`` % mortality gap
+    with 80 % power (too few expected deaths over the pooled period)."""
+    terr = tables["territories"]
+    reported = terr[terr["reported"]].drop_duplicates("territory_code")
+    names = dict(zip(reported["territory_code"], reported["territory_name"]))
+    pt = power_table(tables["indicators"][tables["indicators"]["territory_code"].isin(names)])
+    small = pt[(pt["excess"] > gap) | ~(pt["deficit"] <= gap)].sort_values("expected")
+    intro = (
+        f"Puissance statistique : un territoire trop petit ne peut pas montrer un écart de mortalité de "
+        f"±{fr_number(gap)} % (ICM, puissance de 80 %, risque de 5 %). "
+    )
+    if small.empty:
+        return render(
+            "note.html.j2", paragraphs=[intro + "Tous les territoires de la région le peuvent."], warning=False
+        )
+    listed = "; ".join(
+        f"{names[r.territory_code]} ({fr_number(r.expected)} décès attendus, écart détectable d'au moins "
+        f"{_pct(r.excess)})"
+        for r in small.itertuples()
+    )
+    return render(
+        "note.html.j2",
+        paragraphs=[intro + f"C'est le cas de {fr_number(len(small))} territoire(s) : {listed}."],
+        warning=True,
+    )
