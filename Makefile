@@ -29,7 +29,7 @@ lint: install
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m ruff format --check .
 
-test: install browser
+test: install browser lint
 	$(BIN)/python -m pytest -q
 
 test-fast: install

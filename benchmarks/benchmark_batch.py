@@ -160,20 +160,23 @@ def main() -> None:
             per_size[n] = per
             print(
                 f"{n:5d} territoires : {seconds:7.1f} s, {per:.2f} s par rapport (tout compris : données, index), "
-                f"pic mémoire {peak:.2f} Go (PSS ; RSS cumulés {peak_rss:.2f} Go), HTML moyen {np.mean(html) / 1e6:.2f} Mo"
+                f"pic mémoire {peak:.2f} Go (PSS ; RSS cumulés {peak_rss:.2f} Go), HTML moyen "
+                f"{np.mean(html) / 1e6:.2f} Mo"
             )
             shutil.rmtree(tmp / f"r{n}")
         if len(per_size) > 1:
             first, last = min(per_size), max(per_size)
             print(
                 f"linéarité : {per_size[last]:.2f} s par rapport à {last} territoires contre {per_size[first]:.2f} s à "
-                f"{first} (rapport {per_size[last] / per_size[first]:.2f} ; 1,00 = coût proportionnel au nombre de territoires)"
+                f"{first} (rapport {per_size[last] / per_size[first]:.2f} ; 1,00 = coût proportionnel au nombre de "
+                "territoires)"
             )
         if args.naive:
             naive = naive_seconds_per_report(raw, tmp / f"p{args.sizes[-1]}", tmp, args.naive)
             print(
                 f"boucle naïve (papermill puis nbconvert en ligne de commande, {args.naive} territoires) : "
-                f"{naive:.2f} s par rapport ; lot {batch_per_report:.2f} s par rapport : {naive / batch_per_report:.1f}× plus rapide"
+                f"{naive:.2f} s par rapport ; lot {batch_per_report:.2f} s par rapport : "
+                f"{naive / batch_per_report:.1f}× plus rapide"
             )
 
 

@@ -9,6 +9,7 @@ fixed-width parser alone on the same records (the reference), and the whole aggr
 file (deduplication and counts) by ``aggregate_death_files`` with the readers the catalog gives
 it. It also checks that both parsers return identical records.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,10 @@ FIELDS = [(0, 80), (80, 81), (81, 89), (89, 94), (94, 124), (124, 154), (154, 16
 
 
 def both_editions(folder: Path, n: int, rng: np.random.Generator) -> tuple[Path, Path]:
-    pool = np.char.add(np.char.zfill(rng.integers(1, 96, 35_000).astype(str), 2),
-                       np.char.zfill(rng.integers(1, 900, 35_000).astype(str), 3))
+    pool = np.char.add(
+        np.char.zfill(rng.integers(1, 96, 35_000).astype(str), 2),
+        np.char.zfill(rng.integers(1, 900, 35_000).astype(str), 3),
+    )
     weights = 1 / np.arange(1, len(pool) + 1) ** 0.9
     communes = pool[rng.choice(len(pool), n, p=weights / weights.sum())]
     ages = np.minimum(rng.gamma(9.0, 9.0, n).astype(int), 110)
@@ -69,14 +72,18 @@ def main() -> None:
     import pandas as pd
     import pyarrow as pa
 
-    print(f"machine : {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
-          f"numpy {np.__version__}, pandas {pd.__version__}, pyarrow {pa.__version__} ; "
-          f"charge moyenne {os.getloadavg()[0]:.1f} pour {os.cpu_count()} cœurs")
+    print(
+        f"machine : {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
+        f"numpy {np.__version__}, pandas {pd.__version__}, pyarrow {pa.__version__} ; "
+        f"charge moyenne {os.getloadavg()[0]:.1f} pour {os.cpu_count()} cœurs"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
         txt, csv = both_editions(Path(tmp), args.records, np.random.default_rng(2024))
-        print(f"génération : {time.perf_counter() - t:.1f} s ; CSV {csv.stat().st_size / 1e6:.0f} Mo, "
-              f"largeur fixe {txt.stat().st_size / 1e6:.0f} Mo, {fr_number(args.records)} enregistrements")
+        print(
+            f"génération : {time.perf_counter() - t:.1f} s ; CSV {csv.stat().st_size / 1e6:.0f} Mo, "
+            f"largeur fixe {txt.stat().st_size / 1e6:.0f} Mo, {fr_number(args.records)} enregistrements"
+        )
         n = args.records
         s_csv, r_csv = best(args.repeat, lambda: read_and_parse(csv))
         s_txt, r_txt = best(args.repeat, lambda: read_and_parse(txt))
@@ -85,10 +92,14 @@ def main() -> None:
         print(f"lecture CSV         : {s_csv:5.2f} s = {n / s_csv / 1e6:4.2f} M enr./s")
         print(f"lecture largeur fixe: {s_txt:5.2f} s = {n / s_txt / 1e6:4.2f} M enr./s (référence)")
         print(f"enregistrements identiques entre les deux éditions : {'oui' if same else 'NON'}")
-        s_agg, (table, summary) = best(args.repeat, lambda: insee_deaths.aggregate_death_files(
-            [csv], read=read_and_parse, order_key=file_order_key))  # as the catalog reads the deaths files
-        print(f"agrégation du CSV   : {s_agg:5.2f} s = {summary.records / s_agg / 1e6:4.2f} M enr./s ; "
-              f"{fr_number(summary.kept)} décès comptés, table de {fr_number(len(table))} lignes")
+        s_agg, (table, summary) = best(
+            args.repeat,
+            lambda: insee_deaths.aggregate_death_files([csv], read=read_and_parse, order_key=file_order_key),
+        )  # as the catalog reads the deaths files
+        print(
+            f"agrégation du CSV   : {s_agg:5.2f} s = {summary.records / s_agg / 1e6:4.2f} M enr./s ; "
+            f"{fr_number(summary.kept)} décès comptés, table de {fr_number(len(table))} lignes"
+        )
 
 
 if __name__ == "__main__":

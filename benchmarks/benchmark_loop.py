@@ -29,6 +29,8 @@ from versions import versions  # noqa: E402
 
 TERRITORY = "CLS-BRUMES"
 OTHER = "TS-SUD"
+
+
 def timed(cmd: list, **kwargs) -> tuple[float, subprocess.CompletedProcess]:
     start = time.perf_counter()
     done = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, cwd=ROOT, **kwargs)
@@ -42,8 +44,20 @@ def naive(processed: Path, work: Path) -> float:
     """papermill CLI then nbconvert CLI, as a user would do by hand."""
     executed = work / "naive.ipynb"
     bin_dir = Path(sys.executable).parent
-    first, _ = timed([bin_dir / "papermill", ROOT / "notebooks" / "diagnostic_territorial.ipynb", executed,
-                      "-p", "territory", TERRITORY, "-p", "processed_dir", processed, "--no-progress-bar"])
+    first, _ = timed(
+        [
+            bin_dir / "papermill",
+            ROOT / "notebooks" / "diagnostic_territorial.ipynb",
+            executed,
+            "-p",
+            "territory",
+            TERRITORY,
+            "-p",
+            "processed_dir",
+            processed,
+            "--no-progress-bar",
+        ]
+    )
     second, _ = timed([bin_dir / "jupyter", "nbconvert", "--to", "html", "--no-input", executed, "--output-dir", work])
     return first + second
 
@@ -89,14 +103,22 @@ def main() -> None:
         print(f"1. naïf (papermill puis nbconvert, {TERRITORY}) : {baseline:.2f} s — référence des rapports")
 
         one, _ = timed([python, "run_all.py", TERRITORY, "--force", "--processed", processed, "--output", out])
-        print(f"2. run_all.py {TERRITORY} --force, tables à jour : {one:.2f} s ({baseline / one:.1f}× plus rapide que le naïf)")
+        print(
+            f"2. run_all.py {TERRITORY} --force, tables à jour : {one:.2f} s ({baseline / one:.1f}× plus rapide que "
+            "le naïf)"
+        )
 
         first, changed = notebook_loop(processed)
-        print(f"3. notebook, « Run All » sur un noyau démarré : {first:.2f} s ; territoire changé et relancé : {changed:.2f} s")
+        print(
+            f"3. notebook, « Run All » sur un noyau démarré : {first:.2f} s ; territoire changé et relancé : "
+            f"{changed:.2f} s"
+        )
 
         demo, _ = timed([python, "run_all.py", "--force", "--processed", processed, "--output", out])
-        print(f"4. démo complète (13 rapports, index, synthèse) depuis les tables : {demo:.2f} s "
-              f"({demo / baseline:.2f}× un rapport naïf)")
+        print(
+            f"4. démo complète (13 rapports, index, synthèse) depuis les tables : {demo:.2f} s "
+            f"({demo / baseline:.2f}× un rapport naïf)"
+        )
 
         again, done = timed([python, "run_all.py", "--processed", processed, "--output", out])
         said = (done.stderr.strip().splitlines() or [""])[-1]

@@ -40,7 +40,9 @@ def write_file(path: Path, rows: int, rng: np.random.Generator) -> None:
     frame["dpt"] = rng.choice(DEPARTEMENTS, rows)
     frame["l_dpt"] = frame["dpt"] + "-Département"
     frame["rem_mon"] = np.char.replace(np.round(rng.gamma(1.5, 80.0, rows), 2).astype(str), ".", ",")
-    frame["act_dnb"] = np.arange(1, rows + 1).astype(str)  # every line of a real file is a distinct combination of its axes
+    frame["act_dnb"] = np.arange(1, rows + 1).astype(
+        str
+    )  # every line of a real file is a distinct combination of its axes
     text = frame.to_csv(sep=";", index=False)
     path.write_bytes(gzip.compress(text.encode(), compresslevel=1) if path.suffix == ".gz" else text.encode())
 
@@ -79,7 +81,8 @@ def main() -> None:
     print(f"machine : {platform.processor() or platform.machine()}, Python {platform.python_version()}")
     print(
         f"{args.rows:,} lignes, {size:.0f} Mo{' (gzip)' if args.gzip else ''} : {elapsed:.2f} s, "
-        f"{args.rows / elapsed / 1e6:.2f} M lignes/s, pic mémoire Python {peak} Mo + Arrow {arrow_peak} Mo, {groups} agrégats"
+        f"{args.rows / elapsed / 1e6:.2f} M lignes/s, pic mémoire Python {peak} Mo + Arrow {arrow_peak} Mo, {groups} "
+        "agrégats"
     )
 
 

@@ -6,8 +6,20 @@ import os
 import platform
 from importlib import metadata
 
-LIBRARIES = ["pandas", "numpy", "matplotlib", "pyarrow", "scipy", "papermill", "nbconvert", "nbclient", "ipykernel",
-             "jupyter_client", "jinja2", "shapely"]
+LIBRARIES = [
+    "pandas",
+    "numpy",
+    "matplotlib",
+    "pyarrow",
+    "scipy",
+    "papermill",
+    "nbconvert",
+    "nbclient",
+    "ipykernel",
+    "jupyter_client",
+    "jinja2",
+    "shapely",
+]
 
 
 def versions() -> str:
@@ -17,5 +29,7 @@ def versions() -> str:
             found.append(f"{name} {metadata.version(name)}")
         except metadata.PackageNotFoundError:
             found.append(f"{name} absent")
-    return (f"Python {platform.python_version()} ({platform.machine()}, {os.cpu_count()} cœurs, {platform.system()}) ; "
-            + ", ".join(found))
+    return (
+        f"Python {platform.python_version()} ({platform.machine()}, {os.cpu_count()} cœurs, {platform.system()}) ; "
+        + ", ".join(found)
+    )

@@ -31,9 +31,16 @@ from diagnostics.reporting.power_note import power_methods_html
 
 tables = all_tables(processed_dir)
 c = comparison(parse_candidates(candidats), tables)
-display(HTML(render("paragraph.html.j2", css_class="note",
-                    text=f"Comparaison de {len(candidats)} périmètres, produite le "
-                    f"{generated or dt.date.today().strftime('%d/%m/%Y')}.")))
+display(
+    HTML(
+        render(
+            "paragraph.html.j2",
+            css_class="note",
+            text=f"Comparaison de {len(candidats)} périmètres, produite le "
+            f"{generated or dt.date.today().strftime('%d/%m/%Y')}.",
+        )
+    )
+)
 
 # %% [markdown]
 # ## Les candidats côte à côte
@@ -44,8 +51,13 @@ display(HTML(render("paragraph.html.j2", css_class="note",
 # peut mélanger des communes très différentes.
 
 # %%
-display(HTML(report.html_table(c["summary"].set_index("Périmètre").T.reset_index(names="Indicateur"),
-                               "Les périmètres candidats")))
+display(
+    HTML(
+        report.html_table(
+            c["summary"].set_index("Périmètre").T.reset_index(names="Indicateur"), "Les périmètres candidats"
+        )
+    )
+)
 
 # %% [markdown]
 # ## Hétérogénéité interne et recouvrement

@@ -85,7 +85,8 @@ observed_45_64 = part["deaths"].sum()
 expected_45_64 = (part["population"] * france_rates.reindex(part.index)).sum()
 icm_45_64 = rates.indirectly_standardised_ratio([observed_45_64], [expected_45_64]).iloc[0]
 print(
-    f"45–64 ans : {observed_45_64:.0f} décès, ICM {icm_45_64.value:.0f} [{icm_45_64.ci_low:.0f} – {icm_45_64.ci_high:.0f}]"
+    f"45–64 ans : {observed_45_64:.0f} décès, ICM {icm_45_64.value:.0f} [{icm_45_64.ci_low:.0f} – "
+    f"{icm_45_64.ci_high:.0f}]"
     + ("  (effectif sous le seuil : ne pas publier)" if 0 < observed_45_64 < t.threshold else "")
 )
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from demo_primary_care import write_primary_care  # noqa: E402 - scripts/ is the script's folder
 from demo_social import write_social_files  # social context (issue 19)
 
 from diagnostics.sources.care_spending import spending_band_of
 
-from demo_primary_care import write_primary_care  # noqa: E402 - scripts/ is the script's folder
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import demo_health  # noqa: E402 - issue 17, beside this script
 

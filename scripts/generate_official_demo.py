@@ -8,8 +8,9 @@ long file (single years of age), INSEE's fichiers des personnes décédées (``d
 fictional record per death, fixed width, place of death = commune of residence), the FINESS
 extractions as they are, the Cnam monthly R files (``RAAAAMM.csv``, for the 96 départements of a
 fictional France whose other 93 départements share the rest of the national figures) with the RNIAM
-protected population, the communes' outlines as an IGN ADMIN EXPRESS shapefile (Lambert-93), and the tidy files for which no official open file exists (CSS, national
-references, France's spending profile by age). Deterministic (seeded).
+protected population, the communes' outlines as an IGN ADMIN EXPRESS shapefile (Lambert-93), and the tidy
+files for which no official open file exists (CSS, national references, France's spending profile by age).
+Deterministic (seeded).
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ def official_health_files(out: Path, communes: pd.DataFrame, deaths_year: int) -
     causes = read_cause_deaths(next((DEMO_RAW_DIR / "causes").glob("deces_causes_*.csv")))
     names = dict(zip(communes["departement_code"], communes["departement_name"]))
     write_official_health_files(out, causes, names, deaths_year)
+
+
 CENSUS_YEAR = 2021
 COPIED = [
     "finess",

@@ -6,6 +6,7 @@ the same message (a folder that passes the check builds).
 
 A case is a few lines of TOML (see the head of cases.toml): adding one needs no Python.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -53,17 +54,17 @@ def break_file(folder: Path, case: dict) -> None:
         lines[case["line"] - 1] = case["text"]
         text = "\n".join(lines)
     elif edit == "insert":
-        lines[case["line"] - 1:case["line"] - 1] = case["text"].split("\n")
+        lines[case["line"] - 1 : case["line"] - 1] = case["text"].split("\n")
         text = "\n".join(lines)
     elif edit == "repeat_line":  # line `line` copied again before line `at`
-        lines[case["at"] - 1:case["at"] - 1] = [lines[case["line"] - 1]]
+        lines[case["at"] - 1 : case["at"] - 1] = [lines[case["line"] - 1]]
         text = "\n".join(lines)
     elif edit == "delete_lines":
         text = "\n".join(line for line in lines if case["containing"] not in line)
     elif edit == "content":
         text = case["text"]
     elif edit == "truncate":
-        path.write_bytes(path.read_bytes()[:case["bytes"]])
+        path.write_bytes(path.read_bytes()[: case["bytes"]])
         return
     elif edit == "encode":
         encoding = case["encoding"]
@@ -75,8 +76,8 @@ def break_file(folder: Path, case: dict) -> None:
         path.write_bytes(raw[:at] + b"\x00" + raw[at:])
         return
     elif edit == "latin1_line":  # one line re-encoded in ISO-8859-1 inside a UTF-8 file
-        head = "\n".join(lines[:case["line"] - 1]) + "\n"
-        tail = "\n" + "\n".join(lines[case["line"]:])
+        head = "\n".join(lines[: case["line"] - 1]) + "\n"
+        tail = "\n" + "\n".join(lines[case["line"] :])
         path.write_bytes(head.encode("utf-8") + lines[case["line"] - 1].encode("latin-1") + tail.encode("utf-8"))
         return
     else:
@@ -85,16 +86,22 @@ def break_file(folder: Path, case: dict) -> None:
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
 def bases(tmp_path_factory) -> dict[str, Path]:
     """The raw folders the cases break: the tidy demo and the official-format demo."""
     official = tmp_path_factory.mktemp("officiel") / "val-brumeux"
-    subprocess.run([sys.executable, str(config.PROJECT_ROOT / "scripts" / "generate_official_demo.py"), str(official)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(config.PROJECT_ROOT / "scripts" / "generate_official_demo.py"), str(official)],
+        check=True,
+        capture_output=True,
+    )
     return {"demo": config.DEMO_RAW_DIR, "officiel": official}
 
 
@@ -103,25 +110,65 @@ def previous_build(tmp_path_factory) -> tuple[Path, Path, dict, dict]:
     """A complete earlier build (processed tables and one report) that no failed run may touch."""
     root = tmp_path_factory.mktemp("previous")
     processed, reports = root / "processed", root / "reports"
-    assert cli.main(["--raw", str(config.DEMO_RAW_DIR), "--processed", str(processed), "--output", str(reports),
-                       "--jobs", "1", "CLS-BRUMES"]) == 0
+    assert (
+        cli.main(
+            [
+                "--raw",
+                str(config.DEMO_RAW_DIR),
+                "--processed",
+                str(processed),
+                "--output",
+                str(reports),
+                "--jobs",
+                "1",
+                "CLS-BRUMES",
+            ]
+        )
+        == 0
+    )
     return processed, reports, tree_digest(processed), tree_digest(reports)
 
 
 # one case at least for each kind of file a raw folder may hold
-READER_FILES = ("population_communes_sexe_age5_", "deces_domicile_communes_", "territoires.csv", "beneficiaires_css",
-                "depenses_remboursees_communes_", "depenses_remboursees_france_", "france_population_deces.csv",
-                "places_medico_sociales_france_", "communes-val-brumeux.geojson", "etalab-cs1100507-", "etalab-cs1100505-",
-                "table-appartenance-geo-communes-", "deces-2020.txt", "fichier-opposition-deces", "R2023", "RNIAM_",
-                "BTT_TD_POP1B_", "estim-pop-dep-sexe-aq-", "sources.toml", "contrats", "objectifs",
-                # offre de soins de premier recours (issue 18)
-                "PS_LibreAcces_", "demographie-effectifs", "professionnels_sante_france_", "zonage_medecins",
-                # issue 17
-                "deces_causes_", "cepidc_", "Deces_2023.csv",
-                # social context (issue 19)
-
-                "cc_filosofi_", "DS_FILOSOFI_CC_", "base-cc-emploi-", "base-cc-diplomes-", "base-cc-coupl-",
-                "base-ic-")
+READER_FILES = (
+    "population_communes_sexe_age5_",
+    "deces_domicile_communes_",
+    "territoires.csv",
+    "beneficiaires_css",
+    "depenses_remboursees_communes_",
+    "depenses_remboursees_france_",
+    "france_population_deces.csv",
+    "places_medico_sociales_france_",
+    "communes-val-brumeux.geojson",
+    "etalab-cs1100507-",
+    "etalab-cs1100505-",
+    "table-appartenance-geo-communes-",
+    "deces-2020.txt",
+    "fichier-opposition-deces",
+    "R2023",
+    "RNIAM_",
+    "BTT_TD_POP1B_",
+    "estim-pop-dep-sexe-aq-",
+    "sources.toml",
+    "contrats",
+    "objectifs",
+    # offre de soins de premier recours (issue 18)
+    "PS_LibreAcces_",
+    "demographie-effectifs",
+    "professionnels_sante_france_",
+    "zonage_medecins",
+    # issue 17
+    "deces_causes_",
+    "cepidc_",
+    "Deces_2023.csv",
+    # social context (issue 19)
+    "cc_filosofi_",
+    "DS_FILOSOFI_CC_",
+    "base-cc-emploi-",
+    "base-cc-diplomes-",
+    "base-cc-coupl-",
+    "base-ic-",
+)
 
 
 def test_the_corpus_is_large_and_covers_every_reader():

@@ -104,7 +104,10 @@ def test_every_report_and_the_index_render_offline_on_desktop_and_phone(all_repo
 
 def test_index_sorts_by_a_column_in_the_browser(all_reports, browser):
     page, problems, _, _ = _open(browser, all_reports / "index.html", 1280)
-    first_column = "Array.from(document.querySelectorAll('table.sortable tbody tr')).map(r => r.cells[4].getAttribute('data-sort'))"
+    first_column = (
+        "Array.from(document.querySelectorAll('table.sortable tbody tr'))"
+        ".map(r => r.cells[4].getAttribute('data-sort'))"
+    )
     page.get_by_role("button", name="ICM (France = 100)").click()
     values = [float(v) for v in page.evaluate(first_column) if v]
     assert values == sorted(values) and len(values) >= 12

@@ -216,8 +216,10 @@ def test_zoning_cut_short_is_read_with_a_warning_and_a_short_line_refused(tmp_pa
     path = write(tmp_path / "zonage.csv", "commune;zonage\n25434;ZIP\n25047;Zone d'action complémentaire (Z")
     with collected_warnings() as found:
         assert read_ars_zoning(path)["zone"].tolist() == ["ZIP", "ZAC"]
-    assert found == [f"{path}, ligne 3 : la dernière ligne ne se termine pas par un saut de ligne : le fichier est "
-                     "peut-être tronqué (téléchargement interrompu ?) ; vérifiez cette ligne"]
+    assert found == [
+        f"{path}, ligne 3 : la dernière ligne ne se termine pas par un saut de ligne : le fichier est "
+        "peut-être tronqué (téléchargement interrompu ?) ; vérifiez cette ligne"
+    ]
     path = write(tmp_path / "zonage.csv", "commune;zonage\n25434;ZIP;x\n25047;ZAC\n")
     with pytest.raises(RawDataError, match=r"ligne 2 : 3 champ\(s\) au lieu de 2"):
         read_ars_zoning(path)

@@ -13,8 +13,12 @@ DOCS = sorted((config.PROJECT_ROOT / "docs").glob("*.md"))
 
 
 def test_the_guides_exist():
-    assert {p.name for p in DOCS} >= {"ajouter-un-indicateur.md", "ajouter-une-source.md", "routine-annuelle.md",
-                                      "definir-un-territoire.md"}
+    assert {p.name for p in DOCS} >= {
+        "ajouter-un-indicateur.md",
+        "ajouter-une-source.md",
+        "routine-annuelle.md",
+        "definir-un-territoire.md",
+    }
 
 
 @pytest.mark.parametrize("doc", DOCS, ids=[p.name for p in DOCS])

@@ -12,6 +12,7 @@ For every case:
 
 The cases are drawn from a fixed seed: a failure is reproduced by its number (see ``plan``).
 """
+
 from __future__ import annotations
 
 import io
@@ -36,8 +37,16 @@ pytestmark = pytest.mark.slow
 
 SEED = 20261127
 CASES = {"demo": 100, "officiel": 50}
-MUTATIONS = ("truncate", "nul", "text_in_field", "header_removed", "columns_swapped", "utf16", "garbage_line",
-             "duplicated_line")
+MUTATIONS = (
+    "truncate",
+    "nul",
+    "text_in_field",
+    "header_removed",
+    "columns_swapped",
+    "utf16",
+    "garbage_line",
+    "duplicated_line",
+)
 BINARY = {".xlsx", ".shp", ".shx", ".dbf", ".gz", ".zip", ".gpkg"}
 BINARY_MUTATIONS = {"truncate", "nul", "garbage_line"}
 HEADERLESS = ("etalab-cs11005", "deces-")  # FINESS and INSEE deaths files have no header line
@@ -59,6 +68,7 @@ class Case:
 
 
 # --- damage -------------------------------------------------------------------------------------------
+
 
 def _lines(data: bytes) -> list[bytes]:
     return data.split(b"\n")
@@ -88,12 +98,14 @@ def damage(data: bytes, case: Case) -> bytes | None:
         if case.mutation == "truncate":
             return data[:at]
         if case.mutation == "nul":
-            return data[:at] + b"\x00" + data[at + 1:]
+            return data[:at] + b"\x00" + data[at + 1 :]
         return data[:at] + bytes(rng.randrange(256) for _ in range(rng.randint(1, 40))) + data[at:]
     lines = _lines(data)
     if case.mutation == "truncate":
         at = rng.randrange(1, len(data.rstrip(b"\n")))
-        return data[:at - 1] if data[at - 1:at] == b"\n" else data[:at]  # inside a line: a cut at a line end is a shorter file
+        return (
+            data[: at - 1] if data[at - 1 : at] == b"\n" else data[:at]
+        )  # inside a line: a cut at a line end is a shorter file
     if case.mutation == "nul":
         at = rng.randrange(len(data))
         return data[:at] + b"\x00" + data[at:]
@@ -111,7 +123,7 @@ def damage(data: bytes, case: Case) -> bytes | None:
         at = _data_line(lines, rng, headerless)
         if at is None:
             return None
-        return b"\n".join(lines[:at + 1] + [lines[at]] + lines[at + 1:])
+        return b"\n".join(lines[: at + 1] + [lines[at]] + lines[at + 1 :])
     if name.endswith((".geojson", ".json", ".toml", ".prj", ".cpg")) or len(lines) < 2:
         return None  # not a table of fields
     if name.startswith("deces-"):  # fixed width: digits of the dates or of the place of death
@@ -120,7 +132,7 @@ def damage(data: bytes, case: Case) -> bytes | None:
         i = _data_line(lines, rng, True)
         line = lines[i]
         at = rng.choice([rng.randrange(81, 89), rng.randrange(154, 167)])
-        lines[i] = line[:at] + rng.choice([b"x", b"A", b" ", b"-"]) + line[at + 1:]
+        lines[i] = line[:at] + rng.choice([b"x", b"A", b" ", b"-"]) + line[at + 1 :]
         return b"\n".join(lines)
     if case.mutation == "header_removed":
         return b"\n".join(lines[1:])
@@ -164,6 +176,7 @@ def plan(folder: Path, n: int, seed: int) -> list[Case]:
 
 
 # --- outcome ------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Outcome:
@@ -228,8 +241,10 @@ def problems(case: Case, got: Outcome, clean: Outcome) -> list[str]:
     if got.check_code not in (0, 2):
         found.append(f"code de sortie {got.check_code}")
     if (got.check_code == 0) != (got.tables is not None):
-        found.append(f"--check dit {'OK' if got.check_code == 0 else 'ERREUR'} mais la construction "
-                     f"{'réussit' if got.tables is not None else 'échoue : ' + str(got.error)}")
+        found.append(
+            f"--check dit {'OK' if got.check_code == 0 else 'ERREUR'} mais la construction "
+            f"{'réussit' if got.tables is not None else 'échoue : ' + str(got.error)}"
+        )
     if got.check_code == 2:
         errors = [b for b in sections(got.check_text) if "[ERREUR]" in b]
         if not any(name in b for b in errors) and not warned:
@@ -270,15 +285,20 @@ def fuzz(base: Path, n: int, work: Path) -> tuple[list[str], dict[str, int]]:
 
 
 def _report(label: str, n: int, seconds: float, tally: dict, failures: list[str]) -> None:
-    print(f"\nfuzz {label} : {n} cas, graine {SEED}, {seconds:.0f} s — " + ", ".join(f"{k} {v}" for k, v in tally.items()))
+    print(
+        f"\nfuzz {label} : {n} cas, graine {SEED}, {seconds:.0f} s — " + ", ".join(f"{k} {v}" for k, v in tally.items())
+    )
     assert not failures, "\n".join(failures)
 
 
 @pytest.fixture(scope="module")
 def official_demo(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("officiel") / "val-brumeux"
-    subprocess.run([sys.executable, str(config.PROJECT_ROOT / "scripts" / "generate_official_demo.py"), str(out)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(config.PROJECT_ROOT / "scripts" / "generate_official_demo.py"), str(out)],
+        check=True,
+        capture_output=True,
+    )
     return out
 
 

@@ -81,8 +81,8 @@ def test_check_lists_the_new_raw_file(project):
     r = run_in(project, "--check")
     assert r.returncode == 0, r.stdout + r.stderr
     assert (
-        "[ok] depistage_colorectal_communes_2023.csv — indicateur déclaré « Participation au dépistage du cancer colorectal »"
-        in r.stdout
+        "[ok] depistage_colorectal_communes_2023.csv — indicateur déclaré « Participation au dépistage du cancer "
+        "colorectal »" in r.stdout
     )
 
 
@@ -102,8 +102,8 @@ def test_the_declared_indicator_shows_up_everywhere(project):
     # the synthesis chart (its alt text), read with the declared polarity: higher is better
     shown = f"{rows.loc['TS-SUD', 'value']:.1f}".replace(".", ",")
     assert (
-        f"Participation au dépistage du cancer colorectal : {shown}\u00a0% (France 34,0\u00a0%), significativement meilleur"
-        in page
+        f"Participation au dépistage du cancer colorectal : {shown}\u00a0% (France 34,0\u00a0%), significativement "
+        "meilleur" in page
     )
     assert "Part des personnes de 50 à 74 ans ayant réalisé un test de dépistage" in page  # methods annex
     csv = pd.read_csv(project / "reports" / "TS-SUD.csv", sep=";", encoding="utf-8-sig", dtype=str)

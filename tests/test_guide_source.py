@@ -19,8 +19,10 @@ from diagnostics import config
 
 GUIDE = config.PROJECT_ROOT / "docs" / "ajouter-une-source.md"
 SKIPPED = shutil.ignore_patterns(".venv", ".git", "reports", "processed", "__pycache__", "*.egg-info", ".pytest_cache")
-HEADER = ("annee;patho_niv1;patho_niv2;patho_niv3;top;cla_age_5;sexe;region;dept;Ntop;Npop;prev;Niveau prioritaire;"
-          "libelle_classe_age;libelle_sexe;tri")
+HEADER = (
+    "annee;patho_niv1;patho_niv2;patho_niv3;top;cla_age_5;sexe;region;dept;Ntop;Npop;prev;Niveau prioritaire;"
+    "libelle_classe_age;libelle_sexe;tri"
+)
 IMPORT_AFTER = "from . import care_spending as commune_spending\n"
 ENTRY_BEFORE = "    # ajoutez les nouvelles sources au-dessus de cette ligne"
 
@@ -33,11 +35,14 @@ def blocks(kind: str) -> dict[str, str]:
 
 
 def effectifs(second: str = "962") -> str:
-    lines = [HEADER,
-             "2022;Diabète;Diabète;Diabète;DIA_CAT_CAT;tsage;9;96;961;14210;231540;6.137;1,2,3;tous âges;tous sexes;2.0",
-             f"2022;Diabète;Diabète;Diabète;DIA_CAT_CAT;tsage;9;96;{second};9870;160220;6.160;1,2,3;tous âges;tous sexes;2.0",
-             "2022;Diabète;Diabète;Diabète;DIA_CAT_CAT;40-44;2;96;963;;5210;;1,2,3;de 40 à 44 ans;femmes;2.0",
-             "2022;Diabète;Diabète;Diabète;DIA_CAT_CAT;tsage;9;99;999;4212730;68070000;6.189;1,2,3;tous âges;tous sexes;2.0"]
+    lines = [
+        HEADER,
+        "2022;Diabète;Diabète;Diabète;DIA_CAT_CAT;tsage;9;96;961;14210;231540;6.137;1,2,3;tous âges;tous sexes;2.0",
+        f"2022;Diabète;Diabète;Diabète;DIA_CAT_CAT;tsage;9;96;{second};9870;160220;6.160;1,2,3;tous âges;tous "
+        "sexes;2.0",
+        "2022;Diabète;Diabète;Diabète;DIA_CAT_CAT;40-44;2;96;963;;5210;;1,2,3;de 40 à 44 ans;femmes;2.0",
+        "2022;Diabète;Diabète;Diabète;DIA_CAT_CAT;tsage;9;99;999;4212730;68070000;6.189;1,2,3;tous âges;tous sexes;2.0",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -61,8 +66,14 @@ def project(tmp_path_factory) -> Path:
 
 def run_in(project: Path, *args):
     env = {**os.environ, "PYTHONPATH": str(project)}  # the copy's package, not the installed one
-    return subprocess.run([sys.executable, "run_all.py", *map(str, args)], cwd=project, env=env, capture_output=True,
-                          text=True, timeout=900)
+    return subprocess.run(
+        [sys.executable, "run_all.py", *map(str, args)],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 def test_check_lists_the_new_file(project):

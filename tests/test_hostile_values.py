@@ -1,4 +1,3 @@
-import pytest
 """Territory names with markup, quotes, accents and great length are shown as text, never run; a code
 that is not a safe file name is refused before anything is written."""
 
@@ -8,6 +7,8 @@ import json
 import re
 import subprocess
 import sys
+
+import pytest
 
 from diagnostics import config
 

@@ -4,6 +4,7 @@ Fixtures (tests/fixtures/insee_deces_csv): ``Deces_2023_M01.csv`` (CSV edition: 
 quoted, a name holding an escaped quote, accented and Vietnamese names) and ``deces-2023-m01.txt``, the
 same nine fictional records in the fixed-width layout; ``broken/`` holds one defect per file.
 """
+
 import fnmatch
 import shutil
 from pathlib import Path
@@ -71,7 +72,9 @@ def test_names_are_never_read():
     table = _read_columns(CSV, raw, _LineNumbers(raw))
     assert table.column_names == list(READ) and "nomprenom" not in table.column_names
     records = parse_csv_edition(CSV, raw)
-    assert all(isinstance(v, (str, bool, int)) or v.dtype.kind in "biu" for v in records.values())  # no text but the encoding
+    assert all(
+        isinstance(v, (str, bool, int)) or v.dtype.kind in "biu" for v in records.values()
+    )  # no text but the encoding
 
 
 def test_recognised_by_content_whatever_the_name(tmp_path):
@@ -83,11 +86,20 @@ def test_recognised_by_content_whatever_the_name(tmp_path):
     assert set(SOURCE_INFO["insee_deaths_csv"]["header"]) == set(HEADER) <= header  # how the catalog recognises a file
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("Deces_2020.csv", (2020, 99)), ("deces_2020.csv", (2020, 99)), ("deces-1975.csv", (1975, 99)),
-    ("deces-2020-m01.csv", (2020, 1)), ("Deces_2020_M02.csv", (2020, 2)), ("Deces_2023_M07.csv", (2023, 7)),
-    ("deces-2021.txt", (2021, 99)), ("deces-2021-m03.txt", (2021, 3)), ("deces-2021-t2.txt", (2021, 52)),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("Deces_2020.csv", (2020, 99)),
+        ("deces_2020.csv", (2020, 99)),
+        ("deces-1975.csv", (1975, 99)),
+        ("deces-2020-m01.csv", (2020, 1)),
+        ("Deces_2020_M02.csv", (2020, 2)),
+        ("Deces_2023_M07.csv", (2023, 7)),
+        ("deces-2021.txt", (2021, 99)),
+        ("deces-2021-m03.txt", (2021, 3)),
+        ("deces-2021-t2.txt", (2021, 52)),
+    ],
+)
 def test_file_order_key_from_insee_names(name, expected):
     assert file_order_key(Path(name)) == expected
     patterns = SOURCE_INFO["insee_deaths_csv"]["patterns"]
@@ -117,36 +129,48 @@ def test_one_aggregation_for_both_editions(tmp_path, csv_plugged):
     pd.testing.assert_frame_equal(from_csv, from_txt)
     assert (s_csv.records, s_csv.duplicates, s_csv.abroad, s_csv.kept) == (9, 1, 1, 7)
     got = {(r.commune, r.year, r.sex, r.age_band): r.deaths for r in from_csv.itertuples()}
-    assert got == {("01004", 2023, "F", "90-94"): 1, ("01004", 2023, "F", "80-84"): 1, ("01015", 2022, "M", "65-69"): 1,
-                   ("2A004", 2023, "M", "85-89"): 1, ("75056", 2023, "M", "75-79"): 1, ("97411", 2023, "F", "95+"): 1,
-                   ("13205", 2023, "F", "00-04"): 1}
+    assert got == {
+        ("01004", 2023, "F", "90-94"): 1,
+        ("01004", 2023, "F", "80-84"): 1,
+        ("01015", 2022, "M", "65-69"): 1,
+        ("2A004", 2023, "M", "85-89"): 1,
+        ("75056", 2023, "M", "75-79"): 1,
+        ("97411", 2023, "F", "95+"): 1,
+        ("13205", 2023, "F", "00-04"): 1,
+    }
     both, s_both = insee_deaths.aggregate_death_files([CSV, TXT])  # the same deaths in both editions: counted once
     keys = ["commune", "year", "sex", "age_band"]
-    pd.testing.assert_frame_equal(both.sort_values(keys, ignore_index=True),
-                                  from_csv.sort_values(keys, ignore_index=True))
+    pd.testing.assert_frame_equal(
+        both.sort_values(keys, ignore_index=True), from_csv.sort_values(keys, ignore_index=True)
+    )
     assert (s_both.records, s_both.duplicates, s_both.kept) == (18, 10, 7)
 
 
 def test_oppositions_remove_csv_records(tmp_path, csv_plugged):
     opp = tmp_path / "fichier-opposition-deces.csv"
-    opp.write_text("Date de décès;Code du lieu de décès;Numéro d'acte de décès\n"
-                   "20230103;2A004;3-553\n16/01/2023;01004;14\n", encoding="utf-8")
+    opp.write_text(
+        "Date de décès;Code du lieu de décès;Numéro d'acte de décès\n20230103;2A004;3-553\n16/01/2023;01004;14\n",
+        encoding="utf-8",
+    )
     table, summary = insee_deaths.aggregate_death_files([CSV], oppositions=insee_deaths.read_death_oppositions(opp))
     assert summary.oppositions == 2 and summary.kept == 5 and table["deaths"].sum() == 5
     assert ("2A004", "M") not in set(zip(table["commune"], table["sex"]))
 
 
-@pytest.mark.parametrize("name, line, column, fragment", [
-    ("colonne_manquante.csv", 1, None, "colonne(s) manquante(s) : actedeces"),
-    ("champ_manquant.csv", 4, None, "8 champ(s) au lieu de 9"),
-    ("sexe.csv", 4, "sexe", "sexe « 3 » : 1 (masculin) ou 2 (féminin) attendu"),
-    ("sexe_vide.csv", 4, "sexe", "sexe 1 (masculin) ou 2 (féminin) attendu"),
-    ("date_non_numerique.csv", 4, "datenaiss", "« 1935A101 » : date AAAAMMJJ attendue"),
-    ("date_courte.csv", 4, "datedeces", "« 2023011 » : date AAAAMMJJ attendue (8 chiffres"),
-    ("date_impossible.csv", 4, "datenaiss", "date impossible « 19350231 »"),
-    ("deces_avant_naissance.csv", 4, "datedeces", "date de décès antérieure à la date de naissance"),
-    ("lieu_sans_zero.csv", 4, "lieudeces", "« 1004 » : code commune ou pays à 5 caractères attendu"),
-])
+@pytest.mark.parametrize(
+    "name, line, column, fragment",
+    [
+        ("colonne_manquante.csv", 1, None, "colonne(s) manquante(s) : actedeces"),
+        ("champ_manquant.csv", 4, None, "8 champ(s) au lieu de 9"),
+        ("sexe.csv", 4, "sexe", "sexe « 3 » : 1 (masculin) ou 2 (féminin) attendu"),
+        ("sexe_vide.csv", 4, "sexe", "sexe 1 (masculin) ou 2 (féminin) attendu"),
+        ("date_non_numerique.csv", 4, "datenaiss", "« 1935A101 » : date AAAAMMJJ attendue"),
+        ("date_courte.csv", 4, "datedeces", "« 2023011 » : date AAAAMMJJ attendue (8 chiffres"),
+        ("date_impossible.csv", 4, "datenaiss", "date impossible « 19350231 »"),
+        ("deces_avant_naissance.csv", 4, "datedeces", "date de décès antérieure à la date de naissance"),
+        ("lieu_sans_zero.csv", 4, "lieudeces", "« 1004 » : code commune ou pays à 5 caractères attendu"),
+    ],
+)
 def test_errors_name_file_line_column_and_expected(name, line, column, fragment):
     path = FIXTURES / "broken" / name
     with pytest.raises(RawDataError) as err:
@@ -156,8 +180,18 @@ def test_errors_name_file_line_column_and_expected(name, line, column, fragment)
     assert fragment in e.problem and str(path) in str(e)
 
 
-@pytest.mark.parametrize("name", ["sexe.csv", "sexe_vide.csv", "date_non_numerique.csv", "date_courte.csv",
-                                  "date_impossible.csv", "deces_avant_naissance.csv", "lieu_sans_zero.csv"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "sexe.csv",
+        "sexe_vide.csv",
+        "date_non_numerique.csv",
+        "date_courte.csv",
+        "date_impossible.csv",
+        "deces_avant_naissance.csv",
+        "lieu_sans_zero.csv",
+    ],
+)
 def test_invalid_records_can_be_set_aside(name):
     records = read_and_parse(FIXTURES / "broken" / name, skip_invalid=True)
     assert records["invalid"].tolist() == [False, False, True]
@@ -176,7 +210,7 @@ def test_line_numbers_skip_blank_lines_like_the_fixed_width_reader(tmp_path):
 def test_eight_digit_dates_read_as_integers():
     from diagnostics.sources.insee_deaths_csv import _eight_digits
 
-    raw = b"20230109" b"19350000" b"1935A101" b"99999999" b"/0000000" b":0000000" b"0000000 "
+    raw = b"20230109193500001935A10199999999/0000000:00000000000000 "
     value, ok = _eight_digits(np.frombuffer(raw, dtype=np.uint8).reshape(-1, 8))
     assert ok.tolist() == [True, True, False, True, False, False, False]  # « / » and « : » border the digits
     assert value[ok].tolist() == [20230109, 19350000, 99999999]

@@ -1,5 +1,6 @@
 """The package's shape: folders tell the flow raw → processed → indicators → report → batch, no module
 imports from a stage above its own, and no import cycle exists, function-level imports included."""
+
 from __future__ import annotations
 
 import ast
@@ -75,7 +76,7 @@ def test_no_import_cycle_function_level_imports_included():
         state[node] = "open"
         for nxt in sorted(graph[node]):
             if state.get(nxt) == "open":
-                cycles.append(trail[trail.index(nxt):] + [nxt])
+                cycles.append(trail[trail.index(nxt) :] + [nxt])
             elif nxt not in state:
                 visit(nxt, trail + [nxt])
         state[node] = "done"
@@ -89,5 +90,7 @@ def test_no_import_cycle_function_level_imports_included():
 def test_the_checker_reads_stages_and_function_level_imports():
     """What the two tests above rely on: stage order, and an import inside a function is seen."""
     assert stage("diagnostics.reporting.report") > stage("diagnostics.indicators.common")
-    assert "diagnostics.reporting.territory" in imports(PACKAGE / "reporting" / "report.py", "diagnostics.reporting.report")
+    assert "diagnostics.reporting.territory" in imports(
+        PACKAGE / "reporting" / "report.py", "diagnostics.reporting.report"
+    )
     assert "diagnostics.pipeline.cluster" in imports(PACKAGE / "pipeline" / "batch.py", "diagnostics.pipeline.batch")

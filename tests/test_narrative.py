@@ -23,7 +23,7 @@ def test_no_claim_of_significance_without_it(demo_processed):
         t = load_territory(code, demo_processed)
         msgs = key_messages(t)
         assert 4 <= len(msgs) <= 10
-        for kind, text in msgs:
+        for _, text in msgs:
             if "significativement" in text and "ne diffère pas" not in text:
                 subject = text.split(" est ")[0].lower()
                 indicator = {

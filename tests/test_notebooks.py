@@ -4,7 +4,6 @@ import papermill as pm
 import pytest
 
 from diagnostics import config
-
 from diagnostics.pipeline.worker import kernel_name
 
 pytestmark = pytest.mark.slow  # runs the batch or a Jupyter kernel

@@ -337,7 +337,9 @@ CSV_COLUMNS = [
 def test_csv_table_rows_are_rounded_as_displayed(nord, raw):
     csv = csv_table(nord)
     assert list(csv.columns) == CSV_COLUMNS
-    assert len(csv) == (raw.territory_code == "TS-NORD").sum() == 64 + 82 + 15 + 22  # + health (17), primary care (18), social (19)
+    assert (
+        len(csv) == (raw.territory_code == "TS-NORD").sum() == 64 + 82 + 15 + 22
+    )  # + health (17), primary care (18), social (19)
     icm = csv[(csv.indicateur == "mortality_icm") & (csv.sexe == "ensemble")].iloc[0]
     assert icm.drop(["methode"]).tolist() == [
         "TS-NORD",
@@ -402,7 +404,10 @@ def test_csv_export_is_excel_ready(nord):
         "TS-NORD;Territoire de santé des Brumes du Nord;mortality_icm;Indice comparatif de mortalité (ICM);ensemble;"
         "total;2019-2023;indice (France = 100);122,0;120,0;124,0;122,0;110,0;100,0;10443;8551,08;"
     )
-    assert (export.rows, export.title) == (64 + 82 + 15 + 22, "Diagnostic de santé – Territoire de santé des Brumes du Nord")
+    assert (export.rows, export.title) == (
+        64 + 82 + 15 + 22,
+        "Diagnostic de santé – Territoire de santé des Brumes du Nord",
+    )
     bundle, meta = export._repr_mimebundle_()
     assert bundle["text/csv"] == export.text
     assert bundle["text/plain"] == "Fichier CSV du rapport : 183 lignes (écrit par run_all.py)"

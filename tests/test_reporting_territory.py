@@ -86,10 +86,15 @@ def test_identity_of_a_territory(nord, demo_tables):
 
 def test_indicators_are_the_publishable_rows_of_the_territory(nord, demo_tables, raw):
     assert set(nord.indicators.territory_code) == {"TS-NORD"}
-    assert len(nord.indicators) == (raw.territory_code == "TS-NORD").sum() == 64 + 82 + 15 + 22  # + health (17), primary care (18), social (19)
+    assert (
+        len(nord.indicators) == (raw.territory_code == "TS-NORD").sum() == 64 + 82 + 15 + 22
+    )  # + health (17), primary care (18), social (19)
     assert len(nord.all_indicators) == len(raw)
-    # the families before primary care, for the territories and comparators before bassins de vie and zones d'emploi
-    older = raw[(raw.indicator.map(indicator_metadata()).str["family"] .isin(["primary_care", "health_status", "social"]) == False)]
+    # the families before primary care, for the territories and comparators before bassins de vie and zones
+    # d'emploi
+    older = raw[
+        ~raw.indicator.map(indicator_metadata()).str["family"].isin(["primary_care", "health_status", "social"])
+    ]
     assert (~older.territory_code.str.startswith(("BV-", "ZE-"))).sum() == 960
     vallons = load_territory("CLS-VALLONS", tables=demo_tables)
     masked = vallons.indicators[vallons.indicators.small_count]

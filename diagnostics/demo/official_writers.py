@@ -106,7 +106,9 @@ def appartenance_workbook(path, communes, arrondissements=None, with_labels: boo
         ws.append([line])
     columns = ["CODGEO", "LIBGEO", "DEP", "REG", "EPCI", "NATURE_EPCI", "ARR", "CV", "ZE2020", "UU2020", "BV2022"]
     zone_names = with_labels and "zone_emploi_name" in communes  # bassins de vie, zones d'emploi (issue 18)
-    ws.append(columns + (["LIBDEP", "LIBREG", "LIBEPCI"] if with_labels else []) + (["LIBZE2020"] if zone_names else []))
+    ws.append(
+        columns + (["LIBDEP", "LIBREG", "LIBEPCI"] if with_labels else []) + (["LIBZE2020"] if zone_names else [])
+    )
     for r in communes.itertuples():
         labels = [r.departement_name, r.region_name, r.epci_name] if with_labels else []
         labels += [r.zone_emploi_name] if zone_names else []

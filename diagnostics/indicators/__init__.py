@@ -18,9 +18,9 @@ from .mortality import mortality_indicators, mortality_period, period_label, poo
 from .population import population_indicators
 from .precarity import css_rate
 from .primary_care import primary_care_indicators
-from .trend_markers import add_trends  # issue 17
 from .social import social_indicators  # social context and health inequalities (issue 19)
 from .social_gradient import gradient_indicators
+from .trend_markers import add_trends  # issue 17
 
 
 def _care_spending(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -109,7 +109,12 @@ def _health_status(t: dict[str, pd.DataFrame], standard_pop: pd.DataFrame, perio
     inputs = health_life_table_inputs(t, period_years) if inputs is None else inputs
     frames = [life_expectancy_indicators(inputs)]
     causes = cause_indicators(
-        t.get("cause_deaths"), t["population"], t["france_reference"], t["territories"], t["communes"], standard_pop,
+        t.get("cause_deaths"),
+        t["population"],
+        t["france_reference"],
+        t["territories"],
+        t["communes"],
+        standard_pop,
         period_years,
     )
     return frames + ([causes] if not causes.empty else [])

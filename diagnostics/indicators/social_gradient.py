@@ -125,7 +125,9 @@ def life_expectancy_gradient(
     areas = to_areas(com, territories, ["category", "sex", "age_band"], ["population", "deaths"])
     # one life table per area × quintile: the pair travels as one code through the life-table functions
     areas["territory_code"] = areas["territory_code"] + "\t" + areas["category"]
-    inputs = life_table_inputs(areas[["territory_code", "sex", "age_band", "population", "deaths"]], period_label(years))
+    inputs = life_table_inputs(
+        areas[["territory_code", "sex", "age_band", "population", "deaths"]], period_label(years)
+    )
     le = life_expectancy_indicators(inputs[inputs["sex"] == ENSEMBLE])
     le = le[le["indicator"] == LIFE_EXPECTANCY_BASE].reset_index(drop=True)
     le[["territory_code", "category"]] = le["territory_code"].str.split("\t", expand=True).to_numpy()

@@ -55,8 +55,11 @@ def processed_tables_for(args: argparse.Namespace, options: dict) -> dict:
     files (by content), the code that reads them and the options are unchanged, else a new build."""
     build = current_build(args.raw, args.processed, options)
     if build is not None:
-        print(f"Fichiers bruts inchangés depuis la dernière construction : tables de {args.processed} réutilisées "
-              "(--check pour tout revérifier)", file=sys.stderr)
+        print(
+            f"Fichiers bruts inchangés depuis la dernière construction : tables de {args.processed} réutilisées "
+            "(--check pour tout revérifier)",
+            file=sys.stderr,
+        )
         return build
     from diagnostics.pipeline.processing import build_processed
 
@@ -163,17 +166,22 @@ def run(args: argparse.Namespace) -> int:
             write_text(args.output / STATE_FILE, json.dumps(state, indent=1, sort_keys=True))
         built = sorted(up_to_date(list(state), state, fingerprint, args.output))  # this run's and earlier ones
         has_overview = (args.output / f"{OVERVIEW}.html").exists()
-        index_fingerprint = output_fingerprint(build, config.TEMPLATES_DIR / "pages" / "index.html.j2",
-                                               json.dumps([built, has_overview]))
-        index_written = (args.force and not args.territories) or state.get(INDEX) != index_fingerprint or not (
-            args.output / "index.html"
-        ).exists()
+        index_fingerprint = output_fingerprint(
+            build, config.TEMPLATES_DIR / "pages" / "index.html.j2", json.dumps([built, has_overview])
+        )
+        index_written = (
+            (args.force and not args.territories)
+            or state.get(INDEX) != index_fingerprint
+            or not (args.output / "index.html").exists()
+        )
         if index_written:
             from diagnostics.reporting.index_page import index_html
             from diagnostics.reporting.territory import load_tables
 
-            write_text(args.output / "index.html", index_html(load_tables(args.processed), set(built), generated,
-                                                              overview=has_overview))
+            write_text(
+                args.output / "index.html",
+                index_html(load_tables(args.processed), set(built), generated, overview=has_overview),
+            )
             state[INDEX] = index_fingerprint
             write_text(args.output / STATE_FILE, json.dumps(state, indent=1, sort_keys=True))
     except KeyboardInterrupt as stop:
@@ -195,13 +203,17 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     if not outcomes and overview is None and not index_written:
-        print(f"Rien à reconstruire : tables, rapports, synthèse régionale et index à jour dans {args.output} "
-              f"({fr_number(time.perf_counter() - started, 1)} s ; --force pour tout refaire).")
+        print(
+            f"Rien à reconstruire : tables, rapports, synthèse régionale et index à jour dans {args.output} "
+            f"({fr_number(time.perf_counter() - started, 1)} s ; --force pour tout refaire)."
+        )
         return 0
     print_summary(outcomes, time.perf_counter() - started, args.output)
     if args.territories and state.get(OVERVIEW) != overview_fingerprint:
-        print("Synthèse régionale non reconstruite pour une commande qui nomme des territoires : relancez "
-              "« python run_all.py » pour la mettre à jour.")
+        print(
+            "Synthèse régionale non reconstruite pour une commande qui nomme des territoires : relancez "
+            "« python run_all.py » pour la mettre à jour."
+        )
     if overview is not None:
         print(
             f"Synthèse régionale : {args.output / (OVERVIEW + '.html')} ({fr_number(overview.seconds, 1)} s)"

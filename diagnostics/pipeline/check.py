@@ -1,4 +1,5 @@
 """``run_all.py --check``: every raw file recognised, validated and described; nothing is built."""
+
 from __future__ import annotations
 
 import sys
@@ -44,7 +45,10 @@ def check_raw_folder(raw_dir: Path, options: dict, out=sys.stdout) -> int:
         if files:
             try:
                 rows = len(read_declared_file(files[-1], d.id, d.columns, bool(d.meta["count_based"])))
-                print(f"\n[ok] {files[-1].name} — indicateur déclaré « {d.meta['label']} »\n    {fr_number(rows)} lignes", file=out)
+                print(
+                    f"\n[ok] {files[-1].name} — indicateur déclaré « {d.meta['label']} »\n    {fr_number(rows)} lignes",
+                    file=out,
+                )
             except RawDataError as exc:
                 problems += 1
                 print(f"\n[ERREUR] {files[-1].name} — indicateur déclaré « {d.meta['label']} »\n    {exc}", file=out)
@@ -64,13 +68,18 @@ def check_raw_folder(raw_dir: Path, options: dict, out=sys.stdout) -> int:
             return 2
         terr = tables["territory_definitions"]
         sources = tables["sources"].iloc[0]
-        print(f"\nEnsemble : {terr['territory_code'].nunique()} territoire(s) à produire, "
-              f"{tables['communes']['commune'].nunique()} communes de la région, "
-              f"population {tables['population']['year'].min()}–{tables['population']['year'].max()} "
-              f"({sources['population_source']}), décès {tables['deaths']['year'].min()}–{tables['deaths']['year'].max()} "
-              f"(au {sources['deaths_basis']}), dépenses de soins par {sources['spending_level']}"
-              f"{' (valeur départementale pour les territoires infra-départementaux)' if sources['spending_level'] == 'département' else ''}.",
-              file=out)
+        by_departement = sources["spending_level"] == "département"
+        print(
+            f"\nEnsemble : {terr['territory_code'].nunique()} territoire(s) à produire, "
+            f"{tables['communes']['commune'].nunique()} communes de la région, "
+            f"population {tables['population']['year'].min()}–{tables['population']['year'].max()} "
+            f"({sources['population_source']}), décès "
+            f"{tables['deaths']['year'].min()}–{tables['deaths']['year'].max()} "
+            f"(au {sources['deaths_basis']}), dépenses de soins par {sources['spending_level']}"
+            + (" (valeur départementale pour les territoires infra-départementaux)" if by_departement else "")
+            + ".",
+            file=out,
+        )
         if social := describe_deprivation(tables["deprivation_model"]):  # issue 19
             print(f"    {social}", file=out)
         for w in warnings:

@@ -19,7 +19,15 @@ BUILD_FILE = "construction.json"
 INDEX = "index"  # the index page's key in the state file
 PACKAGE = Path(__file__).resolve().parent.parent
 # the code each output depends on (a change elsewhere does not rebuild it)
-PROCESSING_CODE = ("config.py", "formatting.py", "methods", "sources", "territories", "indicators", "pipeline/processing.py")
+PROCESSING_CODE = (
+    "config.py",
+    "formatting.py",
+    "methods",
+    "sources",
+    "territories",
+    "indicators",
+    "pipeline/processing.py",
+)
 REPORT_CODE = ("config.py", "formatting.py", "methods", "territories", "indicators", "reporting", "pipeline/worker.py")
 CODE_SUFFIXES = (".py", ".yaml", ".csv", ".md")
 
@@ -76,8 +84,14 @@ def read_json(path: Path) -> dict:
         return {}
 
 
-def build_record(raw_dir: Path, processed_dir: Path, options: dict, tables: list[str], territories: list[str],
-                 raw: dict | None = None) -> dict:
+def build_record(
+    raw_dir: Path,
+    processed_dir: Path,
+    options: dict,
+    tables: list[str],
+    territories: list[str],
+    raw: dict | None = None,
+) -> dict:
     """What ``construction.json`` says of a build that has just written ``tables``."""
     return {
         "raw_dir": str(Path(raw_dir).resolve()),
@@ -97,8 +111,12 @@ def current_build(raw_dir: Path, processed_dir: Path, options: dict) -> dict | N
     """The record of the processed tables when they were built from exactly these raw files (by content),
     this code and these options, and are all still there; None when they must be rebuilt."""
     record = read_json(Path(processed_dir) / BUILD_FILE)
-    if (not record or record.get("raw_dir") != str(Path(raw_dir).resolve()) or record.get("code") != code_digest(PROCESSING_CODE)
-            or record.get("options") != json.dumps(options, sort_keys=True, default=str)):
+    if (
+        not record
+        or record.get("raw_dir") != str(Path(raw_dir).resolve())
+        or record.get("code") != code_digest(PROCESSING_CODE)
+        or record.get("options") != json.dumps(options, sort_keys=True, default=str)
+    ):
         return None
     for name in record["tables"]:
         path = Path(processed_dir) / f"{name}.parquet"

@@ -57,7 +57,9 @@ _gc.collect(); _gc.freeze(); del _gc, _sys"""
 
 
 # what every report and the overview import: loaded in the kernel as soon as it is up
-WARM_UP = "import diagnostics.reporting.figures, diagnostics.reporting.narrative, diagnostics.reporting.overview_figures"
+WARM_UP = (
+    "import diagnostics.reporting.figures, diagnostics.reporting.narrative, diagnostics.reporting.overview_figures"
+)
 
 OVERVIEW = "synthese_regionale"  # the regional overview's file name (and its key in the state file)
 

@@ -1,6 +1,7 @@
 """The report's section « Contexte social et inégalités de santé » (issue 19): the context indicators against
 the comparators, the territory's deprivation (FDep quintiles of its population, commune map) and the social
-gradient of mortality and life expectancy (ICM and life expectancy at birth by deprivation quintile, SII and RII); the synthesis line on deprivation and the
+gradient of mortality and life expectancy (ICM and life expectancy at birth by deprivation quintile, SII and
+RII); the synthesis line on deprivation and the
 FDep's note in the methods annex. Every figure comes from the publishable indicator rows (secret statistique
 applied) or from ``deprivation.parquet`` (commune indices, public inputs)."""
 
@@ -46,7 +47,10 @@ GRADIENT_AXES = {
 SII_UNITS = {"mortality_icm": "points d'ICM", "premature_mortality_icm": "points d'ICM", "life_expectancy_0": "ans"}
 SII_READINGS = {
     "mortality_icm": ("mortalité significativement plus élevée", "mortalité significativement plus faible"),
-    "life_expectancy_0": ("espérance de vie significativement plus courte", "espérance de vie significativement plus longue"),
+    "life_expectancy_0": (
+        "espérance de vie significativement plus courte",
+        "espérance de vie significativement plus longue",
+    ),
 }
 QUINTILE_NAMES = {
     1: "Q1 (moins défavorisé)",
@@ -467,7 +471,8 @@ def gradient_table(indicators: pd.DataFrame, areas: list[tuple[str, str]]) -> pd
                 {
                     "Territoire": name,
                     "Indicateur": label,
-                    "Indice de pente (SII)": _interval_text(sii, 1) + (f" {SII_UNITS[base]}" if sii.value == sii.value else ""),
+                    "Indice de pente (SII)": _interval_text(sii, 1)
+                    + (f" {SII_UNITS[base]}" if sii.value == sii.value else ""),
                     "Indice relatif (RII)": _interval_text(rii, 2 if base != "life_expectancy_0" else 3),
                     "Lecture": gradient_reading(sii, base),
                 }

@@ -573,7 +573,9 @@ def _insee_by_id(communes: Path) -> dict[str, str]:
             at, insee = names.index("ID"), names.index("INSEE_COM")
             return {str(r[at]): str(r[insee]) for r in reader.iterRecords() if r is not None}
     except (shapefile.ShapefileException, OSError, ValueError, IndexError, UnicodeDecodeError) as exc:
-        raise RawDataError(dbf, f"table .dbf illisible ou endommagée ({type(exc).__name__} : {str(exc)[:120]})") from None
+        raise RawDataError(
+            dbf, f"table .dbf illisible ou endommagée ({type(exc).__name__} : {str(exc)[:120]})"
+        ) from None
 
 
 SOURCE_INFO = [

@@ -3,6 +3,7 @@
 Layout (SNDS/CPAM extraction as ARS receive it): ``annee;commune;classe_age;poste;montant_rembourse``,
 age bands of Open DAMIR (``0-19``, ``20-29`` … ``70-79``, ``80+``), amounts in euros.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

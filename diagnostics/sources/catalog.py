@@ -17,15 +17,20 @@ from pathlib import Path
 import pandas as pd
 
 from ..formatting import fr_number
-from . import care_spending as commune_spending
-from . import (
+from . import (  # issue 18  # social context (issue 19)
+    ameli_demography,
+    bassins_de_vie,
+    care_access_optional,
+    care_supply,
     causes_of_death,  # issue 17
+    census_bases,
     census_population,
     cnam_reimbursements,
     commune_changes,
     css,
     deaths,
     estimated_population,
+    filosofi,
     finess,
     france,
     geography,
@@ -33,9 +38,9 @@ from . import (
     insee_deaths,
     insee_deaths_csv,  # issue 17
     population,
+    rpps,
 )
-from . import ameli_demography, bassins_de_vie, care_access_optional, care_supply, rpps  # issue 18
-from . import census_bases, filosofi  # social context (issue 19)
+from . import care_spending as commune_spending
 from .describing import describe_table
 from .errors import RawDataError
 
@@ -133,20 +138,34 @@ def _estimated(paths: list[Path], options: dict) -> pd.DataFrame:
 
 def _insee_deaths(paths: list[Path], options: dict):
     wanted = set(_years(options) or []) or None
-    return insee_deaths.aggregate_death_files(paths, wanted, skip_invalid=options.get("invalid_death_records") == "ignorer",
-                                              oppositions=options.get("_death_oppositions"),
-                                              read=insee_deaths_csv.read_and_parse,  # both editions (issue 17)
-                                              order_key=insee_deaths_csv.file_order_key)
+    return insee_deaths.aggregate_death_files(
+        paths,
+        wanted,
+        skip_invalid=options.get("invalid_death_records") == "ignorer",
+        oppositions=options.get("_death_oppositions"),
+        read=insee_deaths_csv.read_and_parse,  # both editions (issue 17)
+        order_key=insee_deaths_csv.file_order_key,
+    )
 
 
 def _oppositions(paths: list[Path], options: dict) -> pd.DataFrame:
-    return concat_frames([pd.DataFrame(dict(zip(("key", "year"), insee_deaths.read_death_oppositions(p, with_years=True))))
-                          for p in paths])
+    return concat_frames(
+        [
+            pd.DataFrame(dict(zip(("key", "year"), insee_deaths.read_death_oppositions(p, with_years=True))))
+            for p in paths
+        ]
+    )
 
 
 def _outlines(paths: list[Path], options: dict) -> pd.DataFrame:
-    return concat_frames([geometry.read_geometry(p, options.get("geometry_code"), options.get("geometry_crs"),
-                                                 options.get("geometry_layer")) for p in paths])
+    return concat_frames(
+        [
+            geometry.read_geometry(
+                p, options.get("geometry_code"), options.get("geometry_crs"), options.get("geometry_layer")
+            )
+            for p in paths
+        ]
+    )
 
 
 def _is_insee_death_file(s: Sample) -> bool:
@@ -176,159 +195,387 @@ def _is_finess(s: Sample, equipment: bool) -> bool:
 
 
 SOURCES = [
-    Source("communes", "Table d'appartenance géographique des communes", "Insee, COG (insee.fr/fr/information/2028028)",
-           "rattachement des communes aux départements, régions et EPCI",
-           ("table-appartenance-geo-communes*.xlsx", "table-appartenance-geo-communes*.csv", "table_passage_geo*.xlsx"),
-           latest(geography.read_geography), ("CODGEO", "LIBGEO", "DEP", "REG", "EPCI"),
-           sniff=lambda s: s.workbook and "COM" in s.sheets, describe=geography.describe_geography, tables=("communes",)),
-    Source("epci_names", "Intercommunalité-Métropole (noms des EPCI)", "Insee, « Intercommunalité - Métropole au 01-01-AAAA »",
-           "noms des EPCI", ("epci_au_01-01-*.xlsx", "intercommunalite*.xlsx", "intercommunalité*.xlsx"),
-           latest(geography.read_epci_names), describe=lambda names: (len(names), [f"{len(names)} EPCI nommés"], []),
-           tables=("communes",)),
-    Source("commune_changes", "Mouvements des communes (COG)", "Insee, COG, fichier des mouvements des communes",
-           "codes des communes fusionnées ramenés au code actuel", ("v_mvt_commune*.csv", "mvtcommune*.csv"),
-           each(commune_changes.read_cog_movements), series=True),
-    Source("commune_mapping", "Table de passage des communes (utilisateur)", "à écrire : ancien_code;nouveau_code",
-           "codes anciens ramenés au code actuel", ("passage_communes*.csv",),
-           each(commune_changes.read_user_commune_mapping), ("ancien_code", "nouveau_code"), series=True),
-    Source("estimated_population", "Estimations de population par département, sexe et âge quinquennal",
-           "Insee, « Estimations de population » (estim-pop-dep-sexe-aq-1975-AAAA.xlsx)",
-           "population des départements, de la région et de la France par année", ("estim-pop-dep-sexe-aq*.xlsx",),
-           _estimated, series=True,
-           sniff=lambda s: s.workbook and any(n.strip().isdigit() for n in s.sheets)
-           and any("savoir" in n.lower() for n in s.sheets), tables=("population", "france_reference")),
-    Source("census_population", "Recensement : population par commune, sexe et âge (POP1B)",
-           "Insee, recensement de la population, tableau POP1B (BTT_TD_POP1B_AAAA.csv ou BTX_TD_POP1B_AAAA.xlsx)",
-           "répartition communale de la population par sexe et âge", ("btt_td_pop1b_*.csv", "btx_td_pop1b_*.xlsx"),
-           each(census_population.read_census_population), ("CODGEO", "SEXE", "AGED100", "NB"), series=True,
-           tables=("population",)),
-    Source("population", "Population par commune, sexe et âge quinquennal (format tidy)", "format documenté du projet",
-           "population des communes par année", ("population_communes_sexe_age5_*.csv",),
-           lambda paths, options: population.read_commune_population(paths), ("CODGEO", "SEXE", "AGE5", "NB"), series=True,
-           tables=("population",)),
-    Source("death_oppositions", "Oppositions à la réutilisation du fichier des personnes décédées",
-           "Insee, data.gouv.fr « Fichier des personnes décédées », fichier des oppositions (CSV)",
-           "enregistrements retirés des décès comptés (RGPD)", ("*opposition*.csv",), _oppositions,
-           ("Date de décès", "Code du lieu de décès", "Numéro d'acte de décès"), series=True,
-           describe=lambda t: (len(t), [f"{fr_number(len(t))} enregistrement(s) sous opposition"], []),
-           gives=lambda t: {"_death_oppositions": t}),
-    Source("insee_deaths", "Fichier des personnes décédées (deces-AAAA.txt ou édition CSV Deces_AAAA.csv)",
-           "Insee, data.gouv.fr « Fichier des personnes décédées » (deces-AAAA.txt) ou insee.fr « Fichiers des "
-           "personnes décédées depuis 1970 » (Deces_AAAA.csv, Deces_AAAA_MMM.csv)",
-           "décès par commune de décès, sexe et âge",
-           ("deces-[0-9][0-9][0-9][0-9].txt", "deces-[0-9][0-9][0-9][0-9]-*.txt",
-            *insee_deaths_csv.SOURCE_INFO["insee_deaths_csv"]["patterns"]), _insee_deaths, series=True,
-           sniff=lambda s: _is_insee_death_file(s) or _is_insee_death_csv(s),
-           describe=insee_deaths.describe_death_files,
-           tables=("deaths",)),
-    Source("deaths", "Décès domiciliés (CépiDc ou registre, format tidy)", "Inserm-CépiDc, ORS (commune;annee;sexe;classe_age;deces)",
-           "décès par commune de résidence, sexe et âge (préférés au fichier des personnes décédées)", ("deces_domicile*.csv",),
-           latest(deaths.read_residence_deaths), ("commune", "annee", "sexe", "classe_age", "deces"), tables=("deaths",)),
-    Source("france_reference", "Référence nationale : population et décès de la France", "Insee et CépiDc (format tidy)",
-           "référence de l'ICM et de la standardisation", ("france_population_deces*.csv",),
-           latest(france.read_france_reference), ("annee", "sexe", "classe_age", "population", "deces"),
-           tables=("france_reference",)),
-    Source("css", "Bénéficiaires de la Complémentaire santé solidaire", "CPAM, Fonds CSS, DREES (format tidy)",
-           "taux de bénéficiaires de la CSS", ("beneficiaires_css*.csv",), latest(css.read_css_beneficiaries),
-           ("territoire_type", "territoire_code", "annee", "nb_beneficiaires_css"), tables=("css",)),
-    Source("care_spending", "Dépenses remboursées par commune, âge et poste", "CPAM / SNDS (format tidy)",
-           "dépenses de soins par habitant", ("depenses_remboursees_communes_*.csv",),
-           latest(commune_spending.read_commune_spending), ("annee", "commune", "classe_age", "poste", "montant_rembourse"),
-           tables=("care_spending",)),
-    Source("france_spending", "Dépenses remboursées de la France par âge et poste", "Cnam, Open DAMIR (format tidy)",
-           "référence nationale et ajustement sur l'âge des dépenses", ("depenses_remboursees_france_*.csv",),
-           latest(france.read_france_spending), ("annee", "classe_age", "poste", "montant_rembourse", "population"),
-           describe=lambda t: describe_table(t, national_spending=True), tables=("france_spending",)),
-    Source("cnam_reimbursements", "Cnam : remboursements mensuels du régime général (fichiers R)",
-           "Cnam, data.gouv.fr « Dépenses d'assurance maladie hors prestations hospitalières » (RAAAAMM.csv, .csv.gz)",
-           "dépenses remboursées par département d'affiliation (à défaut de données communales)",
-           ("r[0-9][0-9][0-9][0-9][0-9][0-9].csv", "r[0-9][0-9][0-9][0-9][0-9][0-9].csv.gz",
-            "r[0-9][0-9][0-9][0-9][0-9][0-9].zip"),
-           lambda paths, options: cnam_reimbursements.read_r_files(paths), ("sns_date", "serie", "dpt", "rem_mon"),
-           series=True, tables=("departement_spending",)),
-    Source("insured_population", "Cnam : population protégée du régime général par département, âge et sexe (RNIAM)",
-           "Cnam, RNIAM (…population_protegee…_AAAA.csv)", "dénominateur des dépenses des fichiers R",
-           ("*population_protegee*.csv", "rniam*.csv"), each(cnam_reimbursements.read_rniam_population),
-           ("l_dpt", "dpt", "0 à 4 ans"), series=True, tables=("insured_population",)),
-    Source("finess_establishments", "FINESS : établissements", "data.gouv.fr « FINESS Extraction du Fichier des établissements »",
-           "liste des établissements médico-sociaux et leur catégorie",
-           ("etalab-cs1100507-stock-*.csv", "etalab-cs1100502-stock-*.csv"), latest(finess.read_finess_establishments),
-           sniff=lambda s: _is_finess(s, equipment=False), tables=("finess_places",),
-           gives=lambda t: {"_finess_communes": t[["finess_et", "commune"]]}),  # RPPS sites located by FINESS number
-    Source("finess_equipment", "FINESS : équipements sociaux et médico-sociaux",
-           "data.gouv.fr « FINESS Extraction des équipements sociaux et médico-sociaux »", "places installées par établissement",
-           ("etalab-cs1100505-stock-*.csv",), latest(finess.read_finess_installed_places),
-           sniff=lambda s: _is_finess(s, equipment=True), tables=("finess_places",)),
-    Source("france_places", "Places médico-sociales de la France par catégorie", "DREES, STATISS (format tidy)",
-           "référence nationale des taux d'équipement", ("places_medico_sociales_france_*.csv",),
-           latest(france.read_france_places), ("annee", "categorie", "places"), tables=("france_places",)),
+    Source(
+        "communes",
+        "Table d'appartenance géographique des communes",
+        "Insee, COG (insee.fr/fr/information/2028028)",
+        "rattachement des communes aux départements, régions et EPCI",
+        ("table-appartenance-geo-communes*.xlsx", "table-appartenance-geo-communes*.csv", "table_passage_geo*.xlsx"),
+        latest(geography.read_geography),
+        ("CODGEO", "LIBGEO", "DEP", "REG", "EPCI"),
+        sniff=lambda s: s.workbook and "COM" in s.sheets,
+        describe=geography.describe_geography,
+        tables=("communes",),
+    ),
+    Source(
+        "epci_names",
+        "Intercommunalité-Métropole (noms des EPCI)",
+        "Insee, « Intercommunalité - Métropole au 01-01-AAAA »",
+        "noms des EPCI",
+        ("epci_au_01-01-*.xlsx", "intercommunalite*.xlsx", "intercommunalité*.xlsx"),
+        latest(geography.read_epci_names),
+        describe=lambda names: (len(names), [f"{len(names)} EPCI nommés"], []),
+        tables=("communes",),
+    ),
+    Source(
+        "commune_changes",
+        "Mouvements des communes (COG)",
+        "Insee, COG, fichier des mouvements des communes",
+        "codes des communes fusionnées ramenés au code actuel",
+        ("v_mvt_commune*.csv", "mvtcommune*.csv"),
+        each(commune_changes.read_cog_movements),
+        series=True,
+    ),
+    Source(
+        "commune_mapping",
+        "Table de passage des communes (utilisateur)",
+        "à écrire : ancien_code;nouveau_code",
+        "codes anciens ramenés au code actuel",
+        ("passage_communes*.csv",),
+        each(commune_changes.read_user_commune_mapping),
+        ("ancien_code", "nouveau_code"),
+        series=True,
+    ),
+    Source(
+        "estimated_population",
+        "Estimations de population par département, sexe et âge quinquennal",
+        "Insee, « Estimations de population » (estim-pop-dep-sexe-aq-1975-AAAA.xlsx)",
+        "population des départements, de la région et de la France par année",
+        ("estim-pop-dep-sexe-aq*.xlsx",),
+        _estimated,
+        series=True,
+        sniff=lambda s: (
+            s.workbook and any(n.strip().isdigit() for n in s.sheets) and any("savoir" in n.lower() for n in s.sheets)
+        ),
+        tables=("population", "france_reference"),
+    ),
+    Source(
+        "census_population",
+        "Recensement : population par commune, sexe et âge (POP1B)",
+        "Insee, recensement de la population, tableau POP1B (BTT_TD_POP1B_AAAA.csv ou BTX_TD_POP1B_AAAA.xlsx)",
+        "répartition communale de la population par sexe et âge",
+        ("btt_td_pop1b_*.csv", "btx_td_pop1b_*.xlsx"),
+        each(census_population.read_census_population),
+        ("CODGEO", "SEXE", "AGED100", "NB"),
+        series=True,
+        tables=("population",),
+    ),
+    Source(
+        "population",
+        "Population par commune, sexe et âge quinquennal (format tidy)",
+        "format documenté du projet",
+        "population des communes par année",
+        ("population_communes_sexe_age5_*.csv",),
+        lambda paths, options: population.read_commune_population(paths),
+        ("CODGEO", "SEXE", "AGE5", "NB"),
+        series=True,
+        tables=("population",),
+    ),
+    Source(
+        "death_oppositions",
+        "Oppositions à la réutilisation du fichier des personnes décédées",
+        "Insee, data.gouv.fr « Fichier des personnes décédées », fichier des oppositions (CSV)",
+        "enregistrements retirés des décès comptés (RGPD)",
+        ("*opposition*.csv",),
+        _oppositions,
+        ("Date de décès", "Code du lieu de décès", "Numéro d'acte de décès"),
+        series=True,
+        describe=lambda t: (len(t), [f"{fr_number(len(t))} enregistrement(s) sous opposition"], []),
+        gives=lambda t: {"_death_oppositions": t},
+    ),
+    Source(
+        "insee_deaths",
+        "Fichier des personnes décédées (deces-AAAA.txt ou édition CSV Deces_AAAA.csv)",
+        "Insee, data.gouv.fr « Fichier des personnes décédées » (deces-AAAA.txt) ou insee.fr « Fichiers des "
+        "personnes décédées depuis 1970 » (Deces_AAAA.csv, Deces_AAAA_MMM.csv)",
+        "décès par commune de décès, sexe et âge",
+        (
+            "deces-[0-9][0-9][0-9][0-9].txt",
+            "deces-[0-9][0-9][0-9][0-9]-*.txt",
+            *insee_deaths_csv.SOURCE_INFO["insee_deaths_csv"]["patterns"],
+        ),
+        _insee_deaths,
+        series=True,
+        sniff=lambda s: _is_insee_death_file(s) or _is_insee_death_csv(s),
+        describe=insee_deaths.describe_death_files,
+        tables=("deaths",),
+    ),
+    Source(
+        "deaths",
+        "Décès domiciliés (CépiDc ou registre, format tidy)",
+        "Inserm-CépiDc, ORS (commune;annee;sexe;classe_age;deces)",
+        "décès par commune de résidence, sexe et âge (préférés au fichier des personnes décédées)",
+        ("deces_domicile*.csv",),
+        latest(deaths.read_residence_deaths),
+        ("commune", "annee", "sexe", "classe_age", "deces"),
+        tables=("deaths",),
+    ),
+    Source(
+        "france_reference",
+        "Référence nationale : population et décès de la France",
+        "Insee et CépiDc (format tidy)",
+        "référence de l'ICM et de la standardisation",
+        ("france_population_deces*.csv",),
+        latest(france.read_france_reference),
+        ("annee", "sexe", "classe_age", "population", "deces"),
+        tables=("france_reference",),
+    ),
+    Source(
+        "css",
+        "Bénéficiaires de la Complémentaire santé solidaire",
+        "CPAM, Fonds CSS, DREES (format tidy)",
+        "taux de bénéficiaires de la CSS",
+        ("beneficiaires_css*.csv",),
+        latest(css.read_css_beneficiaries),
+        ("territoire_type", "territoire_code", "annee", "nb_beneficiaires_css"),
+        tables=("css",),
+    ),
+    Source(
+        "care_spending",
+        "Dépenses remboursées par commune, âge et poste",
+        "CPAM / SNDS (format tidy)",
+        "dépenses de soins par habitant",
+        ("depenses_remboursees_communes_*.csv",),
+        latest(commune_spending.read_commune_spending),
+        ("annee", "commune", "classe_age", "poste", "montant_rembourse"),
+        tables=("care_spending",),
+    ),
+    Source(
+        "france_spending",
+        "Dépenses remboursées de la France par âge et poste",
+        "Cnam, Open DAMIR (format tidy)",
+        "référence nationale et ajustement sur l'âge des dépenses",
+        ("depenses_remboursees_france_*.csv",),
+        latest(france.read_france_spending),
+        ("annee", "classe_age", "poste", "montant_rembourse", "population"),
+        describe=lambda t: describe_table(t, national_spending=True),
+        tables=("france_spending",),
+    ),
+    Source(
+        "cnam_reimbursements",
+        "Cnam : remboursements mensuels du régime général (fichiers R)",
+        "Cnam, data.gouv.fr « Dépenses d'assurance maladie hors prestations hospitalières » (RAAAAMM.csv, .csv.gz)",
+        "dépenses remboursées par département d'affiliation (à défaut de données communales)",
+        (
+            "r[0-9][0-9][0-9][0-9][0-9][0-9].csv",
+            "r[0-9][0-9][0-9][0-9][0-9][0-9].csv.gz",
+            "r[0-9][0-9][0-9][0-9][0-9][0-9].zip",
+        ),
+        lambda paths, options: cnam_reimbursements.read_r_files(paths),
+        ("sns_date", "serie", "dpt", "rem_mon"),
+        series=True,
+        tables=("departement_spending",),
+    ),
+    Source(
+        "insured_population",
+        "Cnam : population protégée du régime général par département, âge et sexe (RNIAM)",
+        "Cnam, RNIAM (…population_protegee…_AAAA.csv)",
+        "dénominateur des dépenses des fichiers R",
+        ("*population_protegee*.csv", "rniam*.csv"),
+        each(cnam_reimbursements.read_rniam_population),
+        ("l_dpt", "dpt", "0 à 4 ans"),
+        series=True,
+        tables=("insured_population",),
+    ),
+    Source(
+        "finess_establishments",
+        "FINESS : établissements",
+        "data.gouv.fr « FINESS Extraction du Fichier des établissements »",
+        "liste des établissements médico-sociaux et leur catégorie",
+        ("etalab-cs1100507-stock-*.csv", "etalab-cs1100502-stock-*.csv"),
+        latest(finess.read_finess_establishments),
+        sniff=lambda s: _is_finess(s, equipment=False),
+        tables=("finess_places",),
+        gives=lambda t: {"_finess_communes": t[["finess_et", "commune"]]},
+    ),  # RPPS sites located by FINESS number
+    Source(
+        "finess_equipment",
+        "FINESS : équipements sociaux et médico-sociaux",
+        "data.gouv.fr « FINESS Extraction des équipements sociaux et médico-sociaux »",
+        "places installées par établissement",
+        ("etalab-cs1100505-stock-*.csv",),
+        latest(finess.read_finess_installed_places),
+        sniff=lambda s: _is_finess(s, equipment=True),
+        tables=("finess_places",),
+    ),
+    Source(
+        "france_places",
+        "Places médico-sociales de la France par catégorie",
+        "DREES, STATISS (format tidy)",
+        "référence nationale des taux d'équipement",
+        ("places_medico_sociales_france_*.csv",),
+        latest(france.read_france_places),
+        ("annee", "categorie", "places"),
+        tables=("france_places",),
+    ),
     # chefs-lieux before the outlines: CHFLIEU_COMMUNE.shp would otherwise be taken for an outline (issue 18)
     Source(**care_access_optional.SOURCE_INFO[5], read=care_supply.read_chef_lieu, tables=("commune_coordinates",)),
-    Source("geometry", "Contours des communes ou des départements (GeoJSON, Shapefile, GeoPackage)",
-           "IGN ADMIN EXPRESS (COMMUNE.shp, DEPARTEMENT.shp, .gpkg) ou france-geojson (communes.geojson, departements.geojson)",
-           "cartes des territoires de la région", ("*.geojson", "*.shp", "*.gpkg"), _outlines, series=True,
-           describe=geometry.describe_outlines, tables=("geometry", "territory_shapes")),
-    Source("territory_mapping", "Correspondance commune → territoire (ARS)", "ARS (à écrire : commune;code_territoire;nom_territoire)",
-           "territoires de santé, de démocratie sanitaire ou de proximité",
-           ("territoires_de_sante*.csv", "correspondance_communes_territoires*.csv"), path_only,
-           ("commune", "code_territoire", "nom_territoire"), after_communes=True, tables=("territories",)),
-    Source("territory_definitions", "Définition des territoires", "à écrire : code;nom;type;communes",
-           "territoires infra-départementaux (CLS, ASV, territoires de santé…)", ("territoires*.csv",), path_only,
-           ("code", "nom", "type", "communes"), after_communes=True, tables=("territories",)),
-    Source("contracts", "Contrats territoriaux (CLS, CLSM, ASV, CPOM)", "ARS (à écrire : territoire;contrat;statut;debut;fin)",
-           "suivi des contrats (synthèse régionale)", ("contrats*.csv",), path_only, ("territoire", "contrat", "statut"),
-           after_communes=True, tables=("contracts",)),
-    Source("targets", "Objectifs des contrats", "ARS (à écrire : territoire;indicateur;periode_reference;cible;echeance)",
-           "section « Suivi des objectifs » des rapports", ("objectifs*.csv",), path_only,
-           ("territoire", "indicateur", "periode_reference"), after_communes=True, tables=("targets",)),
+    Source(
+        "geometry",
+        "Contours des communes ou des départements (GeoJSON, Shapefile, GeoPackage)",
+        "IGN ADMIN EXPRESS (COMMUNE.shp, DEPARTEMENT.shp, .gpkg) ou france-geojson (communes.geojson, "
+        "departements.geojson)",
+        "cartes des territoires de la région",
+        ("*.geojson", "*.shp", "*.gpkg"),
+        _outlines,
+        series=True,
+        describe=geometry.describe_outlines,
+        tables=("geometry", "territory_shapes"),
+    ),
+    Source(
+        "territory_mapping",
+        "Correspondance commune → territoire (ARS)",
+        "ARS (à écrire : commune;code_territoire;nom_territoire)",
+        "territoires de santé, de démocratie sanitaire ou de proximité",
+        ("territoires_de_sante*.csv", "correspondance_communes_territoires*.csv"),
+        path_only,
+        ("commune", "code_territoire", "nom_territoire"),
+        after_communes=True,
+        tables=("territories",),
+    ),
+    Source(
+        "territory_definitions",
+        "Définition des territoires",
+        "à écrire : code;nom;type;communes",
+        "territoires infra-départementaux (CLS, ASV, territoires de santé…)",
+        ("territoires*.csv",),
+        path_only,
+        ("code", "nom", "type", "communes"),
+        after_communes=True,
+        tables=("territories",),
+    ),
+    Source(
+        "contracts",
+        "Contrats territoriaux (CLS, CLSM, ASV, CPOM)",
+        "ARS (à écrire : territoire;contrat;statut;debut;fin)",
+        "suivi des contrats (synthèse régionale)",
+        ("contrats*.csv",),
+        path_only,
+        ("territoire", "contrat", "statut"),
+        after_communes=True,
+        tables=("contracts",),
+    ),
+    Source(
+        "targets",
+        "Objectifs des contrats",
+        "ARS (à écrire : territoire;indicateur;periode_reference;cible;echeance)",
+        "section « Suivi des objectifs » des rapports",
+        ("objectifs*.csv",),
+        path_only,
+        ("territoire", "indicateur", "periode_reference"),
+        after_communes=True,
+        tables=("targets",),
+    ),
     # offre de soins de premier recours (issue 18): professionals, their ages, zonings, access and coordinates
-    Source(**rpps.SOURCE_INFO[0], read=care_supply.read_rpps, describe=care_supply.describe_rpps,
-           tables=("health_professionals",)),
-    Source(**rpps.SOURCE_INFO[1], read=care_supply.savoir_faire_path, tables=("health_professionals",),
-           describe=lambda path: (0, ["lu avec l'extraction des activités (spécialités ordinales des médecins)"], [])),
-    Source("france_professionals", "Professionnels de santé de la France par profession et mode d'exercice",
-           "DREES, « Démographie des professionnels de santé » (RPPS), ou la somme de l'extraction RPPS nationale "
-           "(format tidy : annee;profession;mode;effectif)", "référence nationale des densités de professionnels",
-           ("professionnels_sante_france*.csv",), latest(care_supply.read_france_professionals),
-           ("annee", "profession", "mode", "effectif"), tables=("france_professionals",)),
-    Source(**ameli_demography.SOURCE_INFO, read=latest(ameli_demography.read_ameli_demography),
-           tables=("practitioner_ages",)),
+    Source(
+        **rpps.SOURCE_INFO[0],
+        read=care_supply.read_rpps,
+        describe=care_supply.describe_rpps,
+        tables=("health_professionals",),
+    ),
+    Source(
+        **rpps.SOURCE_INFO[1],
+        read=care_supply.savoir_faire_path,
+        tables=("health_professionals",),
+        describe=lambda path: (0, ["lu avec l'extraction des activités (spécialités ordinales des médecins)"], []),
+    ),
+    Source(
+        "france_professionals",
+        "Professionnels de santé de la France par profession et mode d'exercice",
+        "DREES, « Démographie des professionnels de santé » (RPPS), ou la somme de l'extraction RPPS nationale "
+        "(format tidy : annee;profession;mode;effectif)",
+        "référence nationale des densités de professionnels",
+        ("professionnels_sante_france*.csv",),
+        latest(care_supply.read_france_professionals),
+        ("annee", "profession", "mode", "effectif"),
+        tables=("france_professionals",),
+    ),
+    Source(
+        **ameli_demography.SOURCE_INFO,
+        read=latest(ameli_demography.read_ameli_demography),
+        tables=("practitioner_ages",),
+    ),
     Source(**bassins_de_vie.SOURCE_INFO[0], read=latest(bassins_de_vie.read_bassins_de_vie), tables=("communes",)),
     Source(**bassins_de_vie.SOURCE_INFO[1], read=latest(bassins_de_vie.read_zones_emploi), tables=("communes",)),
-    Source(**care_access_optional.SOURCE_INFO[0], read=latest(care_access_optional.read_apl), tables=("gp_accessibility",)),
-    Source(**care_access_optional.SOURCE_INFO[1], read=latest(care_access_optional.read_ars_zoning),
-           tables=("care_zoning",)),
-    Source(**care_access_optional.SOURCE_INFO[2], read=latest(care_access_optional.read_travel_times),
-           tables=("gp_accessibility",)),
-    *(Source(**info, read=latest(care_access_optional.read_commune_coordinates), tables=("commune_coordinates",))
-      for info in care_access_optional.SOURCE_INFO[3:5]),
+    Source(
+        **care_access_optional.SOURCE_INFO[0], read=latest(care_access_optional.read_apl), tables=("gp_accessibility",)
+    ),
+    Source(
+        **care_access_optional.SOURCE_INFO[1],
+        read=latest(care_access_optional.read_ars_zoning),
+        tables=("care_zoning",),
+    ),
+    Source(
+        **care_access_optional.SOURCE_INFO[2],
+        read=latest(care_access_optional.read_travel_times),
+        tables=("gp_accessibility",),
+    ),
+    *(
+        Source(**info, read=latest(care_access_optional.read_commune_coordinates), tables=("commune_coordinates",))
+        for info in care_access_optional.SOURCE_INFO[3:5]
+    ),
     # health status (issue 17): deaths by cause
-    Source(**_cause_info("cepidc_causes"), read=each(causes_of_death.read_cepidc_export), series=True,
-           sniff=_is_cepidc_export, tables=("cause_deaths",)),
-    Source(**_cause_info("cause_deaths"), read=each(causes_of_death.read_cause_deaths), series=True,
-           tables=("cause_deaths",)),
+    Source(
+        **_cause_info("cepidc_causes"),
+        read=each(causes_of_death.read_cepidc_export),
+        series=True,
+        sniff=_is_cepidc_export,
+        tables=("cause_deaths",),
+    ),
+    Source(
+        **_cause_info("cause_deaths"),
+        read=each(causes_of_death.read_cause_deaths),
+        series=True,
+        tables=("cause_deaths",),
+    ),
     # social context and health inequalities (issue 19): each family's kinds are read together (one reader)
-    Source("filosofi", "Insee Filosofi : revenus et pauvreté (chiffres clés, DISP et DISP_PAUVRES, Melodi)",
-           "Insee, « Revenus, pauvreté et niveau de vie » (base-cc-filosofi-AAAA_CSV.zip → cc_filosofi_AAAA_COM.csv, "
-           "…_EPCI.csv, …_DEP.csv…), « Structure et distribution des revenus » (FILOAAAA_DISP_COM.csv, "
-           "FILOAAAA_DISP_PAUVRES_COM.csv) ou Melodi DS_FILOSOFI_CC",
-           "niveau de vie médian et taux de pauvreté ; revenu de l'indice de défavorisation FDep",
-           tuple(p for kind in filosofi.SOURCE_INFO for p in kind["patterns"]),
-           lambda paths, options: filosofi.read_filosofi(paths), series=True,
-           sniff=lambda s: s.delimited and filosofi.source_kind(s.columns) is not None,
-           describe=lambda t: (len(t), list(t.attrs.get("details", [])), []), tables=("filosofi",)),
-    Source("census_bases", "Recensement : bases communales activité, diplômes, couples - familles - ménages",
-           "Insee, recensement de la population (base-cc-emploi-pop-active-AAAA.CSV, base-cc-diplomes-formation-AAAA.CSV, "
-           "base-cc-coupl-fam-men-AAAA.CSV, ou leurs versions IRIS base-ic-…)",
-           "chômage, ouvriers, diplômes, familles monoparentales, 80 ans ou plus seuls ; indice FDep",
-           tuple(p for kind in census_bases.SOURCE_INFO for p in kind["patterns"]),
-           lambda paths, options: census_bases.read_census_bases(paths), series=True,
-           sniff=lambda s: s.delimited and census_bases.source_kind(s.columns) is not None, tables=("census_bases",)),
+    Source(
+        "filosofi",
+        "Insee Filosofi : revenus et pauvreté (chiffres clés, DISP et DISP_PAUVRES, Melodi)",
+        "Insee, « Revenus, pauvreté et niveau de vie » (base-cc-filosofi-AAAA_CSV.zip → cc_filosofi_AAAA_COM.csv, "
+        "…_EPCI.csv, …_DEP.csv…), « Structure et distribution des revenus » (FILOAAAA_DISP_COM.csv, "
+        "FILOAAAA_DISP_PAUVRES_COM.csv) ou Melodi DS_FILOSOFI_CC",
+        "niveau de vie médian et taux de pauvreté ; revenu de l'indice de défavorisation FDep",
+        tuple(p for kind in filosofi.SOURCE_INFO for p in kind["patterns"]),
+        lambda paths, options: filosofi.read_filosofi(paths),
+        series=True,
+        sniff=lambda s: s.delimited and filosofi.source_kind(s.columns) is not None,
+        describe=lambda t: (len(t), list(t.attrs.get("details", [])), []),
+        tables=("filosofi",),
+    ),
+    Source(
+        "census_bases",
+        "Recensement : bases communales activité, diplômes, couples - familles - ménages",
+        "Insee, recensement de la population (base-cc-emploi-pop-active-AAAA.CSV, base-cc-diplomes-formation-AAAA.CSV, "
+        "base-cc-coupl-fam-men-AAAA.CSV, ou leurs versions IRIS base-ic-…)",
+        "chômage, ouvriers, diplômes, familles monoparentales, 80 ans ou plus seuls ; indice FDep",
+        tuple(p for kind in census_bases.SOURCE_INFO for p in kind["patterns"]),
+        lambda paths, options: census_bases.read_census_bases(paths),
+        series=True,
+        sniff=lambda s: s.delimited and census_bases.source_kind(s.columns) is not None,
+        tables=("census_bases",),
+    ),
     # ajoutez les nouvelles sources au-dessus de cette ligne (docs/ajouter-une-source.md)
 ]
 BY_KEY = {s.key: s for s in SOURCES}  # order matters: the first matching pattern wins, sources are read in this order
-IGNORED = ("sources.toml", "readme*", "*.md", ".*", "*.pdf", "*.zip", "*.gz", "*.dbf", "*.shx", "*.prj", "*.cpg", "*.qix",
-           "*.sbn", "*.sbx", "*.qmd", "*.xml")  # unless a pattern above names them
+IGNORED = (
+    "sources.toml",
+    "readme*",
+    "*.md",
+    ".*",
+    "*.pdf",
+    "*.zip",
+    "*.gz",
+    "*.dbf",
+    "*.shx",
+    "*.prj",
+    "*.cpg",
+    "*.qix",
+    "*.sbn",
+    "*.sbx",
+    "*.qmd",
+    "*.xml",
+)  # unless a pattern above names them
 
 
 def _by_content(path: Path) -> Source | None:
@@ -373,8 +620,10 @@ def scan(raw_dir: Path, explicit: dict[Path, str] | None = None) -> tuple[dict[s
     for path in sorted(p for p in raw_dir.rglob("*") if p.is_file()):
         rel = path.relative_to(raw_dir)
         source = BY_KEY.get(explicit.get(path.resolve(), "")) or _by_name(path)
-        if source is None and (any(part.startswith(".") for part in rel.parts)
-                               or any(fnmatch.fnmatch(path.name.lower(), p) for p in IGNORED)):
+        if source is None and (
+            any(part.startswith(".") for part in rel.parts)
+            or any(fnmatch.fnmatch(path.name.lower(), p) for p in IGNORED)
+        ):
             continue
         source = source or identify(path)
         if source is None:

@@ -55,6 +55,7 @@ The groups are in ``reference/cause_groups.csv`` (:data:`CAUSE_GROUPS`), the avo
 lists in ``reference/avoidable_causes.csv`` (:data:`AVOIDABLE_CAUSES`); both files say their sources
 in their header.
 """
+
 from __future__ import annotations
 
 import re
@@ -94,9 +95,24 @@ INDICATORS = ("preventable", "treatable", "premature_avoidable")
 # portal's label lists the U codes); 0 = all causes. Finer items are not listed: their ranges are in
 # the portal's « codes_details », not published as a file.
 CEPIDC_LIST = {
-    "0": "A00-Y89", "1": "A00-B99", "2": "C00-D48", "3": "D50-D89", "4": "E00-E90", "5": "F00-F99", "6": "G00-H95",
-    "7": "I00-I99", "8": "J00-J99", "9": "K00-K93", "10": "L00-L99", "11": "M00-M99", "12": "N00-N99",
-    "13": "O00-O99", "14": "P00-P96", "15": "Q00-Q99", "16": "R00-R99", "17": "V01-Y89",
+    "0": "A00-Y89",
+    "1": "A00-B99",
+    "2": "C00-D48",
+    "3": "D50-D89",
+    "4": "E00-E90",
+    "5": "F00-F99",
+    "6": "G00-H95",
+    "7": "I00-I99",
+    "8": "J00-J99",
+    "9": "K00-K93",
+    "10": "L00-L99",
+    "11": "M00-M99",
+    "12": "N00-N99",
+    "13": "O00-O99",
+    "14": "P00-P96",
+    "15": "Q00-Q99",
+    "16": "R00-R99",
+    "17": "V01-Y89",
     "18": "U07.1-U07.2, U09.9, U10.9",
 }
 
@@ -107,16 +123,55 @@ LIST_CODE = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?$")
 RANGE_CODE = re.compile(r"^([A-Z])(\d{2})(?:\.(\d))?$")
 SUPPRESSED = re.compile(r"^(?:|s|c|x|nd|n\.d\.?|na|n/a|secret(?: statistique)?|<\s*\d+|-)$", re.IGNORECASE)
 
-SEXES = {"m": "M", "h": "M", "1": "M", "homme": "M", "hommes": "M", "masculin": "M",
-         "f": "F", "2": "F", "femme": "F", "femmes": "F", "feminin": "F"}
-TOTAL_WORDS = {"ensemble", "total", "tous", "toutes", "12", "t", "tous sexes", "deux sexes", "les deux sexes",
-               "tous ages", "tout age", "tous les ages", "ages confondus", "toutes causes", "ensemble des causes",
-               "toutes causes confondues", "0", "france", "france entiere"}
-AREAS_LEFT_OUT = {"france metropolitaine", "metropole", "inconnu", "non determine", "non renseigne", "etranger",
-                  "hors france", "residence inconnue", "domicile inconnu"}
+SEXES = {
+    "m": "M",
+    "h": "M",
+    "1": "M",
+    "homme": "M",
+    "hommes": "M",
+    "masculin": "M",
+    "f": "F",
+    "2": "F",
+    "femme": "F",
+    "femmes": "F",
+    "feminin": "F",
+}
+TOTAL_WORDS = {
+    "ensemble",
+    "total",
+    "tous",
+    "toutes",
+    "12",
+    "t",
+    "tous sexes",
+    "deux sexes",
+    "les deux sexes",
+    "tous ages",
+    "tout age",
+    "tous les ages",
+    "ages confondus",
+    "toutes causes",
+    "ensemble des causes",
+    "toutes causes confondues",
+    "0",
+    "france",
+    "france entiere",
+}
+AREAS_LEFT_OUT = {
+    "france metropolitaine",
+    "metropole",
+    "inconnu",
+    "non determine",
+    "non renseigne",
+    "etranger",
+    "hors france",
+    "residence inconnue",
+    "domicile inconnu",
+}
 
 
 # --- text helpers ------------------------------------------------------------------------------------
+
 
 def _fold(values: pd.Series) -> pd.Series:
     """Lower case, no accents, one space between words (« Tous âges » → « tous ages »)."""
@@ -190,8 +245,13 @@ def _age_bands(df: pd.DataFrame, column: str, path: Path, totals: bool) -> pd.Se
     bounds = _band_bounds(distinct)
     bad = bounds["lower"].isna() & ~is_total
     if bad.any():
-        _fail(df, values.isin(distinct[bad]), column, path,
-              "classe d'âge attendue (ex. 00-04, 95+, « < 1 », « 85-94 », « 95p »)")
+        _fail(
+            df,
+            values.isin(distinct[bad]),
+            column,
+            path,
+            "classe d'âge attendue (ex. 00-04, 95+, « < 1 », « 85-94 », « 95p »)",
+        )
     known = ~is_total
     labels = pd.Series(None, index=distinct.index, dtype=object)
     labels[known] = _project_or_own_label(bounds[known].astype(int))
@@ -203,8 +263,13 @@ def _age_bands(df: pd.DataFrame, column: str, path: Path, totals: bool) -> pd.Se
         first, second = final["label"].iloc[i], final["label"].iloc[i + 1]
         mapped = values.map(dict(zip(distinct, labels)))
         line = first_bad(mapped == second)
-        raise RawDataError(path, f"classes d'âge qui se chevauchent : « {first} » et « {second} » ; les classes d'un "
-                                 "fichier doivent former une partition des âges", line=line, column=column)
+        raise RawDataError(
+            path,
+            f"classes d'âge qui se chevauchent : « {first} » et « {second} » ; les classes d'un "
+            "fichier doivent former une partition des âges",
+            line=line,
+            column=column,
+        )
     return values.map(dict(zip(distinct, labels)))
 
 
@@ -216,6 +281,7 @@ def band_bounds(labels) -> pd.DataFrame:
 
 
 # --- cause codes --------------------------------------------------------------------------------------
+
 
 def canonical_causes(codes: pd.Series) -> pd.Series:
     """ICD-10 codes as ``I21.9`` / ``C34``, CépiDc list codes as ``2`` / ``2.1.8`` (``02.`` → ``2``);
@@ -252,9 +318,9 @@ def _ranges(text: str) -> list[tuple[int, int]]:
 def _mask(included: str, excluded: str = "") -> np.ndarray:
     mask = np.zeros(GRID, dtype=bool)
     for lo, hi in _ranges(included):
-        mask[lo:hi + 1] = True
+        mask[lo : hi + 1] = True
     for lo, hi in _ranges(excluded or ""):
-        mask[lo:hi + 1] = False
+        mask[lo : hi + 1] = False
     return mask
 
 
@@ -264,8 +330,10 @@ def _code_intervals(given: pd.Series) -> pd.DataFrame:
     canonical = canonical_causes(given)
     parts = canonical.str.extract(r"^([A-Z])(\d{2})(?:\.(\d))?")
     icd = parts[0].notna()
-    starts = [_position(a, b, c if isinstance(c, str) else None)
-              for a, b, c in zip(parts[0][icd], parts[1][icd], parts[2][icd])]
+    starts = [
+        _position(a, b, c if isinstance(c, str) else None)
+        for a, b, c in zip(parts[0][icd], parts[1][icd], parts[2][icd])
+    ]
     rows = [pd.DataFrame({"cause": given[icd], "start": starts, "bare": parts[2][icd].isna()})]
     rows[0]["stop"] = rows[0]["start"] + np.where(rows[0]["bare"], 9, 0)
     for code, key in zip(given[~icd], canonical[~icd]):
@@ -297,6 +365,7 @@ def _values_on(intervals: pd.DataFrame, layers: np.ndarray, causes: pd.Series) -
 
 # --- reference tables -------------------------------------------------------------------------------------
 
+
 def _read_reference(path: Path, columns: list[str]) -> pd.DataFrame:
     """A packaged ``;`` table with ``#`` comment lines; ``source_line`` is each row's line in the file."""
     rows, lines = [], []
@@ -314,8 +383,12 @@ def _read_reference(path: Path, columns: list[str]) -> pd.DataFrame:
         try:
             _ranges(row.cim10), _ranges(row.cim10_exclus)
         except ValueError as exc:
-            raise RawDataError(path, f"plage CIM-10 illisible « {exc} » (attendu C18-C21, I21.9, A40.3-A40.4)",
-                               line=row.source_line, column="cim10") from None
+            raise RawDataError(
+                path,
+                f"plage CIM-10 illisible « {exc} » (attendu C18-C21, I21.9, A40.3-A40.4)",
+                line=row.source_line,
+                column="cim10",
+            ) from None
     return df
 
 
@@ -328,8 +401,12 @@ def cause_group_table() -> pd.DataFrame:
     for row in df.itertuples():
         parent = masks.get(row.groupe_parent)
         if row.groupe_parent and (parent is None or (masks[row.groupe] & ~parent).any()):
-            raise RawDataError(CAUSE_GROUPS, f"le groupe « {row.groupe} » doit être inclus dans son groupe parent "
-                                             f"« {row.groupe_parent} »", line=row.source_line, column="groupe_parent")
+            raise RawDataError(
+                CAUSE_GROUPS,
+                f"le groupe « {row.groupe} » doit être inclus dans son groupe parent « {row.groupe_parent} »",
+                line=row.source_line,
+                column="groupe_parent",
+            )
     return df.rename(columns={"groupe": "group", "groupe_parent": "parent", "libelle": "label"})
 
 
@@ -337,25 +414,32 @@ def cause_group_table() -> pd.DataFrame:
 def avoidable_cause_table() -> pd.DataFrame:
     """``reference/avoidable_causes.csv``: one row per (indicator, item), with its ICD-10 ranges, ages and
     the fraction of a death it counts for; no ICD-10 code counts more than once (checked)."""
-    df = _read_reference(AVOIDABLE_CAUSES, ["indicateur", "rubrique", "cim10", "cim10_exclus", "age_min", "age_max",
-                                            "fraction", "libelle"])
+    df = _read_reference(
+        AVOIDABLE_CAUSES,
+        ["indicateur", "rubrique", "cim10", "cim10_exclus", "age_min", "age_max", "fraction", "libelle"],
+    )
     unknown = df[~df["indicateur"].isin(INDICATORS)]
     if len(unknown):
-        raise RawDataError(AVOIDABLE_CAUSES, f"indicateur « {unknown['indicateur'].iloc[0]} » inconnu ; attendus : "
-                                             f"{', '.join(INDICATORS)}", line=int(unknown["source_line"].iloc[0]),
-                           column="indicateur")
+        raise RawDataError(
+            AVOIDABLE_CAUSES,
+            f"indicateur « {unknown['indicateur'].iloc[0]} » inconnu ; attendus : {', '.join(INDICATORS)}",
+            line=int(unknown["source_line"].iloc[0]),
+            column="indicateur",
+        )
     df = df.astype({"age_min": int, "age_max": int, "fraction": float})
     for family in (("preventable", "treatable"), ("premature_avoidable",)):
         over = _fraction_layer(df[df["indicateur"].isin(family)]) > 1 + 1e-9
         if over.any():
             pos = int(np.flatnonzero(over)[0])
             code = f"{chr(65 + pos // 1000)}{pos // 10 % 100:02d}.{pos % 10}"
-            raise RawDataError(AVOIDABLE_CAUSES, f"le code {code} compte pour plus d'un décès dans "
-                                                 f"« {' + '.join(family)} »")
+            raise RawDataError(
+                AVOIDABLE_CAUSES, f"le code {code} compte pour plus d'un décès dans « {' + '.join(family)} »"
+            )
     return df
 
 
 # --- public mapping functions ------------------------------------------------------------------------------
+
 
 def cause_groups_of(codes) -> pd.DataFrame:
     """``cause``, ``group``: every group of ``reference/cause_groups.csv`` each distinct code belongs to
@@ -381,8 +465,12 @@ def avoidable_fractions_of(codes, ages) -> pd.DataFrame:
     if bands["lower"].isna().any():
         raise ValueError(f"classe d'âge illisible : « {bands.loc[bands['lower'].isna(), 'age_band'].iloc[0]} »")
     intervals = _code_intervals(causes)
-    out = pd.DataFrame({"cause": np.repeat(causes.to_numpy(), len(bands)),
-                        "age_band": np.tile(bands["age_band"].to_numpy(), len(causes))})
+    out = pd.DataFrame(
+        {
+            "cause": np.repeat(causes.to_numpy(), len(bands)),
+            "age_band": np.tile(bands["age_band"].to_numpy(), len(causes)),
+        }
+    )
     lower, upper = bands["lower"].to_numpy(), bands["upper"].to_numpy()
     for indicator in INDICATORS:
         total = np.zeros((len(causes), len(bands)))
@@ -390,9 +478,11 @@ def avoidable_fractions_of(codes, ages) -> pd.DataFrame:
         for (lo, hi), part in rows.groupby(["age_min", "age_max"]):
             straddles = ((lower < lo) & (upper >= lo)) | ((lower <= hi) & (upper > hi))
             if straddles.any():
-                raise ValueError(f"classe d'âge « {bands['age_band'][straddles].iloc[0]} » à cheval sur une limite "
-                                 f"d'âge des listes de mortalité évitable ({lo} à {hi} ans) : regroupez les âges "
-                                 "autrement")
+                raise ValueError(
+                    f"classe d'âge « {bands['age_band'][straddles].iloc[0]} » à cheval sur une limite "
+                    f"d'âge des listes de mortalité évitable ({lo} à {hi} ans) : regroupez les âges "
+                    "autrement"
+                )
             values = _values_on(intervals, _fraction_layer(part)[None, :], causes).to_numpy()
             total = total + np.where(((lower >= lo) & (upper <= hi))[None, :], values, 0.0)
         out[indicator] = total.ravel()
@@ -415,6 +505,7 @@ def _distinct(values) -> pd.Series:
 
 # --- counts ---------------------------------------------------------------------------------------------------
 
+
 def _death_counts(df: pd.DataFrame, column: str, path: Path) -> tuple[pd.Series, pd.Series]:
     """Counts (nullable integers) and the masked cells; anything else than a count or a mask is an error.
     Worked out on the distinct values (a few thousand at most), then spread to the rows."""
@@ -425,8 +516,13 @@ def _death_counts(df: pd.DataFrame, column: str, path: Path) -> tuple[pd.Series,
     values = pd.to_numeric(text.where(~masked), errors="coerce")
     bad = ~masked & (values.isna() | (values < 0) | (values != values.round()))
     if bad.any():
-        _fail(df, pd.Series(bad.to_numpy()[codes], index=df.index), column, path,
-              "nombre de décès attendu (entier positif ou nul) ou cellule masquée (vide, « s », « nd », « < 5 »)")
+        _fail(
+            df,
+            pd.Series(bad.to_numpy()[codes], index=df.index),
+            column,
+            path,
+            "nombre de décès attendu (entier positif ou nul) ou cellule masquée (vide, « s », « nd », « < 5 »)",
+        )
     counts = pd.array(values.round().to_numpy()[codes], dtype="Int64")
     return pd.Series(counts, index=df.index), pd.Series(masked.to_numpy()[codes], index=df.index)
 
@@ -447,8 +543,9 @@ def _finish(out: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 def _describe(out: pd.DataFrame, warnings: list[str]) -> pd.DataFrame:
     masked = int(out["suppressed"].sum())
     if masked:
-        warnings.append(f"{masked} cellule(s) masquée(s) par la source (secret statistique) : décès inconnus, "
-                        "non comptés à zéro")
+        warnings.append(
+            f"{masked} cellule(s) masquée(s) par la source (secret statistique) : décès inconnus, non comptés à zéro"
+        )
     bands = band_bounds(out["age_band"]).sort_values(["lower", "upper"])["age_band"]
     out.attrs["details"] = [f"{out['cause'].nunique()} cause(s), classes d'âge {', '.join(bands)}"]
     out.attrs["warnings"] = warnings
@@ -459,11 +556,15 @@ def _check_unique(df: pd.DataFrame, keys: list[str], path: Path, names: list[str
     """No two rows for the same cell (``names``: the file's columns, for the message)."""
     dup = df.duplicated(keys, keep="first")
     if dup.any():
-        raise RawDataError(path, f"ligne en double pour ({', '.join(names)}) : même cellule qu'une ligne précédente",
-                           line=first_bad(dup))
+        raise RawDataError(
+            path,
+            f"ligne en double pour ({', '.join(names)}) : même cellule qu'une ligne précédente",
+            line=first_bad(dup),
+        )
 
 
 # --- the tidy file ----------------------------------------------------------------------------------------------
+
 
 def _area_codes(df: pd.DataFrame, path: Path) -> pd.Series:
     code = df["code"].copy()
@@ -471,11 +572,21 @@ def _area_codes(df: pd.DataFrame, path: Path) -> pd.Series:
     code[level == "COM"] = restore_leading_zeros(code[level == "COM"], 5)
     code[level == "DEP"] = restore_leading_zeros(code[level == "DEP"], 2)
     code[level == "REG"] = restore_leading_zeros(code[level == "REG"], 2)
-    valid = (((level == "COM") & code.str.match(COMMUNE_CODE)) | ((level == "DEP") & code.str.match(DEPARTEMENT_CODE))
-             | ((level == "REG") & code.str.fullmatch(r"\d{2}")) | ((level == "FRANCE") & (code == FRANCE_CODE)))
+    valid = (
+        ((level == "COM") & code.str.match(COMMUNE_CODE))
+        | ((level == "DEP") & code.str.match(DEPARTEMENT_CODE))
+        | ((level == "REG") & code.str.fullmatch(r"\d{2}"))
+        | ((level == "FRANCE") & (code == FRANCE_CODE))
+    )
     if (~valid).any():
-        _fail(df, ~valid, "code", path, "code attendu selon le niveau : commune (01004, 2A004), département (01, 2A, "
-                                        f"971), région (84) ou {FRANCE_CODE}")
+        _fail(
+            df,
+            ~valid,
+            "code",
+            path,
+            "code attendu selon le niveau : commune (01004, 2A004), département (01, 2A, "
+            f"971), région (84) ou {FRANCE_CODE}",
+        )
     return code
 
 
@@ -489,18 +600,36 @@ def read_cause_deaths(path: Path) -> pd.DataFrame:
     years = calendar_years(df, "annee", path)
     cause = canonical_causes(df["cause"])
     if cause.isna().any():
-        _fail(df, cause.isna(), "cause", path,
-              "code CIM-10 (C34, I21.9, I219) ou code de la liste du CépiDc (2, 2.1.8) attendu")
-    out = pd.DataFrame({"level": df["niveau"], "code": code, "year": years, "sex": df["sexe"].map(INSEE_SEX),
-                        "age_band": _age_bands(df, "classe_age", path, totals=False), "cause": cause})
-    _check_unique(out.assign(source_band=df["classe_age"]), CELL_KEYS, path,
-                  ["niveau", "code", "annee", "sexe", "classe_age", "cause"])
+        _fail(
+            df,
+            cause.isna(),
+            "cause",
+            path,
+            "code CIM-10 (C34, I21.9, I219) ou code de la liste du CépiDc (2, 2.1.8) attendu",
+        )
+    out = pd.DataFrame(
+        {
+            "level": df["niveau"],
+            "code": code,
+            "year": years,
+            "sex": df["sexe"].map(INSEE_SEX),
+            "age_band": _age_bands(df, "classe_age", path, totals=False),
+            "cause": cause,
+        }
+    )
+    _check_unique(
+        out.assign(source_band=df["classe_age"]),
+        CELL_KEYS,
+        path,
+        ["niveau", "code", "annee", "sexe", "classe_age", "cause"],
+    )
     out["deaths"], out["suppressed"] = _death_counts(df, "deces", path)
     check_consecutive_years(out["year"], path, "annee")
     warnings = []
     if (cause == "0").any() and (cause != "0").any():
-        warnings.append("la cause « 0 » (toutes causes) côtoie d'autres causes : ne pas additionner les causes entre "
-                        "elles")
+        warnings.append(
+            "la cause « 0 » (toutes causes) côtoie d'autres causes : ne pas additionner les causes entre elles"
+        )
     return _describe(_finish(out, OUTPUT_COLUMNS[:6]), warnings)
 
 
@@ -517,10 +646,16 @@ CEPIDC_COLUMNS = {  # role → accepted snake_case names (prefix match for the a
 def _cepidc_roles(line: str, sep: str) -> dict[str, str]:
     """Role (year, sex, age, cause, deaths, DEP, REG) → column name as written, from a header line."""
     names = {_snake(n.strip().strip('"')): n.strip().strip('"') for n in line.split(sep)}
-    found = {role: next(names[o] for o in options if o in names)
-             for role, options in CEPIDC_COLUMNS.items() if any(o in names for o in options)}
-    for role, prefixes in (("age", ("classe_d_age", "classe_age", "tranche_d_age")), ("DEP", ("departement",)),
-                           ("REG", ("region",))):
+    found = {
+        role: next(names[o] for o in options if o in names)
+        for role, options in CEPIDC_COLUMNS.items()
+        if any(o in names for o in options)
+    }
+    for role, prefixes in (
+        ("age", ("classe_d_age", "classe_age", "tranche_d_age")),
+        ("DEP", ("departement",)),
+        ("REG", ("region",)),
+    ):
         match = next((raw for name, raw in names.items() if name.startswith(prefixes)), None)
         if match:
             found[role] = match
@@ -536,15 +671,28 @@ def _cepidc_header(path: Path) -> tuple[str, dict[str, str]]:
             found = _cepidc_roles(line, sep)
             if set(required) <= found.keys():
                 if number > 1:
-                    raise RawDataError(path, "ligne(s) de titre au-dessus de l'en-tête : l'en-tête est à la ligne "
-                                             f"{number} ; supprimez les lignes 1 à {number - 1}", line=1)
+                    raise RawDataError(
+                        path,
+                        "ligne(s) de titre au-dessus de l'en-tête : l'en-tête est à la ligne "
+                        f"{number} ; supprimez les lignes 1 à {number - 1}",
+                        line=1,
+                    )
                 return sep, found
     found = _cepidc_roles(lines[0], max((";", ",", "\t"), key=lines[0].count))
-    names = {"year": "annee_de_deces", "sex": "sexe", "age": "classe_d_age_de_10_ans",
-             "cause": "cause_initiale_de_deces", "deaths": "effectif_de_deces"}
+    names = {
+        "year": "annee_de_deces",
+        "sex": "sexe",
+        "age": "classe_d_age_de_10_ans",
+        "cause": "cause_initiale_de_deces",
+        "deaths": "effectif_de_deces",
+    }
     missing = ", ".join(names[r] for r in required if r not in found)
-    raise RawDataError(path, f"colonne(s) manquante(s) : {missing} ; exportez le tableau du portail avec les "
-                             "dimensions année, sexe, classe d'âge et cause", line=1)
+    raise RawDataError(
+        path,
+        f"colonne(s) manquante(s) : {missing} ; exportez le tableau du portail avec les "
+        "dimensions année, sexe, classe d'âge et cause",
+        line=1,
+    )
 
 
 def _plain_words(values: pd.Series) -> pd.Series:
@@ -573,8 +721,11 @@ def _area_of(df: pd.DataFrame, column: str, level: str, path: Path) -> tuple[pd.
         what = "département (01, 2A, 971 ou son nom)" if level == "DEP" else "région (84 ou son nom)"
         _fail(df, values.isin(distinct[bad]), column, path, f"code ou nom de {what} attendu")
     lookup = lambda s: values.map(dict(zip(distinct, s)))  # noqa: E731
-    return (lookup(np.where(is_total, "FRANCE", level)), lookup(np.where(is_total, FRANCE_CODE, code)),
-            lookup(left_out).astype(bool))
+    return (
+        lookup(np.where(is_total, "FRANCE", level)),
+        lookup(np.where(is_total, FRANCE_CODE, code)),
+        lookup(left_out).astype(bool),
+    )
 
 
 def _cepidc_causes(df: pd.DataFrame, column: str, path: Path) -> pd.Series:
@@ -586,9 +737,14 @@ def _cepidc_causes(df: pd.DataFrame, column: str, path: Path) -> pd.Series:
     total = _fold(distinct).isin(TOTAL_WORDS) | (code == "0")
     bad = code.isna() & ~total
     if bad.any():
-        _fail(df, values.isin(distinct[bad]), column, path,
-              "libellé de cause précédé de son code attendu (« 2. Tumeurs », « 7. Maladies de l'appareil "
-              "circulatoire », « C34 … »)")
+        _fail(
+            df,
+            values.isin(distinct[bad]),
+            column,
+            path,
+            "libellé de cause précédé de son code attendu (« 2. Tumeurs », « 7. Maladies de l'appareil "
+            "circulatoire », « C34 … »)",
+        )
     return values.map(dict(zip(distinct, code.where(~total, None))))
 
 
@@ -599,8 +755,9 @@ def _sexes(df: pd.DataFrame, column: str, path: Path) -> pd.Series:
     sex = folded.map(SEXES)
     bad = sex.isna() & ~folded.isin(TOTAL_WORDS)
     if bad.any():
-        _fail(df, df[column].isin(distinct[bad]), column, path,
-              "sexe attendu : Hommes, Femmes (ou Ensemble, non repris)")
+        _fail(
+            df, df[column].isin(distinct[bad]), column, path, "sexe attendu : Hommes, Femmes (ou Ensemble, non repris)"
+        )
     return df[column].map(dict(zip(distinct, sex.astype(object).where(sex.notna(), None))))
 
 
@@ -617,16 +774,19 @@ def _total_warnings(cells: pd.DataFrame, dims: list[str]) -> list[str]:
         if totals.empty or detail.empty:
             continue
         detail = detail.assign(known=detail[dim].isin(needed))
-        parts = detail.groupby(others).agg(deaths=("deaths", "sum"), masked=("suppressed", "any"),
-                                           kinds=(dim, "nunique"), known=("known", "all"))
+        parts = detail.groupby(others).agg(
+            deaths=("deaths", "sum"), masked=("suppressed", "any"), kinds=(dim, "nunique"), known=("known", "all")
+        )
         parts = parts[(parts["kinds"] == len(needed)) & parts["known"] & ~parts["masked"]]
         both = totals.to_frame("total").join(parts, how="inner")
         wrong = both[both["total"] != both["deaths"]]
         if len(wrong):
             key = ", ".join(map(str, np.atleast_1d(wrong.index[0])))
             what = "les deux sexes" if dim == "sex" else "toutes causes"
-            out.append(f"{len(wrong)} ligne(s) « {what} » différente(s) de la somme de leurs détails, ex. ({key}) "
-                       f": {wrong['total'].iloc[0]} au lieu de {wrong['deaths'].iloc[0]}")
+            out.append(
+                f"{len(wrong)} ligne(s) « {what} » différente(s) de la somme de leurs détails, ex. ({key}) "
+                f": {wrong['total'].iloc[0]} au lieu de {wrong['deaths'].iloc[0]}"
+            )
     return out
 
 
@@ -642,21 +802,34 @@ def read_cepidc_export(path: Path) -> pd.DataFrame:
     else:  # no area dimension: France entière
         level, code = pd.Series("FRANCE", index=df.index), pd.Series(FRANCE_CODE, index=df.index)
         left_out = pd.Series(False, index=df.index)
-    cells = pd.DataFrame({"level": level, "code": code, "year": calendar_years(df, col["year"], path),
-                          "sex": _sexes(df, col["sex"], path),
-                          "age_band": _age_bands(df, col["age"], path, totals=True),
-                          "cause": _cepidc_causes(df, col["cause"], path)})
-    _check_unique(cells.assign(source_band=df[col["age"]]), CELL_KEYS, path,
-                  [col[r] for r in ("year", "sex", "age", "cause")] + ([area_col] if area_col else []))
+    cells = pd.DataFrame(
+        {
+            "level": level,
+            "code": code,
+            "year": calendar_years(df, col["year"], path),
+            "sex": _sexes(df, col["sex"], path),
+            "age_band": _age_bands(df, col["age"], path, totals=True),
+            "cause": _cepidc_causes(df, col["cause"], path),
+        }
+    )
+    _check_unique(
+        cells.assign(source_band=df[col["age"]]),
+        CELL_KEYS,
+        path,
+        [col[r] for r in ("year", "sex", "age", "cause")] + ([area_col] if area_col else []),
+    )
     cells["deaths"], cells["suppressed"] = _death_counts(df, col["deaths"], path)
     warnings = _total_warnings(cells[~left_out], ["level", "code", "year", "sex", "age_band", "cause"])
     if left_out.any():
-        warnings.append(f"{int(left_out.sum())} ligne(s) hors territoire (France métropolitaine, domicile inconnu ou à "
-                        "l'étranger) non reprises")
+        warnings.append(
+            f"{int(left_out.sum())} ligne(s) hors territoire (France métropolitaine, domicile inconnu ou à "
+            "l'étranger) non reprises"
+        )
     keep = ~left_out & cells[["sex", "age_band", "cause"]].notna().all(axis=1)
     if not keep.any():
-        raise RawDataError(path, "aucune ligne détaillée par sexe, classe d'âge et cause (seulement des lignes "
-                                 "« ensemble »)")
+        raise RawDataError(
+            path, "aucune ligne détaillée par sexe, classe d'âge et cause (seulement des lignes « ensemble »)"
+        )
     out = cells[keep]
     check_consecutive_years(out["year"], path, col["year"])
     return _describe(_finish(out, OUTPUT_COLUMNS[:6]), warnings)
@@ -675,7 +848,7 @@ SOURCE_INFO = {
         "key": "cause_deaths",
         "label": "Décès par cause, de la commune à la France (format tidy)",
         "publisher": "ORS, ARS (données individuelles du CépiDc sous convention) : "
-                     "niveau;code;annee;sexe;classe_age;cause;deces",
+        "niveau;code;annee;sexe;classe_age;cause;deces",
         "use": "ICM par groupe de causes et mortalité évitable des territoires infra-départementaux",
         "patterns": ("deces_causes_*.csv",),
         "header": tuple(TIDY_COLUMNS),

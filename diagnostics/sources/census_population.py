@@ -12,6 +12,7 @@ Counts are not integers (census weights). Codes are those of the census's COG; r
 arrondissements municipaux (``NIVGEO`` ``ARM``) are dropped (the file gives their commune's row too).
 The year (``AAAA``) is the census millésime, taken from the file name.
 """
+
 from __future__ import annotations
 
 import re
@@ -23,7 +24,15 @@ import pandas as pd
 from ..config import AGE_BANDS
 from .errors import RawDataError
 from .population import year_from_name
-from .tables import check_allowed, check_commune_codes, check_unique, counts, first_bad, read_delimited, restore_leading_zeros
+from .tables import (
+    check_allowed,
+    check_commune_codes,
+    check_unique,
+    counts,
+    first_bad,
+    read_delimited,
+    restore_leading_zeros,
+)
 from .workbooks import DAMAGED, damaged, open_workbook, sheet_table
 
 LONG_COLUMNS = ["CODGEO", "SEXE", "AGED100", "NB"]
@@ -45,17 +54,27 @@ def _long(path: Path) -> pd.DataFrame:
     age = counts(df, "AGED100", path)
     if (age > 120).any():
         line = first_bad(age > 120)
-        raise RawDataError(path, f"âge « {df['AGED100'].iloc[line - 2]} » : 0 à 100 attendu", line=line, column="AGED100")
-    out = pd.DataFrame({"commune": df["CODGEO"], "sex": df["SEXE"].map(SEX), "age_band": five_year_band(age),
-                        "population": counts(df, "NB", path, integer=False)})
+        raise RawDataError(
+            path, f"âge « {df['AGED100'].iloc[line - 2]} » : 0 à 100 attendu", line=line, column="AGED100"
+        )
+    out = pd.DataFrame(
+        {
+            "commune": df["CODGEO"],
+            "sex": df["SEXE"].map(SEX),
+            "age_band": five_year_band(age),
+            "population": counts(df, "NB", path, integer=False),
+        }
+    )
     if "NIVGEO" not in df:
         return out
     check_allowed(df, "NIVGEO", LEVELS, path)
     arm = df["NIVGEO"] == "ARM"
     out = out[~arm.to_numpy()].reset_index(drop=True)
     if arm.any():
-        out.attrs["details"] = [f"{path.name} : {int(arm.sum())} ligne(s) d'arrondissements municipaux (NIVGEO ARM) écartées, "
-                                "leur commune étant donnée"]
+        out.attrs["details"] = [
+            f"{path.name} : {int(arm.sum())} ligne(s) d'arrondissements municipaux (NIVGEO ARM) écartées, "
+            "leur commune étant donnée"
+        ]
     return out
 
 
@@ -72,11 +91,17 @@ def _wide(path: Path) -> pd.DataFrame:
         raise RawDataError(path, "aucune colonne SEXE1_AGED100000 … : est-ce bien le tableau POP1B du recensement ?")
     if age_columns != sorted(age_columns):  # read by name: two swapped headers would swap two ages without a word
         late = next(b for a, b in zip(age_columns, age_columns[1:]) if b < a)
-        raise RawDataError(path, f"colonne « {late} » avant la précédente : les colonnes SEXE1_AGED100000 … SEXE2_AGED100100 "
-                                 "sont attendues dans l'ordre", column=late)
+        raise RawDataError(
+            path,
+            f"colonne « {late} » avant la précédente : les colonnes SEXE1_AGED100000 … SEXE2_AGED100100 "
+            "sont attendues dans l'ordre",
+            column=late,
+        )
     unnamed = (df["CODGEO"] == "") & (df[age_columns] != "").any(axis=1)
     if unnamed.any():  # figures without their commune would be dropped unseen
-        raise RawDataError(path, "effectifs sans code commune", line=int(df.index[unnamed.to_numpy()][0]), column="CODGEO")
+        raise RawDataError(
+            path, "effectifs sans code commune", line=int(df.index[unnamed.to_numpy()][0]), column="CODGEO"
+        )
     df = df[df["CODGEO"] != ""]
     codes = restore_leading_zeros(df["CODGEO"], 5)
     check_commune_codes(pd.DataFrame({"CODGEO": codes.to_numpy()}), "CODGEO", path)
@@ -89,9 +114,17 @@ def _wide(path: Path) -> pd.DataFrame:
     values = pd.to_numeric(long["NB"].str.replace(",", "."), errors="coerce")
     if values.isna().any() or (values < 0).any():
         i = int(np.flatnonzero((values.isna() | (values < 0)).to_numpy())[0])
-        raise RawDataError(path, f"effectif « {long['NB'].iloc[i]} » : nombre positif ou nul attendu", column=long["column"].iloc[i])
-    return pd.DataFrame({"commune": long["CODGEO"], "sex": parts[0].map(SEX), "age_band": five_year_band(parts[1].astype(int)),
-                         "population": values})
+        raise RawDataError(
+            path, f"effectif « {long['NB'].iloc[i]} » : nombre positif ou nul attendu", column=long["column"].iloc[i]
+        )
+    return pd.DataFrame(
+        {
+            "commune": long["CODGEO"],
+            "sex": parts[0].map(SEX),
+            "age_band": five_year_band(parts[1].astype(int)),
+            "population": values,
+        }
+    )
 
 
 def read_census_population(path: Path) -> pd.DataFrame:

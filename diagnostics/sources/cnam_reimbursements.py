@@ -9,6 +9,7 @@ a year of files (≈ 50 million rows) never sits in memory. Series are grouped i
 spending items by ``reference/cnam_series_postes.csv`` (cash benefits are not care and are left out).
 Amounts may be negative on a row (regularisations); only a département's yearly total must not be.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -81,8 +82,12 @@ def _header(path: Path) -> tuple[str, dict[str, str]]:
     names = {n.strip().strip('"').lower(): n.strip().strip('"') for n in line.split(sep)}
     missing = [c for c in R_COLUMNS if c not in names]
     if missing:
-        raise RawDataError(path, f"colonne(s) manquante(s) : {', '.join(missing)} ; un fichier R de la Cnam a au moins "
-                                 f"{', '.join(R_COLUMNS)}", line=1)
+        raise RawDataError(
+            path,
+            f"colonne(s) manquante(s) : {', '.join(missing)} ; un fichier R de la Cnam a au moins "
+            f"{', '.join(R_COLUMNS)}",
+            line=1,
+        )
     return sep, names
 
 
@@ -111,24 +116,47 @@ def _block(batch: pa.RecordBatch, path: Path, first_line: int) -> pd.DataFrame:
     date_codes, dates = _encoded(batch, "sns_date")
     year, month = _care_month(dates)
     if year.isna().any() or month.isna().any():
-        fail(date_codes, dates, year.isna() | month.isna(), "sns_date", "mois de soins attendu (AAAAMM, AAAA-MM-JJ ou JJ/MM/AAAA)")
+        fail(
+            date_codes,
+            dates,
+            year.isna() | month.isna(),
+            "sns_date",
+            "mois de soins attendu (AAAAMM, AAAA-MM-JJ ou JJ/MM/AAAA)",
+        )
     serie_codes, series = _encoded(batch, "serie")
     item = item_of_series(series)
     if item.isna().any():
-        fail(serie_codes, series, item.isna(), "serie", "série de la Statistique mensuelle inconnue (voir reference/cnam_series_postes.csv)")
+        fail(
+            serie_codes,
+            series,
+            item.isna(),
+            "serie",
+            "série de la Statistique mensuelle inconnue (voir reference/cnam_series_postes.csv)",
+        )
     dep_codes, deps = _encoded(batch, "dpt")
     dep = departement_codes(deps.astype(str))
     unknown = dep.isin(UNKNOWN_DEPARTEMENTS)
     if (~unknown & ~dep.str.match(DEPARTEMENT_CODE)).any():
-        fail(dep_codes, deps, ~unknown & ~dep.str.match(DEPARTEMENT_CODE), "dpt", "code de département attendu (01, 2A, 971…)")
+        fail(
+            dep_codes,
+            deps,
+            ~unknown & ~dep.str.match(DEPARTEMENT_CODE),
+            "dpt",
+            "code de département attendu (01, 2A, 971…)",
+        )
     text = pc.replace_substring(pc.utf8_trim_whitespace(batch.column("rem_mon")), ",", ".")
     try:
         amount = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
     except pa.ArrowInvalid:
         values = pd.to_numeric(pd.Series(text.to_pylist()), errors="coerce")
         i = int(np.flatnonzero(values.isna().to_numpy())[0])
-        raise RawDataError(path, f"valeur « {batch.column('rem_mon')[i].as_py()} » : montant remboursé attendu "
-                                 "(nombre, virgule ou point décimal)", line=first_line + i, column="rem_mon") from None
+        raise RawDataError(
+            path,
+            f"valeur « {batch.column('rem_mon')[i].as_py()} » : montant remboursé attendu "
+            "(nombre, virgule ou point décimal)",
+            line=first_line + i,
+            column="rem_mon",
+        ) from None
     n_serie, n_dep = len(series), len(deps)
     key = (date_codes.astype(np.int64) * n_serie + serie_codes) * n_dep + dep_codes
     size = len(dates) * n_serie * n_dep
@@ -136,9 +164,15 @@ def _block(batch: pa.RecordBatch, path: Path, first_line: int) -> pd.DataFrame:
     total = np.bincount(key, weights=amount, minlength=size)[present]
     d, rest = np.divmod(present, n_serie * n_dep)
     s, k = np.divmod(rest, n_dep)
-    out = pd.DataFrame({"year": year.to_numpy()[d].astype("int64"), "month": month.to_numpy()[d].astype("int64"),
-                        "departement_code": dep.where(~unknown, "inconnu").to_numpy()[k], "item": item.to_numpy()[s],
-                        "amount": total})
+    out = pd.DataFrame(
+        {
+            "year": year.to_numpy()[d].astype("int64"),
+            "month": month.to_numpy()[d].astype("int64"),
+            "departement_code": dep.where(~unknown, "inconnu").to_numpy()[k],
+            "item": item.to_numpy()[s],
+            "amount": total,
+        }
+    )
     return out[out["item"] != ""].groupby(["year", "month", "departement_code", "item"], as_index=False)["amount"].sum()
 
 
@@ -169,7 +203,9 @@ def read_r_file(path: Path) -> pd.DataFrame:
     try:
         return _read_r_file(path)
     except (EOFError, gzip.BadGzipFile, zlib.error, zipfile.BadZipFile) as exc:
-        raise RawDataError(path, f"fichier compressé endommagé ou tronqué ({exc}) : téléchargez-le de nouveau") from None
+        raise RawDataError(
+            path, f"fichier compressé endommagé ou tronqué ({exc}) : téléchargez-le de nouveau"
+        ) from None
 
 
 def _read_r_file(path: Path) -> pd.DataFrame:
@@ -177,32 +213,56 @@ def _read_r_file(path: Path) -> pd.DataFrame:
     columns = list(names.values())
     wanted = [names[c] for c in R_COLUMNS]
     read = pacsv.ReadOptions(column_names=columns, use_threads=True)
-    convert = pacsv.ConvertOptions(include_columns=wanted, column_types={c: pa.string() for c in wanted},
-                                   strings_can_be_null=False, quoted_strings_can_be_null=False)
+    convert = pacsv.ConvertOptions(
+        include_columns=wanted,
+        column_types={c: pa.string() for c in wanted},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
     parts, line, hashes = [], 2, []
     for block in _blocks(path):
         at = block.find(b"\x00")
         if at >= 0:
-            raise RawDataError(path, "octet nul (0x00) dans le fichier : fichier endommagé (copie, transfert ?) ; téléchargez-le "
-                                     "de nouveau", line=line + block.count(b"\n", 0, at))
+            raise RawDataError(
+                path,
+                "octet nul (0x00) dans le fichier : fichier endommagé (copie, transfert ?) ; téléchargez-le de nouveau",
+                line=line + block.count(b"\n", 0, at),
+            )
         hashes.append(_line_hashes(block))
         try:
-            table = pacsv.read_csv(pa.py_buffer(block), read_options=read, parse_options=pacsv.ParseOptions(delimiter=sep),
-                                   convert_options=convert)
+            table = pacsv.read_csv(
+                pa.py_buffer(block),
+                read_options=read,
+                parse_options=pacsv.ParseOptions(delimiter=sep),
+                convert_options=convert,
+            )
         except pa.ArrowInvalid as exc:
             found = re.search(r"[Rr]ow #(\d+)", str(exc))
-            raise RawDataError(path, f"ligne mal formée ({str(exc).splitlines()[0]})",
-                               line=line + int(found.group(1)) - 1 if found else None) from None
-        batch = pa.RecordBatch.from_arrays([table.column(names[c]).combine_chunks() for c in R_COLUMNS], names=list(R_COLUMNS))
+            raise RawDataError(
+                path,
+                f"ligne mal formée ({str(exc).splitlines()[0]})",
+                line=line + int(found.group(1)) - 1 if found else None,
+            ) from None
+        batch = pa.RecordBatch.from_arrays(
+            [table.column(names[c]).combine_chunks() for c in R_COLUMNS], names=list(R_COLUMNS)
+        )
         parts.append(_block(batch, path, line))
         line += block.count(b"\n")
     if not parts:
         raise RawDataError(path, "aucune ligne de données")
     _check_no_repeated_line(np.concatenate(hashes), path)
-    out = pd.concat(parts, ignore_index=True).groupby(["year", "month", "departement_code", "item"], as_index=False)["amount"].sum()
+    out = (
+        pd.concat(parts, ignore_index=True)
+        .groupby(["year", "month", "departement_code", "item"], as_index=False)["amount"]
+        .sum()
+    )
     if out["amount"].sum() <= 0:  # a month of care reimbursed for France is billions of euros
-        raise RawDataError(path, f"montant remboursé total du fichier de {fr_number(out['amount'].sum())} € : la colonne rem_mon "
-                                 "est-elle bien celle des montants remboursés (en-tête décalé ?)", column="rem_mon")
+        raise RawDataError(
+            path,
+            f"montant remboursé total du fichier de {fr_number(out['amount'].sum())} € : la colonne rem_mon "
+            "est-elle bien celle des montants remboursés (en-tête décalé ?)",
+            column="rem_mon",
+        )
     return out
 
 
@@ -226,8 +286,11 @@ def _check_no_repeated_line(hashes: np.ndarray, path: Path) -> None:
     seen: dict[int, int] = {}
     for i, h in enumerate(hashes.tolist()):
         if h and h in seen:
-            raise RawDataError(path, f"ligne répétée à l'identique (déjà ligne {seen[h] + 2}) : ses montants compteraient deux fois",
-                               line=i + 2)
+            raise RawDataError(
+                path,
+                f"ligne répétée à l'identique (déjà ligne {seen[h] + 2}) : ses montants compteraient deux fois",
+                line=i + 2,
+            )
         seen.setdefault(h, i)
 
 
@@ -256,12 +319,16 @@ def read_r_files(paths: list[Path]) -> pd.DataFrame:
     negative = yearly.groupby(["year", "departement_code"])["amount"].sum()
     if (negative < 0).any():
         year, dep = negative[negative < 0].index[0]
-        raise RawDataError(Path(paths[0]).parent, f"total annuel négatif des remboursements pour le département {dep} en {year}")
+        raise RawDataError(
+            Path(paths[0]).parent, f"total annuel négatif des remboursements pour le département {dep} en {year}"
+        )
     ym = monthly["year"] * 100 + monthly["month"]
     yearly.attrs["warnings"] = warnings
-    yearly.attrs["details"] = [f"{len(stems)} fichier(s) mensuel(s), mois de soins {ym.min() % 100:02d}/{ym.min() // 100} à "
-                               f"{ym.max() % 100:02d}/{ym.max() // 100}, années complètes : "
-                               f"{', '.join(map(str, complete)) or 'aucune'}"]
+    yearly.attrs["details"] = [
+        f"{len(stems)} fichier(s) mensuel(s), mois de soins {ym.min() % 100:02d}/{ym.min() // 100} à "
+        f"{ym.max() % 100:02d}/{ym.max() // 100}, années complètes : "
+        f"{', '.join(map(str, complete)) or 'aucune'}"
+    ]
     return yearly
 
 
@@ -280,7 +347,7 @@ def read_rniam_population(path: Path) -> pd.DataFrame:
     if not years:
         raise RawDataError(path, "année introuvable dans le nom du fichier (attendu …_AAAA.csv)")
     text = read_text(path)
-    header = text[:text.find("\n")]
+    header = text[: text.find("\n")]
     expected = ["l_dpt", "dpt"] + RNIAM_BANDS + [f"{b}.1" for b in RNIAM_BANDS]
     sep = max((",", ";", "\t"), key=header.count)
     try:
@@ -289,19 +356,32 @@ def read_rniam_population(path: Path) -> pd.DataFrame:
         if not exc.problem.startswith("colonne(s) manquante(s)"):
             raise
         missing = exc.problem.split(" : ", 1)[1].split(" ; ")[0].split(", ")
-        raise RawDataError(path, f"colonne(s) manquante(s) : {', '.join(missing[:3])}… ; attendu l_dpt, dpt, puis 19 classes "
-                                 "d'âge pour les hommes et 19 pour les femmes (suffixe .1)", line=1) from None
+        raise RawDataError(
+            path,
+            f"colonne(s) manquante(s) : {', '.join(missing[:3])}… ; attendu l_dpt, dpt, puis 19 classes "
+            "d'âge pour les hommes et 19 pour les femmes (suffixe .1)",
+            line=1,
+        ) from None
     order = [c.strip() for c in pd.read_csv(io.StringIO(header), sep=sep, nrows=0).columns]
     late = next((c for before, c in zip(expected[2:], expected[3:]) if order.index(c) < order.index(before)), None)
     if late:  # the blocks are read by name: two swapped headers would swap two age bands without a word
-        raise RawDataError(path, f"colonne « {late} » avant la précédente : les 19 classes d'âge des hommes puis celles des femmes "
-                                 "sont attendues dans l'ordre des âges", line=1, column=late)
+        raise RawDataError(
+            path,
+            f"colonne « {late} » avant la précédente : les 19 classes d'âge des hommes puis celles des femmes "
+            "sont attendues dans l'ordre des âges",
+            line=1,
+            column=late,
+        )
     dep = departement_codes(df["dpt"])
     bad = ~dep.str.match(DEPARTEMENT_CODE)
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise RawDataError(path, f"code de département « {df['dpt'].iloc[i]} » invalide (attendu 01, 2A, 971…)",
-                           line=i + 2, column="dpt")
+        raise RawDataError(
+            path,
+            f"code de département « {df['dpt'].iloc[i]} » invalide (attendu 01, 2A, 971…)",
+            line=i + 2,
+            column="dpt",
+        )
     if df.duplicated().any():
         i = int(np.flatnonzero(df.duplicated().to_numpy())[0])
         raise RawDataError(path, "ligne répétée à l'identique", line=i + 2)
@@ -313,12 +393,24 @@ def read_rniam_population(path: Path) -> pd.DataFrame:
             bad = values.isna() | (values < 0) | (values != values.round())
             if bad.any():
                 i = int(np.flatnonzero(bad.to_numpy())[0])
-                raise RawDataError(path, f"valeur « {df[column].iloc[i]} » : effectif entier positif attendu",
-                                   line=i + 2, column=column)
-            frames.append(pd.DataFrame({"departement_code": dep, "sex": sex, "age_band": band, "insured": values.astype("int64")}))
-    out = pd.concat(frames, ignore_index=True).groupby(["departement_code", "sex", "age_band"], as_index=False)["insured"].sum()
+                raise RawDataError(
+                    path,
+                    f"valeur « {df[column].iloc[i]} » : effectif entier positif attendu",
+                    line=i + 2,
+                    column=column,
+                )
+            frames.append(
+                pd.DataFrame({"departement_code": dep, "sex": sex, "age_band": band, "insured": values.astype("int64")})
+            )
+    out = (
+        pd.concat(frames, ignore_index=True)
+        .groupby(["departement_code", "sex", "age_band"], as_index=False)["insured"]
+        .sum()
+    )
     out = out.assign(year=int(years[-1]))[["year", "departement_code", "sex", "age_band", "insured"]]
     several = dep[dep.duplicated()].unique()
     if len(several):
-        out.attrs["details"] = [f"départements servis par plusieurs CPAM (lignes additionnées) : {', '.join(sorted(several))}"]
+        out.attrs["details"] = [
+            f"départements servis par plusieurs CPAM (lignes additionnées) : {', '.join(sorted(several))}"
+        ]
     return out

@@ -7,6 +7,7 @@ Files carry the COG in force when they were made; territories use the current on
   (41, 50) are followed to the current code;
 * a user mapping ``passage_communes.csv``: ``ancien_code;nouveau_code``.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,16 +26,28 @@ ALIAS_COLUMNS = ["alias", "commune", "reason"]
 def read_cog_movements(path: Path) -> pd.DataFrame:
     """alias (former code), commune (code after the change), reason."""
     text = read_text(path)
-    sep = "," if "," in text[:text.find("\n")] else ";"
+    sep = "," if "," in text[: text.find("\n")] else ";"
     df = read_delimited(path, ["MOD", "TYPECOM_AV", "COM_AV", "TYPECOM_AP", "COM_AP"], sep=sep)
     check_codes(df, "MOD", MODE, "code de modification", "2 chiffres, ex. 32", path)
-    keep = df["MOD"].isin(MERGE_MODES) & (df["TYPECOM_AV"] == "COM") & (df["TYPECOM_AP"] == "COM") & (df["COM_AV"] != df["COM_AP"])
+    keep = (
+        df["MOD"].isin(MERGE_MODES)
+        & (df["TYPECOM_AV"] == "COM")
+        & (df["TYPECOM_AP"] == "COM")
+        & (df["COM_AV"] != df["COM_AP"])
+    )
     for column in ("COM_AV", "COM_AP"):
         check_commune_codes(df.where(keep, "00000"), column, path)
-    out = pd.DataFrame({"alias": df.loc[keep, "COM_AV"].to_numpy(), "commune": df.loc[keep, "COM_AP"].to_numpy(),
-                        "reason": "commune fusionnée"})
-    out.attrs["details"] = [f"{path.name} : {int(keep.sum())} changement(s) de code de commune retenu(s) (fusions, "
-                            f"changements de code) sur {len(df)} mouvement(s)"]
+    out = pd.DataFrame(
+        {
+            "alias": df.loc[keep, "COM_AV"].to_numpy(),
+            "commune": df.loc[keep, "COM_AP"].to_numpy(),
+            "reason": "commune fusionnée",
+        }
+    )
+    out.attrs["details"] = [
+        f"{path.name} : {int(keep.sum())} changement(s) de code de commune retenu(s) (fusions, "
+        f"changements de code) sur {len(df)} mouvement(s)"
+    ]
     return out
 
 
@@ -68,4 +81,3 @@ def to_current_communes(df: pd.DataFrame, mapping: dict[str, str], column: str =
     if not mapping:
         return df
     return df.assign(**{column: df[column].map(lambda c: mapping.get(c, c))})
-

@@ -14,6 +14,7 @@ What needs no indicator (:func:`read_contracts`, :func:`read_target_lines`) is c
 raw files by ``--check``; the baseline of a target is checked once the indicators are computed
 (:func:`check_targets`, which ``--check`` runs too).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -54,8 +55,12 @@ def _check_territories(df: pd.DataFrame, path: Path, territories: set[str] | Non
     unknown = ~df["territoire"].isin(territories)
     if unknown.any():
         line = first_bad(unknown)
-        raise RawDataError(path, f"territoire « {df['territoire'].iloc[line - 2]} » inconnu (absent de territoires.csv)",
-                           line=line, column="territoire")
+        raise RawDataError(
+            path,
+            f"territoire « {df['territoire'].iloc[line - 2]} » inconnu (absent de territoires.csv)",
+            line=line,
+            column="territoire",
+        )
 
 
 def read_contracts(path: Path, territories: set[str] | None) -> pd.DataFrame:
@@ -67,8 +72,12 @@ def read_contracts(path: Path, territories: set[str] | None) -> pd.DataFrame:
         bad = ~df[column].isin(allowed)
         if bad.any():
             line = first_bad(bad)
-            raise RawDataError(path, f"valeur « {df[column].iloc[line - 2]} » inattendue ; valeurs acceptées : {', '.join(allowed)}",
-                               line=line, column=column)
+            raise RawDataError(
+                path,
+                f"valeur « {df[column].iloc[line - 2]} » inattendue ; valeurs acceptées : {', '.join(allowed)}",
+                line=line,
+                column=column,
+            )
     rows = []
     for i, r in enumerate(df.itertuples(index=False), start=2):
         start, end = _date(r.debut, path, i, "debut"), _date(r.fin, path, i, "fin")
@@ -76,7 +85,9 @@ def read_contracts(path: Path, territories: set[str] | None) -> pd.DataFrame:
             raise RawDataError(path, f"fin ({r.fin}) antérieure au début ({r.debut})", line=i, column="fin")
         if r.statut in ("signé", "échu") and not start:
             raise RawDataError(path, f"contrat {r.statut} sans date de début", line=i, column="debut")
-        rows.append((r.territoire, r.contrat, r.statut, start.isoformat() if start else "", end.isoformat() if end else ""))
+        rows.append(
+            (r.territoire, r.contrat, r.statut, start.isoformat() if start else "", end.isoformat() if end else "")
+        )
     return pd.DataFrame(rows, columns=["territory_code", "contract", "status", "start", "end"])
 
 
@@ -89,22 +100,37 @@ def read_target_lines(path: Path, territories: set[str] | None, metadata: dict) 
     rows = []
     for i, r in enumerate(df.itertuples(index=False), start=2):
         if r.indicateur not in metadata:
-            raise RawDataError(path, f"indicateur « {r.indicateur} » inconnu ; identifiants : voir l'annexe des méthodes ou "
-                                     "metadata.yaml (ex. mortality_icm_trend, css_rate)", line=i, column="indicateur")
+            raise RawDataError(
+                path,
+                f"indicateur « {r.indicateur} » inconnu ; identifiants : voir l'annexe des méthodes ou "
+                "metadata.yaml (ex. mortality_icm_trend, css_rate)",
+                line=i,
+                column="indicateur",
+            )
         period = PERIOD.match(r.periode_reference)
         if not period or (period.group(2) and period.group(2) < period.group(1)):
-            raise RawDataError(path, f"période de référence « {r.periode_reference} » : AAAA ou AAAA-AAAA attendue (ex. 2018, "
-                                     "2018-2020)", line=i, column="periode_reference")
+            raise RawDataError(
+                path,
+                f"période de référence « {r.periode_reference} » : AAAA ou AAAA-AAAA attendue (ex. 2018, 2018-2020)",
+                line=i,
+                column="periode_reference",
+            )
         if not YEAR.match(r.echeance):
             raise RawDataError(path, f"échéance « {r.echeance} » : année AAAA attendue", line=i, column="echeance")
         due = int(r.echeance)
         if due < _period_end(r.periode_reference):
-            raise RawDataError(path, f"échéance {due} antérieure à la fin de la période de référence ({r.periode_reference})",
-                               line=i, column="echeance")
+            raise RawDataError(
+                path,
+                f"échéance {due} antérieure à la fin de la période de référence ({r.periode_reference})",
+                line=i,
+                column="echeance",
+            )
         target, direction = _target_value(r.cible, metadata[r.indicateur], path, i)
         rows.append((i, r.territoire, r.indicateur, r.periode_reference, r.cible, target, direction, due))
-    out = pd.DataFrame(rows, columns=["line", "territory_code", "indicator", "baseline_period", "cible", "target", "direction",
-                                      "due_year"])
+    out = pd.DataFrame(
+        rows,
+        columns=["line", "territory_code", "indicator", "baseline_period", "cible", "target", "direction", "due_year"],
+    )
     dup = out.duplicated(["territory_code", "indicator"])
     if dup.any():
         raise RawDataError(path, "objectif en double pour ce territoire et cet indicateur", line=first_bad(dup))
@@ -121,12 +147,22 @@ def check_targets(lines: pd.DataFrame, path: Path, indicators: pd.DataFrame, met
         base = mine[mine.period.astype(str) == r.baseline_period]
         if base.empty:
             periods = ", ".join(sorted(mine.period.astype(str).unique())) or "aucune"
-            raise RawDataError(path, f"période de référence « {r.baseline_period} » absente pour {r.indicator} ; périodes "
-                                     f"disponibles : {periods}", line=r.line, column="periode_reference")
-        direction = r.direction if r.direction else _direction(r.cible, r.target, float(base.value.iloc[0]), metadata[r.indicator],
-                                                               path, r.line)
+            raise RawDataError(
+                path,
+                f"période de référence « {r.baseline_period} » absente pour {r.indicator} ; périodes "
+                f"disponibles : {periods}",
+                line=r.line,
+                column="periode_reference",
+            )
+        direction = (
+            r.direction
+            if r.direction
+            else _direction(r.cible, r.target, float(base.value.iloc[0]), metadata[r.indicator], path, r.line)
+        )
         rows.append((r.territory_code, r.indicator, r.baseline_period, r.target, direction, r.due_year))
-    return pd.DataFrame(rows, columns=["territory_code", "indicator", "baseline_period", "target", "direction", "due_year"])
+    return pd.DataFrame(
+        rows, columns=["territory_code", "indicator", "baseline_period", "target", "direction", "due_year"]
+    )
 
 
 def read_targets(path: Path, territories: set[str], indicators: pd.DataFrame, metadata: dict) -> pd.DataFrame:
@@ -147,11 +183,17 @@ def _target_value(text: str, meta: dict, path: Path, line: int) -> tuple[float, 
         return float("nan"), -1 if text.lower() == "baisse" else 1
     number = text.replace("%", "").strip()
     if not NUMBER.match(number):
-        raise RawDataError(path, f"cible « {text} » : une valeur (ex. 9,5) ou baisse / hausse attendue", line=line, column="cible")
+        raise RawDataError(
+            path, f"cible « {text} » : une valeur (ex. 9,5) ou baisse / hausse attendue", line=line, column="cible"
+        )
     target = float(number.replace(",", "."))
     if meta["unit"] == "%" and target > 100:
-        raise RawDataError(path, f"cible {text} hors d'échelle : un pourcentage s'écrit de 0 à 100 (9,5 pour 9,5 %)", line=line,
-                           column="cible")
+        raise RawDataError(
+            path,
+            f"cible {text} hors d'échelle : un pourcentage s'écrit de 0 à 100 (9,5 pour 9,5 %)",
+            line=line,
+            column="cible",
+        )
     return target, 0
 
 
@@ -159,9 +201,18 @@ def _direction(text: str, target: float, baseline: float, meta: dict, path: Path
     """-1 or +1: a value target below or above its baseline, on the same scale."""
     shown = f"{baseline:.{meta['decimals']}f}".replace(".", ",")
     if baseline > 0 and not baseline / SCALE_FACTOR <= target <= baseline * SCALE_FACTOR:
-        raise RawDataError(path, f"cible {text} hors d'échelle : la valeur de référence est {shown} ({meta['unit']}) ; la cible "
-                                 "s'écrit dans la même unité (9,5 pour 9,5 %)", line=line, column="cible")
+        raise RawDataError(
+            path,
+            f"cible {text} hors d'échelle : la valeur de référence est {shown} ({meta['unit']}) ; la cible "
+            "s'écrit dans la même unité (9,5 pour 9,5 %)",
+            line=line,
+            column="cible",
+        )
     if target == baseline:
-        raise RawDataError(path, f"cible {text} égale à la valeur de référence : indiquez une valeur à atteindre ou baisse / hausse",
-                           line=line, column="cible")
+        raise RawDataError(
+            path,
+            f"cible {text} égale à la valeur de référence : indiquez une valeur à atteindre ou baisse / hausse",
+            line=line,
+            column="cible",
+        )
     return -1 if target < baseline else 1

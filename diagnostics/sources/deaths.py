@@ -2,6 +2,7 @@
 
 Layout: ``commune;annee;sexe;classe_age;deces``; absent combinations mean zero deaths.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,7 +11,15 @@ import pandas as pd
 
 from ..config import AGE_BANDS
 from .population import INSEE_SEX
-from .tables import calendar_years, check_allowed, check_commune_codes, check_consecutive_years, check_unique, counts, read_delimited
+from .tables import (
+    calendar_years,
+    check_allowed,
+    check_commune_codes,
+    check_consecutive_years,
+    check_unique,
+    counts,
+    read_delimited,
+)
 
 COLUMNS = ["commune", "annee", "sexe", "classe_age", "deces"]
 

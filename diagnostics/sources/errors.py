@@ -1,4 +1,5 @@
 """Errors raised by the readers of raw files: they say where and what is wrong."""
+
 from __future__ import annotations
 
 from pathlib import Path

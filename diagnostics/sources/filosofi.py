@@ -74,8 +74,10 @@ BRACKETS = {
     "median_income": ((("D1", "D9"), ("Q1", "Q3")), 10.0),
     "poverty_rate": ((tuple(f"TP60AGE{i}" for i in range(1, 7)), ("TP60TOL1", "TP60TOL2")), 0.1),
 }
-BRACKET_LABELS = {"median_income": "entre ses déciles ou quartiles", "poverty_rate": "entre ses valeurs par âge ou "
-                  "par statut d'occupation du référent fiscal"}
+BRACKET_LABELS = {
+    "median_income": "entre ses déciles ou quartiles",
+    "poverty_rate": "entre ses valeurs par âge ou par statut d'occupation du référent fiscal",
+}
 KEY = ["level", "code", "year"]
 COLUMNS = KEY + list(FIELDS)
 
@@ -89,8 +91,13 @@ LEVEL_LABELS = {
     "METRO": "France métropolitaine",
     "FRANCE": "France",
 }
-LEVEL_SINGULARS = {"communes": "commune", "arrondissements municipaux": "arrondissement municipal",
-                   "arrondissements": "arrondissement", "départements": "département", "régions": "région"}
+LEVEL_SINGULARS = {
+    "communes": "commune",
+    "arrondissements municipaux": "arrondissement municipal",
+    "arrondissements": "arrondissement",
+    "départements": "département",
+    "régions": "région",
+}
 LEVEL_SHEETS = ("COM", "ARM", "EPCI", "ARR", "DEP", "REG", "METRO")
 CODE_FORMATS = {
     "COM": (COMMUNE_CODE, 5, "code commune INSEE (5 caractères, ex. 01004, 2A004)"),

@@ -7,6 +7,7 @@ and ``geolocalisation`` in the établissements, ``structureet`` (établissement 
 used) and ``equipementsocial`` in the équipements. Any other line is refused with its number: a record
 whose tag is damaged would otherwise vanish with its places.
 """
+
 from __future__ import annotations
 
 import csv
@@ -20,7 +21,10 @@ import pandas as pd
 from .errors import RawDataError
 from .tables import COMMUNE_CODE, FINESS_CATEGORY, FINESS_NUMBER, read_text, warn_truncated
 
-ESTABLISHMENT_RECORDS = {"structureet": 32, "geolocalisation": 6}  # geolocalisation;nofinesset;coordxet;coordyet;sourcecoordet;datemaj
+ESTABLISHMENT_RECORDS = {
+    "structureet": 32,
+    "geolocalisation": 6,
+}  # geolocalisation;nofinesset;coordxet;coordyet;sourcecoordet;datemaj
 EQUIPMENT_RECORDS = {"structureet": 3, "equipementsocial": 28}  # structureet;nofinesset;nofinessej
 COORDINATE = re.compile(r"^-?[0-9]+(?:\.[0-9]+)?\Z")
 SUPPRESSED = {"O": True, "N": False, "": False}  # indicateur de suppression de l'installation
@@ -47,17 +51,28 @@ def _records(path: Path, accepted: dict[str, int]) -> dict[str, list[tuple[int, 
             blank = blank or number
             continue
         if blank:
-            raise RawDataError(path, "ligne vide au milieu des enregistrements : supprimez-la (deux extractions collées ?)",
-                               line=blank)
+            raise RawDataError(
+                path, "ligne vide au milieu des enregistrements : supprimez-la (deux extractions collées ?)", line=blank
+            )
         tag = fields[0]
         if tag not in wanted:
-            what = "manifeste répété (deux extractions collées bout à bout ?)" if tag == "finess" else f"type d'enregistrement « {tag} » inconnu"
+            what = (
+                "manifeste répété (deux extractions collées bout à bout ?)"
+                if tag == "finess"
+                else f"type d'enregistrement « {tag} » inconnu"
+            )
             raise RawDataError(path, f"{what} ; attendu {', '.join(wanted)} en premier champ", line=number, column="1")
         if len(fields) < wanted[tag]:
-            raise RawDataError(path, f"{len(fields)} champs au lieu de {wanted[tag]} pour une ligne « {tag} »", line=number)
+            raise RawDataError(
+                path, f"{len(fields)} champs au lieu de {wanted[tag]} pour une ligne « {tag} »", line=number
+            )
         if not FINESS_NUMBER.match(fields[1].strip()):
-            raise RawDataError(path, f"numéro FINESS « {fields[1]} » invalide (attendu 9 caractères, ex. 010000024, 2A0000013)",
-                               line=number, column="2")
+            raise RawDataError(
+                path,
+                f"numéro FINESS « {fields[1]} » invalide (attendu 9 caractères, ex. 010000024, 2A0000013)",
+                line=number,
+                column="2",
+            )
         records[tag].append((number, fields))
     if not text.endswith("\n"):
         warn_truncated(path, text.count("\n") + 1)
@@ -78,21 +93,39 @@ def read_finess_establishments(path: Path) -> pd.DataFrame:
     rows, lines = [], {}
     for number, f in records["structureet"]:
         commune = insee_commune_code(f[13], f[12])
-        if not (FINESS_DEPARTEMENT.match(f[13].strip()) and re.match(r"^[0-9]{3}\Z", f[12].strip()) and COMMUNE_CODE.match(commune)):
-            raise RawDataError(path, f"commune « {f[13]} » + « {f[12]} » : code INSEE non reconstituable", line=number, column="13-14")
+        if not (
+            FINESS_DEPARTEMENT.match(f[13].strip())
+            and re.match(r"^[0-9]{3}\Z", f[12].strip())
+            and COMMUNE_CODE.match(commune)
+        ):
+            raise RawDataError(
+                path, f"commune « {f[13]} » + « {f[12]} » : code INSEE non reconstituable", line=number, column="13-14"
+            )
         if not FINESS_CATEGORY.match(f[18].strip()):
-            raise RawDataError(path, f"catégorie d'établissement « {f[18]} » invalide (attendu 3 chiffres, ex. 500)", line=number,
-                               column="19")
+            raise RawDataError(
+                path,
+                f"catégorie d'établissement « {f[18]} » invalide (attendu 3 chiffres, ex. 500)",
+                line=number,
+                column="19",
+            )
         et = f[1].strip()
         if et in lines:
-            raise RawDataError(path, f"établissement {et} décrit deux fois (déjà ligne {lines[et]})", line=number, column="2")
+            raise RawDataError(
+                path, f"établissement {et} décrit deux fois (déjà ligne {lines[et]})", line=number, column="2"
+            )
         lines[et] = number
         rows.append((et, (f[4] or f[3]).strip(), commune, f[18].strip(), f[19].strip()))
     if not rows:
-        raise RawDataError(path, "aucune ligne « structureet » : est-ce bien une extraction FINESS des établissements ?")
+        raise RawDataError(
+            path, "aucune ligne « structureet » : est-ce bien une extraction FINESS des établissements ?"
+        )
     out = pd.DataFrame(rows, columns=["finess_et", "name", "commune", "category", "category_label"])
     located = _locations(path, records["geolocalisation"])
-    return out.merge(located, on="finess_et", how="left") if not located.empty else out.assign(lon=float("nan"), lat=float("nan"))
+    return (
+        out.merge(located, on="finess_et", how="left")
+        if not located.empty
+        else out.assign(lon=float("nan"), lat=float("nan"))
+    )
 
 
 def _locations(path: Path, lines: list[tuple[int, list[str]]]) -> pd.DataFrame:
@@ -110,7 +143,9 @@ def _locations(path: Path, lines: list[tuple[int, list[str]]]) -> pd.DataFrame:
             raise RawDataError(path, f"coordonnées « {f[2]} ; {f[3]} » : nombres attendus", line=number, column="3-4")
         x, y = float(f[2]), float(f[3])
         if epsg is None:
-            raise RawDataError(path, f"système de coordonnées introuvable dans « {f[4]} » (attendu EPSG:xxxx)", line=number, column="5")
+            raise RawDataError(
+                path, f"système de coordonnées introuvable dans « {f[4]} » (attendu EPSG:xxxx)", line=number, column="5"
+            )
         rows.append((f[1].strip(), int(epsg.group(1)), x, y, number))
     frame = pd.DataFrame(rows, columns=["finess_et", "epsg", "x", "y", "line"])
     parts = []
@@ -118,16 +153,25 @@ def _locations(path: Path, lines: list[tuple[int, list[str]]]) -> pd.DataFrame:
         try:
             crs = CRS.from_epsg(int(epsg))
         except CRSError:
-            raise RawDataError(path, f"système de coordonnées EPSG:{epsg} inconnu", line=int(part["line"].iloc[0]), column="5") from None
+            raise RawDataError(
+                path, f"système de coordonnées EPSG:{epsg} inconnu", line=int(part["line"].iloc[0]), column="5"
+            ) from None
         lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(part["x"].to_numpy(), part["y"].to_numpy())
         area = crs.area_of_use
-        outside = ~(np.isfinite(lon) & np.isfinite(lat)) if area is None else ~(
-            (lon >= area.west - 1) & (lon <= area.east + 1) & (lat >= area.south - 1) & (lat <= area.north + 1))
+        outside = (
+            ~(np.isfinite(lon) & np.isfinite(lat))
+            if area is None
+            else ~((lon >= area.west - 1) & (lon <= area.east + 1) & (lat >= area.south - 1) & (lat <= area.north + 1))
+        )
         if outside.any():  # x and y swapped, or a digit lost: the point would be placed elsewhere without a word
             i = int(np.flatnonzero(outside)[0])
-            raise RawDataError(path, f"coordonnées « {part['x'].iloc[i]} ; {part['y'].iloc[i]} » hors de la zone du système "
-                                     f"EPSG:{epsg} ({area.name if area else 'inconnue'}) : x et y inversés ?",
-                               line=int(part["line"].iloc[i]), column="3-4")
+            raise RawDataError(
+                path,
+                f"coordonnées « {part['x'].iloc[i]} ; {part['y'].iloc[i]} » hors de la zone du système "
+                f"EPSG:{epsg} ({area.name if area else 'inconnue'}) : x et y inversés ?",
+                line=int(part["line"].iloc[i]),
+                column="3-4",
+            )
         parts.append(pd.DataFrame({"finess_et": part["finess_et"].to_numpy(), "lon": lon, "lat": lat}))
     return pd.concat(parts, ignore_index=True).drop_duplicates("finess_et", keep="last") if parts else frame
 
@@ -142,11 +186,16 @@ def read_finess_installed_places(path: Path) -> pd.DataFrame:
     for number, f in _records(path, EQUIPMENT_RECORDS)["equipementsocial"]:
         key = tuple(field.strip() for field in f)
         if key in seen:
-            raise RawDataError(path, f"ligne répétée à l'identique (déjà ligne {seen[key]}) : ses places compteraient deux fois",
-                               line=number)
+            raise RawDataError(
+                path,
+                f"ligne répétée à l'identique (déjà ligne {seen[key]}) : ses places compteraient deux fois",
+                line=number,
+            )
         seen[key] = number
         if f[15].strip() not in SUPPRESSED:
-            raise RawDataError(path, f"indicateur de suppression « {f[15]} » : O ou N attendu", line=number, column="16")
+            raise RawDataError(
+                path, f"indicateur de suppression « {f[15]} » : O ou N attendu", line=number, column="16"
+            )
         if SUPPRESSED[f[15].strip()]:
             suppressed += 1
             continue
@@ -157,10 +206,13 @@ def read_finess_installed_places(path: Path) -> pd.DataFrame:
             raise RawDataError(path, f"capacité installée négative ({places})", line=number, column="10")
         rows.append((f[1].strip(), places))
     if not rows:
-        raise RawDataError(path, "aucune ligne « equipementsocial » : est-ce bien l'extraction des équipements sociaux ?")
+        raise RawDataError(
+            path, "aucune ligne « equipementsocial » : est-ce bien l'extraction des équipements sociaux ?"
+        )
     out = pd.DataFrame(rows, columns=["finess_et", "places"]).groupby("finess_et", as_index=False)["places"].sum()
-    out.attrs["details"] = [f"{len(rows) + suppressed} installations, dont {suppressed} supprimée(s) (indicateur « O ») "
-                            "non comptée(s)"]
+    out.attrs["details"] = [
+        f"{len(rows) + suppressed} installations, dont {suppressed} supprimée(s) (indicateur « O ») non comptée(s)"
+    ]
     return out
 
 

@@ -5,6 +5,7 @@
 * ``depenses_remboursees_france_AAAA.csv``: ``annee;classe_age;poste;montant_rembourse;population``;
 * ``places_medico_sociales_france_AAAA.csv``: ``annee;categorie;places`` (DREES, FINESS).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,8 +17,17 @@ from ..formatting import fr_number
 from .care_spending import SPENDING_BANDS, SPENDING_ITEMS
 from .errors import RawDataError
 from .population import INSEE_SEX
-from .tables import (FINESS_CATEGORY, calendar_years, check_allowed, check_at_most, check_codes, check_unique, counts, first_bad,
-                     read_delimited)
+from .tables import (
+    FINESS_CATEGORY,
+    calendar_years,
+    check_allowed,
+    check_at_most,
+    check_codes,
+    check_unique,
+    counts,
+    first_bad,
+    read_delimited,
+)
 
 
 def read_france_reference(path: Path) -> pd.DataFrame:
@@ -49,8 +59,12 @@ def check_complete_years(france: pd.DataFrame, path: Path) -> None:
         year = int(short.index[0])
         have = set(zip(france.loc[france["year"] == year, "sex"], france.loc[france["year"] == year, "age_band"]))
         missing = [f"{sex} {band}" for sex in ("M", "F") for band in AGE_BANDS if (sex, band) not in have]
-        raise RawDataError(path, f"année {year} incomplète : {int(short.iloc[0])} lignes sur {2 * len(AGE_BANDS)} (sexe × classe "
-                                 f"d'âge) ; manquent {', '.join(missing[:4])}{'…' if len(missing) > 4 else ''}", column="annee")
+        raise RawDataError(
+            path,
+            f"année {year} incomplète : {int(short.iloc[0])} lignes sur {2 * len(AGE_BANDS)} (sexe × classe "
+            f"d'âge) ; manquent {', '.join(missing[:4])}{'…' if len(missing) > 4 else ''}",
+            column="annee",
+        )
 
 
 PER_CAPITA = (1, 100_000)  # € per person and year, all items: France spends ≈ 700 (0-19) to 5 000 (80+)
@@ -80,10 +94,14 @@ def read_france_spending(path: Path) -> pd.DataFrame:
     if odd.any():
         line = first_bad(odd)
         r = out.iloc[line - 2]
-        raise RawDataError(path, f"{fr_number(per_capita.iloc[line - 2], 2)} € remboursés par habitant en {r['year']} pour les "
-                                 f"{r['spending_band']} ans (attendu de {fr_number(PER_CAPITA[0])} à {fr_number(PER_CAPITA[1])} €) : "
-                                 "colonnes montant_rembourse et population inversées, ou montants en milliers ?",
-                           line=line, column="montant_rembourse")
+        raise RawDataError(
+            path,
+            f"{fr_number(per_capita.iloc[line - 2], 2)} € remboursés par habitant en {r['year']} pour les "
+            f"{r['spending_band']} ans (attendu de {fr_number(PER_CAPITA[0])} à {fr_number(PER_CAPITA[1])} €) : "
+            "colonnes montant_rembourse et population inversées, ou montants en milliers ?",
+            line=line,
+            column="montant_rembourse",
+        )
     return out
 
 

@@ -10,6 +10,7 @@ and EPCI names from the « Intercommunalité-Métropole » file when one is give
 
 Codes stay text: Corsica (``2A004``) and overseas (``97411``) codes are kept as they are.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -18,8 +19,17 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import RawDataError
-from .tables import (DEPARTEMENT_CODE, EPCI_CODE, REGION_CODE, check_codes, check_commune_codes, check_unique, first_bad,
-                     read_delimited, restore_leading_zeros)
+from .tables import (
+    DEPARTEMENT_CODE,
+    EPCI_CODE,
+    REGION_CODE,
+    check_codes,
+    check_commune_codes,
+    check_unique,
+    first_bad,
+    read_delimited,
+    restore_leading_zeros,
+)
 from .workbooks import DAMAGED, damaged, open_workbook, sheet_table
 
 REQUIRED = ["CODGEO", "LIBGEO", "DEP", "REG", "EPCI"]
@@ -46,12 +56,18 @@ def _normalise(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     reg_name = df["LIBREG"] if "LIBREG" in df else df["REG"].map(lambda c: names.get(("REG", c), f"Région {c}"))
     epci = df["EPCI"].where(~df["EPCI"].isin([NO_EPCI, ""]), None)
     epci_name = df["LIBEPCI"] if "LIBEPCI" in df else epci.map(lambda c: f"EPCI {c}" if c else None)
-    out = pd.DataFrame({
-        "commune": df["CODGEO"].to_numpy(), "commune_name": df["LIBGEO"].to_numpy(),
-        "departement_code": df["DEP"].to_numpy(), "departement_name": dep_name.to_numpy(),
-        "region_code": df["REG"].to_numpy(), "region_name": reg_name.to_numpy(),
-        "epci_code": epci.to_numpy(), "epci_name": epci_name.where(epci.notna(), None).to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "commune": df["CODGEO"].to_numpy(),
+            "commune_name": df["LIBGEO"].to_numpy(),
+            "departement_code": df["DEP"].to_numpy(),
+            "departement_name": dep_name.to_numpy(),
+            "region_code": df["REG"].to_numpy(),
+            "region_name": reg_name.to_numpy(),
+            "epci_code": epci.to_numpy(),
+            "epci_name": epci_name.where(epci.notna(), None).to_numpy(),
+        }
+    )
     return _with_zonages(out, df, path)
 
 
@@ -79,19 +95,36 @@ def _check_codes(df: pd.DataFrame, path: Path) -> None:
         check_unique(rows, ["CODGEO"], path)
         check_codes(rows, "DEP", DEPARTEMENT_CODE, "code de département", "01…95, 2A, 2B, 971…", path)
         check_codes(rows, "REG", REGION_CODE, "code de région", "2 chiffres, ex. 32", path)
-        check_codes(rows, "EPCI", EPCI_CODE, "code d'EPCI", f"SIREN à 9 chiffres, ou {NO_EPCI} pour une commune isolée",
-                    path, allowed=[NO_EPCI, ""])
+        check_codes(
+            rows,
+            "EPCI",
+            EPCI_CODE,
+            "code d'EPCI",
+            f"SIREN à 9 chiffres, ou {NO_EPCI} pour une commune isolée",
+            path,
+            allowed=[NO_EPCI, ""],
+        )
         outside = ~pd.Series([c.startswith(d) for c, d in zip(rows["CODGEO"], rows["DEP"])], dtype=bool)
         if outside.any():
             r = rows.iloc[first_bad(outside) - 2]
-            raise RawDataError(path, f"commune « {r['CODGEO']} » rattachée au département « {r['DEP']} » : le code d'une "
-                                     "commune commence par celui de son département", line=first_bad(outside), column="DEP")
+            raise RawDataError(
+                path,
+                f"commune « {r['CODGEO']} » rattachée au département « {r['DEP']} » : le code d'une "
+                "commune commence par celui de son département",
+                line=first_bad(outside),
+                column="DEP",
+            )
         usual = rows.groupby("DEP")["REG"].transform(lambda regions: regions.mode().iloc[0])
         if (rows["REG"] != usual).any():
             line = first_bad(rows["REG"] != usual)
             r = rows.iloc[line - 2]
-            raise RawDataError(path, f"département « {r['DEP']} » en région « {r['REG']} » sur cette ligne, « {usual.iloc[line - 2]} » "
-                                     "sur les autres : un département est dans une seule région", line=line, column="REG")
+            raise RawDataError(
+                path,
+                f"département « {r['DEP']} » en région « {r['REG']} » sur cette ligne, « {usual.iloc[line - 2]} » "
+                "sur les autres : un département est dans une seule région",
+                line=line,
+                column="REG",
+            )
     except RawDataError as exc:  # position in the table → the file's own line (a workbook's row)
         line = int(df.index[exc.line - 2]) if exc.line else None
         raise RawDataError(path, exc.problem, line=line, column=exc.column) from None
@@ -115,9 +148,12 @@ def read_geography(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
                     try:
                         check_commune_codes(codes, column, path)
                     except RawDataError as exc:
-                        raise RawDataError(path, f"feuille « ARM » : {exc.problem}", line=int(arm.index[exc.line - 2]),
-                                           column=column) from None
-                aliases = pd.DataFrame({"alias": codes["CODGEO"], "commune": codes["COM"], "reason": "arrondissement municipal"})
+                        raise RawDataError(
+                            path, f"feuille « ARM » : {exc.problem}", line=int(arm.index[exc.line - 2]), column=column
+                        ) from None
+                aliases = pd.DataFrame(
+                    {"alias": codes["CODGEO"], "commune": codes["COM"], "reason": "arrondissement municipal"}
+                )
             else:
                 aliases = pd.DataFrame(columns=["alias", "commune", "reason"])
         except DAMAGED as exc:
@@ -145,5 +181,11 @@ def read_epci_names(path: Path) -> dict[str, str]:
 def describe_geography(result: tuple[pd.DataFrame, pd.DataFrame]) -> tuple[int, list[str], list[str]]:
     """--check: the communes of the table d'appartenance and the arrondissements municipaux set aside."""
     communes, aliases = result
-    return len(communes), [f"{communes['departement_code'].nunique()} département(s), {communes['region_code'].nunique()} "
-                           f"région(s), {len(aliases)} arrondissement(s) municipal(aux)"], []
+    return (
+        len(communes),
+        [
+            f"{communes['departement_code'].nunique()} département(s), {communes['region_code'].nunique()} "
+            f"région(s), {len(aliases)} arrondissement(s) municipal(aux)"
+        ],
+        [],
+    )

@@ -17,6 +17,7 @@ Speed matters (≈ 650 000 records per yearly file): lines are sliced as a byte 
 after non-ASCII characters (only in names and place labels) are replaced one-for-one so that byte
 positions are character positions.
 """
+
 from __future__ import annotations
 
 import re
@@ -42,6 +43,7 @@ MAX_AGE = 120
 @dataclass
 class DeathFileSummary:
     """What was read, for ``--check`` and for the methods note."""
+
     files: list[str] = field(default_factory=list)
     records: int = 0
     duplicates: int = 0
@@ -61,7 +63,9 @@ def file_order_key(path: Path) -> tuple[int, int]:
     """(year, sub-period): the yearly file after its monthly or quarterly ones."""
     m = FILE_NAME.match(path.name)
     if not m:
-        raise RawDataError(path, "nom de fichier inattendu (attendu deces-AAAA.txt, deces-AAAA-mMM.txt ou deces-AAAA-tT.txt)")
+        raise RawDataError(
+            path, "nom de fichier inattendu (attendu deces-AAAA.txt, deces-AAAA-mMM.txt ou deces-AAAA-tT.txt)"
+        )
     sub = 99 if m.group(2) is None else int(m.group(3)) + (0 if m.group(2).lower() == "m" else 50)
     return int(m.group(1)), sub
 
@@ -104,21 +108,31 @@ def _digits(mat: np.ndarray, path: Path, lines: np.ndarray, column: str) -> np.n
     bad = ((d < 0) | (d > 9)).any(axis=1)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise RawDataError(path, f"« {mat[i].tobytes().decode('ascii', 'replace')} » : date AAAAMMJJ attendue",
-                           line=int(lines[i]), column=column)
+        raise RawDataError(
+            path,
+            f"« {mat[i].tobytes().decode('ascii', 'replace')} » : date AAAAMMJJ attendue",
+            line=int(lines[i]),
+            column=column,
+        )
     return d @ (10 ** np.arange(d.shape[1] - 1, -1, -1))
 
 
 def _dates(value: np.ndarray, path: Path, lines: np.ndarray, column: str, invalid: np.ndarray, skip: bool):
     year, month, day = value // 10000, value // 100 % 100, value % 100
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    month_days = np.array([31, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(month, 0, 12)] + (leap & (month == 2))
+    month_days = np.array([31, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(month, 0, 12)] + (
+        leap & (month == 2)
+    )
     bad = (month > 12) | (day > month_days)
     if bad.any() and not skip:
         i = int(np.flatnonzero(bad)[0])
-        raise RawDataError(path, f"date impossible « {value[i]:08d} » (mois 01–12, jour existant dans le mois, 00 si inconnu) ; "
-                                 "pour écarter ces enregistrements : invalid_death_records = \"ignorer\" dans [options] de sources.toml",
-                           line=int(lines[i]), column=column)
+        raise RawDataError(
+            path,
+            f"date impossible « {value[i]:08d} » (mois 01–12, jour existant dans le mois, 00 si inconnu) ; "
+            'pour écarter ces enregistrements : invalid_death_records = "ignorer" dans [options] de sources.toml',
+            line=int(lines[i]),
+            column=column,
+        )
     invalid |= bad
     # unknown day → 15, unknown month → 1 July (convention of data.gouv's consolidated file)
     day = np.where(month == 0, 1, np.where(day == 0, 15, day))
@@ -153,16 +167,22 @@ def read_death_oppositions(path: Path, with_years: bool = False) -> np.ndarray |
     bad_place = ~place.str.match(COMMUNE_CODE)
     # free text in the INSEE file (8, N, 3-553, 15/403): 1 to 9 printable ASCII characters
     bad_act = ~df["Numéro d'acte de décès"].str.fullmatch(r"[!-~][ -~]{0,8}")
-    for mask, column, expected in ((bad, OPPOSITION_COLUMNS[0], "date AAAAMMJJ ou JJ/MM/AAAA"),
-                                   (bad_place, OPPOSITION_COLUMNS[1], "code commune ou pays à 5 caractères"),
-                                   (bad_act, OPPOSITION_COLUMNS[2], "numéro d'acte de 1 à 9 caractères (lettres, chiffres, - /)")):
+    for mask, column, expected in (
+        (bad, OPPOSITION_COLUMNS[0], "date AAAAMMJJ ou JJ/MM/AAAA"),
+        (bad_place, OPPOSITION_COLUMNS[1], "code commune ou pays à 5 caractères"),
+        (bad_act, OPPOSITION_COLUMNS[2], "numéro d'acte de 1 à 9 caractères (lettres, chiffres, - /)"),
+    ):
         if mask.any():
             i = int(np.flatnonzero(mask.to_numpy())[0])
             raise RawDataError(path, f"« {df[column].iloc[i]} » : {expected} attendu", line=i + 2, column=column)
     width = ACT[1] - ACT[0]
-    as_matrix = lambda values, n: np.frombuffer("".join(v.ljust(n)[:n] for v in values).encode("latin-1"),  # noqa: E731
-                                                dtype=np.uint8).reshape(-1, n)
-    keys = _hash(as_matrix(date + place, DEATH_PLACE[1] - DEATH_PLACE[0]), as_matrix(df["Numéro d'acte de décès"], width))
+
+    def as_matrix(values, n):
+        return np.frombuffer("".join(v.ljust(n)[:n] for v in values).encode("latin-1"), dtype=np.uint8).reshape(-1, n)
+
+    keys = _hash(
+        as_matrix(date + place, DEATH_PLACE[1] - DEATH_PLACE[0]), as_matrix(df["Numéro d'acte de décès"], width)
+    )
     return (keys, date.str[:4].astype(int).to_numpy()) if with_years else keys
 
 
@@ -175,35 +195,64 @@ def _parse(path: Path, raw: bytes, skip_invalid: bool) -> dict[str, np.ndarray]:
     short = (ends - starts) < MIN_LENGTH
     if short.any():
         i = int(np.flatnonzero(short)[0])
-        raise RawDataError(path, f"ligne tronquée : {int(ends[i] - starts[i])} caractères, au moins {MIN_LENGTH} attendus "
-                                 "(format à largeur fixe de l'Insee)", line=int(lines[i]))
+        raise RawDataError(
+            path,
+            f"ligne tronquée : {int(ends[i] - starts[i])} caractères, au moins {MIN_LENGTH} attendus "
+            "(format à largeur fixe de l'Insee)",
+            line=int(lines[i]),
+        )
     sex_birth = _field(buf, starts, ends, SEX_BIRTH)
     death_place = _field(buf, starts, ends, DEATH_PLACE)
     sex, birth, death, place = sex_birth[:, 0], sex_birth[:, 1:], death_place[:, :8], death_place[:, 8:]
     bad_sex = (sex != ord("1")) & (sex != ord("2"))
     if bad_sex.any() and not skip_invalid:
         i = int(np.flatnonzero(bad_sex)[0])
-        raise RawDataError(path, f"sexe « {chr(sex[i])} » : 1 (masculin) ou 2 (féminin) attendu", line=int(lines[i]),
-                           column="81 (sexe)")
+        raise RawDataError(
+            path,
+            f"sexe « {chr(sex[i])} » : 1 (masculin) ou 2 (féminin) attendu",
+            line=int(lines[i]),
+            column="81 (sexe)",
+        )
     invalid = bad_sex.copy()
-    by, bm, bd = _dates(_digits(birth, path, lines, "82-89 (date de naissance)"),
-                        path, lines, "82-89 (date de naissance)", invalid, skip_invalid)
-    dy, dm, dd = _dates(_digits(death, path, lines, "155-162 (date de décès)"), path, lines, "155-162 (date de décès)",
-                        invalid, skip_invalid)
+    by, bm, bd = _dates(
+        _digits(birth, path, lines, "82-89 (date de naissance)"),
+        path,
+        lines,
+        "82-89 (date de naissance)",
+        invalid,
+        skip_invalid,
+    )
+    dy, dm, dd = _dates(
+        _digits(death, path, lines, "155-162 (date de décès)"),
+        path,
+        lines,
+        "155-162 (date de décès)",
+        invalid,
+        skip_invalid,
+    )
     age = dy - by - ((dm * 100 + dd) < (bm * 100 + bd))
     known = (by > 0) & (dy > 0)
     negative = known & (age < 0)
     if negative.any() and not skip_invalid:
         i = int(np.flatnonzero(negative)[0])
-        raise RawDataError(path, "date de décès antérieure à la date de naissance", line=int(lines[i]), column="155-162 (date de décès)")
+        raise RawDataError(
+            path,
+            "date de décès antérieure à la date de naissance",
+            line=int(lines[i]),
+            column="155-162 (date de décès)",
+        )
     invalid |= negative
     invalid |= _check_places(place, path, lines, skip_invalid)
     return {
         "key": _hash(death_place, _field(buf, starts, ends, ACT)),
         "place": np.pad(place, ((0, 0), (0, 3))).view(np.uint64).ravel(),  # 5 bytes as one integer
-        "year": dy.astype(np.int16), "sex": np.where(sex == ord("1"), 0, 1).astype(np.int8),
+        "year": dy.astype(np.int16),
+        "sex": np.where(sex == ord("1"), 0, 1).astype(np.int8),
         "age": np.where(known & ~invalid, age, -1).astype(np.int16),
-        "invalid": invalid, "encoding": encoding, "unterminated": not raw.endswith(b"\n"), "lines": int(lines[-1]),
+        "invalid": invalid,
+        "encoding": encoding,
+        "unterminated": not raw.endswith(b"\n"),
+        "lines": int(lines[-1]),
     }
 
 
@@ -216,8 +265,13 @@ def _check_places(place: np.ndarray, path: Path, lines: np.ndarray, skip: bool) 
     bad = ~valid & ~(place == ord(" ")).all(axis=1)
     if bad.any() and not skip:
         i = int(np.flatnonzero(bad)[0])
-        raise RawDataError(path, f"lieu de décès « {place[i].tobytes().decode('latin-1')} » : code commune du COG (01004, 2A004) "
-                                 "ou 99 + code pays attendu", line=int(lines[i]), column="163-167 (lieu de décès)")
+        raise RawDataError(
+            path,
+            f"lieu de décès « {place[i].tobytes().decode('latin-1')} » : code commune du COG (01004, 2A004) "
+            "ou 99 + code pays attendu",
+            line=int(lines[i]),
+            column="163-167 (lieu de décès)",
+        )
     return bad
 
 
@@ -235,15 +289,27 @@ def _count(place: np.ndarray, year: np.ndarray, sex: np.ndarray, band: np.ndarra
     combo = np.flatnonzero(counts)
     band_i, rest = combo % n_bands, combo // n_bands
     sex_i, rest = rest % 2, rest // 2
-    return pd.DataFrame({"place": np.asarray(codes)[rest // len(year_values)],
-                         "year": np.asarray(year_values)[rest % len(year_values)].astype(np.int64),
-                         "sex": sex_i, "band": band_i, "deaths": counts[combo].astype(np.int64)})
+    return pd.DataFrame(
+        {
+            "place": np.asarray(codes)[rest // len(year_values)],
+            "year": np.asarray(year_values)[rest % len(year_values)].astype(np.int64),
+            "sex": sex_i,
+            "band": band_i,
+            "deaths": counts[combo].astype(np.int64),
+        }
+    )
 
 
 def _readable(counts: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"commune": _place_codes(counts["place"].to_numpy()), "year": counts["year"].to_numpy(),
-                         "sex": np.where(counts["sex"].to_numpy() == 0, "M", "F"),
-                         "age_band": np.asarray(AGE_BANDS)[counts["band"].to_numpy()], "deaths": counts["deaths"].to_numpy()})
+    return pd.DataFrame(
+        {
+            "commune": _place_codes(counts["place"].to_numpy()),
+            "year": counts["year"].to_numpy(),
+            "sex": np.where(counts["sex"].to_numpy() == 0, "M", "F"),
+            "age_band": np.asarray(AGE_BANDS)[counts["band"].to_numpy()],
+            "deaths": counts["deaths"].to_numpy(),
+        }
+    )
 
 
 def _read_and_parse(path: Path, skip_invalid: bool) -> dict[str, np.ndarray]:
@@ -270,9 +336,14 @@ def _parsed_in_order(paths: list[Path], skip_invalid: bool, read=_read_and_parse
             del parsed
 
 
-def aggregate_death_files(paths: list[Path], years: set[int] | None = None, skip_invalid: bool = False,
-                          oppositions: np.ndarray | None = None, read=None, order_key=None
-                          ) -> tuple[pd.DataFrame, DeathFileSummary]:
+def aggregate_death_files(
+    paths: list[Path],
+    years: set[int] | None = None,
+    skip_invalid: bool = False,
+    oppositions: np.ndarray | None = None,
+    read=None,
+    order_key=None,
+) -> tuple[pd.DataFrame, DeathFileSummary]:
     """commune, year, sex, age_band, deaths — deaths by place of death, every file deduplicated, the
     records under opposition (keys from :func:`read_death_oppositions`) left out.
 
@@ -328,7 +399,11 @@ def aggregate_death_files(paths: list[Path], years: set[int] | None = None, skip
         parts.append(_count(r["place"][ok], r["year"][ok], r["sex"][ok], band))
         del r
     if len(opposed):  # an opposition matching nothing in the years read: a damaged or mistyped line
-        of_years = np.isin(opposition_years, list(years_read)) if opposition_years is not None else np.ones(len(oppositions), bool)
+        of_years = (
+            np.isin(opposition_years, list(years_read))
+            if opposition_years is not None
+            else np.ones(len(oppositions), bool)
+        )
         wanted = pd.Index(np.unique(oppositions[of_years]))
         summary.unmatched_oppositions = len(wanted.difference(pd.Index(np.concatenate(matched)) if matched else []))
     if not parts:
@@ -346,15 +421,25 @@ def describe_death_files(result) -> tuple[int, list[str], list[str]]:
 
     table, s = result
     rows, details, warnings = describe_table(table)
-    read = (f"{n(s.records)} enregistrements lus ({', '.join(sorted(s.encodings))}), {n(s.duplicates)} doublons écartés, "
-            f"{n(s.oppositions)} sous opposition retirés, {n(s.abroad)} décès à l'étranger, {n(s.unknown_age)} d'âge inconnu, "
-            f"{n(s.outside_years)} hors des années retenues")
-    read += "".join(f", {n(count)} {what}" for count, what in ((s.unknown_year, "d'année de décès inconnue"),
-                                                                (s.unknown_place, "de lieu de décès inconnu"),
-                                                                (s.invalid, "invalide(s) écarté(s) (invalid_death_records)"))
-                    if count)
+    read = (
+        f"{n(s.records)} enregistrements lus ({', '.join(sorted(s.encodings))}), {n(s.duplicates)} doublons écartés, "
+        f"{n(s.oppositions)} sous opposition retirés, {n(s.abroad)} décès à l'étranger, {n(s.unknown_age)} d'âge "
+        "inconnu, "
+        f"{n(s.outside_years)} hors des années retenues"
+    )
+    read += "".join(
+        f", {n(count)} {what}"
+        for count, what in (
+            (s.unknown_year, "d'année de décès inconnue"),
+            (s.unknown_place, "de lieu de décès inconnu"),
+            (s.invalid, "invalide(s) écarté(s) (invalid_death_records)"),
+        )
+        if count
+    )
     notes = ["décès localisés au lieu de décès, non au domicile : préférez un fichier de décès domiciliés (CépiDc)"]
     if s.unmatched_oppositions:
-        notes.append(f"{n(s.unmatched_oppositions)} opposition(s) des années lues sans décès correspondant (date, lieu et "
-                     "numéro d'acte) : vérifiez le fichier des oppositions")
+        notes.append(
+            f"{n(s.unmatched_oppositions)} opposition(s) des années lues sans décès correspondant (date, lieu et "
+            "numéro d'acte) : vérifiez le fichier des oppositions"
+        )
     return rows, [read] + details, notes + warnings

@@ -29,6 +29,7 @@ Speed: parsed by ``pyarrow.csv`` in parallel blocks into binary columns, then nu
 columns (no Python loop per line; dates read eight bytes at a time): over a million records a
 second, faster than the fixed-width reader on the same records (``benchmarks/benchmark_deaths_csv.py``).
 """
+
 from __future__ import annotations
 
 import re
@@ -39,12 +40,21 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from .errors import RawDataError
-from .tables import check_no_nul
 from .insee_deaths import _dates, _hash
 from .insee_deaths import file_order_key as txt_file_order_key
+from .tables import check_no_nul
 
-HEADER = ("nomprenom", "sexe", "datenaiss", "lieunaiss", "commnaiss", "paysnaiss", "datedeces", "lieudeces",
-          "actedeces")
+HEADER = (
+    "nomprenom",
+    "sexe",
+    "datenaiss",
+    "lieunaiss",
+    "commnaiss",
+    "paysnaiss",
+    "datedeces",
+    "lieudeces",
+    "actedeces",
+)
 READ = ("sexe", "datenaiss", "datedeces", "lieudeces", "actedeces")  # names, birth places and labels: never read
 WIDTH = {"sexe": 1, "datenaiss": 8, "datedeces": 8, "lieudeces": 5, "actedeces": 9}  # as in the fixed-width record
 FILE_NAME = re.compile(r"^deces[-_](\d{4})(?:[-_]m(\d{1,2}))?\.csv$", re.IGNORECASE)
@@ -99,8 +109,12 @@ def _read_columns(path: Path, raw: bytes, lines: _LineNumbers) -> pa.Table:
     names = [n.strip().strip('"') for n in header.split(";")]
     missing = [c for c in HEADER if c not in names]
     if missing:
-        raise RawDataError(path, f"colonne(s) manquante(s) : {', '.join(missing)} ; en-tête du fichier des personnes "
-                                 f"décédées (édition CSV) attendu : {';'.join(HEADER)}", line=1)
+        raise RawDataError(
+            path,
+            f"colonne(s) manquante(s) : {', '.join(missing)} ; en-tête du fichier des personnes "
+            f"décédées (édition CSV) attendu : {';'.join(HEADER)}",
+            line=1,
+        )
     bad_rows = []
 
     def bad_row(row):
@@ -115,8 +129,12 @@ def _read_columns(path: Path, raw: bytes, lines: _LineNumbers) -> pa.Table:
         raise RawDataError(path, f"fichier CSV illisible ({exc})") from None
     if bad_rows:  # pyarrow numbers rows, not lines: find the line by its text
         line, row = min(((lines.of_text(r.text) or 0, i) for i, r in enumerate(bad_rows)))
-        raise RawDataError(path, f"{bad_rows[row].actual_columns} champ(s) au lieu de {bad_rows[row].expected_columns} "
-                                 "(séparateur « ; », champs entre guillemets)", line=line or None)
+        raise RawDataError(
+            path,
+            f"{bad_rows[row].actual_columns} champ(s) au lieu de {bad_rows[row].expected_columns} "
+            "(séparateur « ; », champs entre guillemets)",
+            line=line or None,
+        )
     return table
 
 
@@ -125,7 +143,7 @@ def _fixed_width(column: pa.ChunkedArray, width: int, drop_continuation: bool) -
     past ``width``), and each value's length in characters."""
     arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     _, offsets_buf, data_buf = arr.buffers()
-    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[arr.offset:arr.offset + len(arr) + 1]
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
     data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
     if drop_continuation:  # one byte per character, as the fixed-width reader reads a UTF-8 file
         keep = (data & 0xC0) != 0x80
@@ -134,7 +152,7 @@ def _fixed_width(column: pa.ChunkedArray, width: int, drop_continuation: bool) -
             offsets, data = kept[offsets], data[keep]
     lengths = np.diff(offsets)
     if len(lengths) and (lengths == width).all():  # the usual case for dates, sex and places: already a matrix
-        return data[offsets[0]:offsets[-1]].reshape(len(lengths), width), lengths
+        return data[offsets[0] : offsets[-1]].reshape(len(lengths), width), lengths
     out = np.full((len(lengths), width), 32, dtype=np.uint8)
     take = np.minimum(lengths, width)
     for n in np.unique(take[take > 0]):  # at most ``width`` passes, each vectorised over its rows
@@ -160,9 +178,19 @@ def _first(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
 
 
-def records_from_fields(sex: np.ndarray, birth: np.ndarray, death: np.ndarray, death_place: np.ndarray, act: np.ndarray,
-                        path: Path, lines, columns: dict[str, str], skip_invalid: bool, invalid: np.ndarray,
-                        encoding: str) -> dict:
+def records_from_fields(
+    sex: np.ndarray,
+    birth: np.ndarray,
+    death: np.ndarray,
+    death_place: np.ndarray,
+    act: np.ndarray,
+    path: Path,
+    lines,
+    columns: dict[str, str],
+    skip_invalid: bool,
+    invalid: np.ndarray,
+    encoding: str,
+) -> dict:
     """The records :func:`~diagnostics.sources.insee_deaths.aggregate_death_files` aggregates — ``key``,
     ``place``, ``year``, ``sex``, ``age``, ``invalid``, ``encoding`` — from the fields of the
     fixed-width record: ``sex`` (n,) bytes, ``birth`` and ``death`` dates as AAAAMMJJ integers,
@@ -174,8 +202,9 @@ def records_from_fields(sex: np.ndarray, birth: np.ndarray, death: np.ndarray, d
     bad_sex = (sex != ord("1")) & (sex != ord("2"))
     if bad_sex.any() and not skip_invalid:
         i = _first(bad_sex)
-        raise RawDataError(path, f"sexe « {chr(sex[i])} » : 1 (masculin) ou 2 (féminin) attendu", line=lines[i],
-                           column=columns["sex"])
+        raise RawDataError(
+            path, f"sexe « {chr(sex[i])} » : 1 (masculin) ou 2 (féminin) attendu", line=lines[i], column=columns["sex"]
+        )
     invalid |= bad_sex
     by, bm, bd = _dates(birth, path, lines, columns["birth"], invalid, skip_invalid)
     dy, dm, dd = _dates(death, path, lines, columns["death"], invalid, skip_invalid)
@@ -183,23 +212,38 @@ def records_from_fields(sex: np.ndarray, birth: np.ndarray, death: np.ndarray, d
     known = (by > 0) & (dy > 0)
     negative = known & (age < 0)
     if negative.any() and not skip_invalid:
-        raise RawDataError(path, "date de décès antérieure à la date de naissance", line=lines[_first(negative)],
-                           column=columns["death"])
+        raise RawDataError(
+            path,
+            "date de décès antérieure à la date de naissance",
+            line=lines[_first(negative)],
+            column=columns["death"],
+        )
     invalid |= negative
     return {
         "key": _hash(death_place, act),
         "place": np.pad(death_place[:, 8:], ((0, 0), (0, 3))).view(np.uint64).ravel(),  # 5 bytes as one integer
-        "year": dy.astype(np.int16), "sex": np.where(sex == ord("1"), 0, 1).astype(np.int8),
+        "year": dy.astype(np.int16),
+        "sex": np.where(sex == ord("1"), 0, 1).astype(np.int8),
         "age": np.where(known & ~invalid, age, -1).astype(np.int16),
-        "invalid": invalid, "encoding": encoding,
+        "invalid": invalid,
+        "encoding": encoding,
     }
 
 
-def _check_width(mat: np.ndarray, lengths: np.ndarray, bad: np.ndarray, path: Path, lines, column: str, expected: str,
-                 skip: bool, invalid: np.ndarray) -> None:
+def _check_width(
+    mat: np.ndarray,
+    lengths: np.ndarray,
+    bad: np.ndarray,
+    path: Path,
+    lines,
+    column: str,
+    expected: str,
+    skip: bool,
+    invalid: np.ndarray,
+) -> None:
     if bad.any() and not skip:
         i = _first(bad)
-        value = mat[i, :max(int(lengths[i]), 0)].tobytes().decode("latin-1")
+        value = mat[i, : max(int(lengths[i]), 0)].tobytes().decode("latin-1")
         raise RawDataError(path, f"« {value} » : {expected}", line=lines[i], column=column)
     invalid |= bad
 
@@ -213,24 +257,61 @@ def parse_csv_edition(path: Path, raw: bytes, skip_invalid: bool = False) -> dic
     fields = {c: _fixed_width(table.column(c), WIDTH[c], encoding == "utf-8") for c in READ}
     invalid = np.zeros(table.num_rows, dtype=bool)
     (sex, sex_len), (place, place_len) = fields["sexe"], fields["lieudeces"]
-    _check_width(sex, sex_len, sex_len != 1, path, lines, "sexe", "sexe 1 (masculin) ou 2 (féminin) attendu",
-                 skip_invalid, invalid)
+    _check_width(
+        sex,
+        sex_len,
+        sex_len != 1,
+        path,
+        lines,
+        "sexe",
+        "sexe 1 (masculin) ou 2 (féminin) attendu",
+        skip_invalid,
+        invalid,
+    )
     dates = {}
     for c in ("datenaiss", "datedeces"):
         mat, length = fields[c]
         value, digits = _eight_digits(mat)
         bad = ~digits | (length != 8)
-        _check_width(mat, length, bad, path, lines, c, "date AAAAMMJJ attendue (8 chiffres, 00 pour une partie "
-                     "inconnue)", skip_invalid, invalid)
+        _check_width(
+            mat,
+            length,
+            bad,
+            path,
+            lines,
+            c,
+            "date AAAAMMJJ attendue (8 chiffres, 00 pour une partie inconnue)",
+            skip_invalid,
+            invalid,
+        )
         dates[c] = np.where(bad, 0, value)  # 0: an unknown date, the record is set aside
     bad_place = (place_len != 5) & (place_len != 0)  # empty: five spaces in the fixed-width edition
-    _check_width(place, place_len, bad_place, path, lines, "lieudeces", "code commune ou pays à 5 caractères attendu "
-                 "(01004, 2A004, 99352 ; zéro initial perdu par un tableur ?)", skip_invalid, invalid)
+    _check_width(
+        place,
+        place_len,
+        bad_place,
+        path,
+        lines,
+        "lieudeces",
+        "code commune ou pays à 5 caractères attendu (01004, 2A004, 99352 ; zéro initial perdu par un tableur ?)",
+        skip_invalid,
+        invalid,
+    )
     sex_byte = np.where(sex_len == 1, sex[:, 0], np.uint8(ord("?")))
     death_place = np.hstack([fields["datedeces"][0], place])
-    records = records_from_fields(sex_byte, dates["datenaiss"], dates["datedeces"], death_place, fields["actedeces"][0],
-                               path, lines, {"sex": "sexe", "birth": "datenaiss", "death": "datedeces"}, skip_invalid,
-                               invalid, encoding)
+    records = records_from_fields(
+        sex_byte,
+        dates["datenaiss"],
+        dates["datedeces"],
+        death_place,
+        fields["actedeces"][0],
+        path,
+        lines,
+        {"sex": "sexe", "birth": "datenaiss", "death": "datedeces"},
+        skip_invalid,
+        invalid,
+        encoding,
+    )
     # as the fixed-width reader: the last line number, and a missing final line end (a truncated download)
     records["unterminated"] = not raw.endswith(b"\n")
     records["lines"] = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
@@ -264,16 +345,20 @@ def file_order_key(path: Path) -> tuple[int, int]:
         return int(m.group(1)), 99 if m.group(2) is None else int(m.group(2))
     raw = path.read_bytes()
     if not is_csv_edition(raw):
-        raise RawDataError(path, "ni fichier des personnes décédées (édition CSV, en-tête \"nomprenom\";\"sexe\";…) "
-                                 "ni nom de fichier de l'Insee (deces-AAAA.txt, Deces_AAAA.csv, Deces_AAAA_MMM.csv)")
+        raise RawDataError(
+            path,
+            'ni fichier des personnes décédées (édition CSV, en-tête "nomprenom";"sexe";…) '
+            "ni nom de fichier de l'Insee (deces-AAAA.txt, Deces_AAAA.csv, Deces_AAAA_MMM.csv)",
+        )
     mat, lengths = _fixed_width(_read_columns(path, raw, _LineNumbers(raw)).column("datedeces"), 8, False)
     value, digits = _eight_digits(mat)
     ok = digits & (lengths == 8)
     months, counts = np.unique(value[ok] // 100, return_counts=True)
     frequent = months[(counts >= 0.01 * ok.sum()) & (months % 100 > 0)]
     if not len(frequent):
-        raise RawDataError(path, "aucune date de décès lisible : impossible de situer le fichier dans le temps",
-                           column="datedeces")
+        raise RawDataError(
+            path, "aucune date de décès lisible : impossible de situer le fichier dans le temps", column="datedeces"
+        )
     year, month = divmod(int(frequent.max()), 100)
     return year, 99 if (frequent // 100 == year).sum() >= 10 else month
 
@@ -283,11 +368,14 @@ SOURCE_INFO = {
         "key": "insee_deaths_csv",
         "label": "Fichier des personnes décédées (édition CSV)",
         "publisher": "Insee, insee.fr « Fichiers des personnes décédées depuis 1970 » (Deces_AAAA.csv, "
-                     "Deces_AAAA_MMM.csv)",
+        "Deces_AAAA_MMM.csv)",
         "use": "décès par commune de décès, sexe et âge (comme deces-AAAA.txt ; les deux éditions sont dédoublonnées "
-               "ensemble)",
-        "patterns": ("deces[-_][0-9][0-9][0-9][0-9].csv", "deces[-_][0-9][0-9][0-9][0-9][-_]m[0-9].csv",
-                     "deces[-_][0-9][0-9][0-9][0-9][-_]m[0-9][0-9].csv"),
+        "ensemble)",
+        "patterns": (
+            "deces[-_][0-9][0-9][0-9][0-9].csv",
+            "deces[-_][0-9][0-9][0-9][0-9][-_]m[0-9].csv",
+            "deces[-_][0-9][0-9][0-9][0-9][-_]m[0-9][0-9].csv",
+        ),
         "header": HEADER,
     },
 }

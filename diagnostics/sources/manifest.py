@@ -17,6 +17,7 @@ options of the build. Example::
     path = "deces/mes_deces_domicilies.csv"
     source = "deaths"
 """
+
 from __future__ import annotations
 
 import re
@@ -28,9 +29,18 @@ from .catalog import BY_KEY
 from .errors import RawDataError
 
 MANIFEST_NAME = "sources.toml"
-OPTIONS = {"region": str, "years": list, "mortality_period": int, "standard": str, "threshold": int,
-           "invalid_death_records": str, "geometry_code": str, "geometry_crs": str, "geometry_layer": str,
-           "territory_types": list}
+OPTIONS = {
+    "region": str,
+    "years": list,
+    "mortality_period": int,
+    "standard": str,
+    "threshold": int,
+    "invalid_death_records": str,
+    "geometry_code": str,
+    "geometry_crs": str,
+    "geometry_layer": str,
+    "territory_types": list,
+}
 
 
 @dataclass
@@ -53,7 +63,9 @@ def read_manifest(raw_dir: Path) -> Manifest:
         raise RawDataError(path, f"syntaxe TOML invalide ({exc})", line=line) from None
     unknown = set(data) - {"options", "files"}
     if unknown:
-        raise RawDataError(path, f"section(s) inconnue(s) : {', '.join(sorted(unknown))} (attendu [options] et [[files]])")
+        raise RawDataError(
+            path, f"section(s) inconnue(s) : {', '.join(sorted(unknown))} (attendu [options] et [[files]])"
+        )
     options = data.get("options", {})
     for key, value in options.items():
         if key not in OPTIONS:
@@ -65,7 +77,9 @@ def read_manifest(raw_dir: Path) -> Manifest:
         raise RawDataError(path, "option « years » : [première année, dernière année] attendu")
     types = options.get("territory_types", [])
     if not all(isinstance(t, str) and t.strip() for t in types):
-        raise RawDataError(path, "option « territory_types » : liste de noms de types attendue, ex. [\"territoire de proximité\"]")
+        raise RawDataError(
+            path, 'option « territory_types » : liste de noms de types attendue, ex. ["territoire de proximité"]'
+        )
     if options.get("invalid_death_records", "erreur") not in ("erreur", "ignorer"):
         raise RawDataError(path, "option « invalid_death_records » : « erreur » ou « ignorer » attendu")
     files = {}
@@ -73,7 +87,9 @@ def read_manifest(raw_dir: Path) -> Manifest:
         if "path" not in entry or "source" not in entry:
             raise RawDataError(path, f"[[files]] n° {i} : « path » et « source » sont obligatoires")
         if entry["source"] not in BY_KEY:
-            raise RawDataError(path, f"[[files]] n° {i} : source « {entry['source']} » inconnue ; sources : {', '.join(BY_KEY)}")
+            raise RawDataError(
+                path, f"[[files]] n° {i} : source « {entry['source']} » inconnue ; sources : {', '.join(BY_KEY)}"
+            )
         target = (Path(raw_dir) / entry["path"]).resolve()
         if not target.exists():
             raise RawDataError(path, f"[[files]] n° {i} : fichier « {entry['path']} » introuvable")

@@ -4,6 +4,7 @@ Layout (census-like long format, as BTT_TD_POP1B aggregated to five-year bands):
 ``NIVGEO;CODGEO;LIBGEO;SEXE;AGE5;NB`` with SEXE ``M``/``F`` (or INSEE's ``1``/``2``), AGE5 one of
 ``00-04`` … ``95+``, NB the population on 1 January of the year in the file name.
 """
+
 from __future__ import annotations
 
 import re

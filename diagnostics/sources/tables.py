@@ -2,6 +2,7 @@
 
 Line numbers in messages are the file's own (1 = header), so the user can open the file there.
 """
+
 from __future__ import annotations
 
 import csv
@@ -55,16 +56,23 @@ def warn(path: Path, problem: str, line: int | None = None, column: str | None =
 
 def warn_truncated(path: Path, line: int | None = None) -> None:
     """The file does not end with a line end: its last line may have been cut (an interrupted download)."""
-    warn(path, "la dernière ligne ne se termine pas par un saut de ligne : le fichier est peut-être tronqué "
-               "(téléchargement interrompu ?) ; vérifiez cette ligne", line=line)
+    warn(
+        path,
+        "la dernière ligne ne se termine pas par un saut de ligne : le fichier est peut-être tronqué "
+        "(téléchargement interrompu ?) ; vérifiez cette ligne",
+        line=line,
+    )
 
 
 def check_no_nul(raw: bytes, path: Path) -> None:
     """A NUL byte is never text: the file was damaged (a disk, a transfer, a binary editor)."""
     at = raw.find(b"\x00")
     if at >= 0:
-        raise RawDataError(path, "octet nul (0x00) dans le fichier : fichier endommagé (copie, transfert ?) ; "
-                                 "téléchargez-le de nouveau", line=raw.count(b"\n", 0, at) + 1)
+        raise RawDataError(
+            path,
+            "octet nul (0x00) dans le fichier : fichier endommagé (copie, transfert ?) ; téléchargez-le de nouveau",
+            line=raw.count(b"\n", 0, at) + 1,
+        )
 
 
 def read_text(path: Path) -> str:
@@ -78,17 +86,23 @@ def read_text(path: Path) -> str:
     if not raw.strip():
         raise RawDataError(path, "le fichier est vide")
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or raw[:UTF16_PROBE].count(b"\x00") > len(raw[:UTF16_PROBE]) // 4:
-        raise RawDataError(path, "encodage UTF-16 (export « Texte Unicode » d'Excel ?) : attendu UTF-8 ou ISO-8859-1 ; "
-                                 "réenregistrez le fichier en « CSV UTF-8 »")
+        raise RawDataError(
+            path,
+            "encodage UTF-16 (export « Texte Unicode » d'Excel ?) : attendu UTF-8 ou ISO-8859-1 ; "
+            "réenregistrez le fichier en « CSV UTF-8 »",
+        )
     check_no_nul(raw, path)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        if UTF8_SEQUENCE.search(raw[:exc.start]):
+        if UTF8_SEQUENCE.search(raw[: exc.start]):
             line = raw.count(b"\n", 0, exc.start) + 1
-            raise RawDataError(path, "mélange d'encodages : cette ligne n'est pas en UTF-8 alors que les précédentes le "
-                                     "sont (fichiers collés bout à bout ?) ; réenregistrez le fichier entier en UTF-8",
-                               line=line) from None
+            raise RawDataError(
+                path,
+                "mélange d'encodages : cette ligne n'est pas en UTF-8 alors que les précédentes le "
+                "sont (fichiers collés bout à bout ?) ; réenregistrez le fichier entier en UTF-8",
+                line=line,
+            ) from None
     return raw.decode("latin-1")
 
 
@@ -101,7 +115,7 @@ def read_delimited(path: Path, required: list[str], sep: str = ";", optional: li
     text = read_text(path)
     if "\r" in text:  # Windows (CRLF) or old Mac (CR) line ends: counted as one line end each
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    header = text[:text.find("\n")] if "\n" in text else text
+    header = text[: text.find("\n")] if "\n" in text else text
     if sep not in header:
         other = next((s for s in (",", "\t", "|") if s in header), None)
         hint = f" (le fichier semble séparé par « {other} »)" if other else ""
@@ -113,11 +127,21 @@ def read_delimited(path: Path, required: list[str], sep: str = ";", optional: li
     df.columns = [c.strip() for c in df.columns]
     missing = [c for c in required if c not in df.columns]
     if missing:
-        header_line = next((i for i, line in enumerate(text.split("\n")[1:HEADER_SEARCH_LINES], start=2)
-                            if set(required) <= {c.strip() for c in line.split(sep)}), None)
+        header_line = next(
+            (
+                i
+                for i, line in enumerate(text.split("\n")[1:HEADER_SEARCH_LINES], start=2)
+                if set(required) <= {c.strip() for c in line.split(sep)}
+            ),
+            None,
+        )
         if header_line:
-            raise RawDataError(path, f"ligne(s) de titre au-dessus de l'en-tête : l'en-tête ({', '.join(required)}) est à la "
-                                     f"ligne {header_line} ; supprimez les lignes 1 à {header_line - 1}", line=1)
+            raise RawDataError(
+                path,
+                f"ligne(s) de titre au-dessus de l'en-tête : l'en-tête ({', '.join(required)}) est à la "
+                f"ligne {header_line} ; supprimez les lignes 1 à {header_line - 1}",
+                line=1,
+            )
         raise RawDataError(
             path, f"colonne(s) manquante(s) : {', '.join(missing)} ; colonnes attendues : {', '.join(required)}", line=1
         )
@@ -139,8 +163,9 @@ def _parser_error(text: str, message: str, path: Path) -> RawDataError:
 
 def _unclosed_quote(text: str, path: Path) -> RawDataError:
     line = next((i for i, text_line in enumerate(text.split("\n"), start=1) if text_line.count('"') % 2), None)
-    return RawDataError(path, "guillemet ouvert et jamais refermé : les lignes suivantes seraient lues comme un seul champ",
-                        line=line)
+    return RawDataError(
+        path, "guillemet ouvert et jamais refermé : les lignes suivantes seraient lues comme un seul champ", line=line
+    )
 
 
 BLANK_LINE = re.compile(r"\n[ \t]*\n")
@@ -156,8 +181,11 @@ def check_layout(text: str, rows: int, sep: str, path: Path) -> None:
     lines = text.count("\n", 0, end) + 1
     blank = BLANK_LINE.search(text, 0, end)
     if blank:
-        raise RawDataError(path, "ligne vide au milieu des données : supprimez-la (deux fichiers collés bout à bout ?)",
-                           line=text.count("\n", 0, blank.start()) + 2)
+        raise RawDataError(
+            path,
+            "ligne vide au milieu des données : supprimez-la (deux fichiers collés bout à bout ?)",
+            line=text.count("\n", 0, blank.start()) + 2,
+        )
     if rows == 0:
         raise RawDataError(path, "aucune ligne de données sous l'en-tête")
     if rows != lines - 1:
@@ -187,13 +215,17 @@ def first_bad(mask: pd.Series) -> int | None:
     return int(idx[0]) + 2 if len(idx) else None
 
 
-def check_codes(df: pd.DataFrame, column: str, pattern: re.Pattern, name: str, expected: str, path: Path, allowed=()) -> None:
+def check_codes(
+    df: pd.DataFrame, column: str, pattern: re.Pattern, name: str, expected: str, path: Path, allowed=()
+) -> None:
     """Every value of ``column`` matches ``pattern`` or is one of ``allowed``; the message says
     « <name> invalide « value » (attendu <expected>) »."""
     bad = ~(df[column].str.match(pattern) | df[column].isin(list(allowed)))
     if bad.any():
         line = first_bad(bad)
-        raise RawDataError(path, f"{name} invalide « {df[column].iloc[line - 2]} » (attendu {expected})", line=line, column=column)
+        raise RawDataError(
+            path, f"{name} invalide « {df[column].iloc[line - 2]} » (attendu {expected})", line=line, column=column
+        )
 
 
 def check_commune_codes(df: pd.DataFrame, column: str, path: Path) -> None:
@@ -223,7 +255,9 @@ def calendar_years(df: pd.DataFrame, column: str, path: Path) -> pd.Series:
     bad = (values < 1900) | (values > last)
     if bad.any():
         line = first_bad(bad)
-        raise RawDataError(path, f"année « {df[column].iloc[line - 2]} » impossible (attendu 1900 à {last})", line=line, column=column)
+        raise RawDataError(
+            path, f"année « {df[column].iloc[line - 2]} » impossible (attendu 1900 à {last})", line=line, column=column
+        )
     return values
 
 
@@ -233,8 +267,12 @@ def check_consecutive_years(years: pd.Series, path: Path, column: str) -> None:
     present = set(years.unique())
     gaps = [y for y in range(min(present), max(present) + 1) if y not in present]
     if gaps:
-        raise RawDataError(path, f"année(s) {', '.join(map(str, gaps))} absente(s) entre {min(present)} et {max(present)} : "
-                                 "les années d'un fichier doivent se suivre", column=column)
+        raise RawDataError(
+            path,
+            f"année(s) {', '.join(map(str, gaps))} absente(s) entre {min(present)} et {max(present)} : "
+            "les années d'un fichier doivent se suivre",
+            column=column,
+        )
 
 
 def check_at_most(part: pd.Series, whole: pd.Series, df: pd.DataFrame, column: str, path: Path, what: str) -> None:
@@ -242,8 +280,12 @@ def check_at_most(part: pd.Series, whole: pd.Series, df: pd.DataFrame, column: s
     bad = part > whole
     if bad.any():
         line = first_bad(bad)
-        raise RawDataError(path, f"{what} ({part.iloc[line - 2]}) supérieur(s) à la population ({whole.iloc[line - 2]})",
-                           line=line, column=column)
+        raise RawDataError(
+            path,
+            f"{what} ({part.iloc[line - 2]}) supérieur(s) à la population ({whole.iloc[line - 2]})",
+            line=line,
+            column=column,
+        )
 
 
 def check_allowed(df: pd.DataFrame, column: str, allowed, path: Path) -> None:
@@ -251,8 +293,10 @@ def check_allowed(df: pd.DataFrame, column: str, allowed, path: Path) -> None:
     if bad.any():
         line = first_bad(bad)
         raise RawDataError(
-            path, f"valeur « {df[column].iloc[line - 2]} » inattendue ; valeurs acceptées : {', '.join(map(str, allowed))}",
-            line=line, column=column,
+            path,
+            f"valeur « {df[column].iloc[line - 2]} » inattendue ; valeurs acceptées : {', '.join(map(str, allowed))}",
+            line=line,
+            column=column,
         )
 
 

@@ -6,6 +6,7 @@ and may use shorthands: ``DEP:961`` (every commune of a département), ``EPCI:20
 :data:`TERRITORY_TYPES` (or its abbreviation, any case), or a type declared in ``sources.toml``
 (``territory_types = [...]``): a typo would otherwise become a kind of territory of its own.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,12 +22,27 @@ COLUMNS = ["code", "nom", "type", "communes"]
 # browser would read otherwise.
 SAFE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$")
 RESERVED_CODES = {"index", "synthese_regionale"}  # pages of the reports folder that are not a territory's
-TERRITORY_TYPES = ("département", "territoire de santé", "territoire de démocratie sanitaire", "territoire de proximité",
-                   "EPCI", "contrat local de santé", "contrat local de santé mentale", "atelier santé ville",
-                   "quartier prioritaire de la politique de la ville", "territoire de projet", "bassin de vie", "zone d'emploi",
-                   "territoire")
-TYPE_ABBREVIATIONS = {"CLS": "contrat local de santé", "CLSM": "contrat local de santé mentale", "ASV": "atelier santé ville",
-                      "QPV": "quartier prioritaire de la politique de la ville"}
+TERRITORY_TYPES = (
+    "département",
+    "territoire de santé",
+    "territoire de démocratie sanitaire",
+    "territoire de proximité",
+    "EPCI",
+    "contrat local de santé",
+    "contrat local de santé mentale",
+    "atelier santé ville",
+    "quartier prioritaire de la politique de la ville",
+    "territoire de projet",
+    "bassin de vie",
+    "zone d'emploi",
+    "territoire",
+)
+TYPE_ABBREVIATIONS = {
+    "CLS": "contrat local de santé",
+    "CLSM": "contrat local de santé mentale",
+    "ASV": "atelier santé ville",
+    "QPV": "quartier prioritaire de la politique de la ville",
+}
 DEFAULT_TYPE = "territoire"
 
 
@@ -38,9 +54,14 @@ def territory_types(path: Path, column: pd.Series, declared=(), default: str = D
     types = column.replace("", default).map(lambda t: known.get(t.casefold()))
     if types.isna().any():
         line = first_bad(types.isna())
-        raise RawDataError(path, f"type de territoire « {column.iloc[line - 2]} » inconnu ; types connus : "
-                                 f"{', '.join(TERRITORY_TYPES)} (ou {', '.join(TYPE_ABBREVIATIONS)}) ; un autre type se déclare "
-                                 f"dans sources.toml : territory_types = [\"{column.iloc[line - 2]}\"]", line=line, column="type")
+        raise RawDataError(
+            path,
+            f"type de territoire « {column.iloc[line - 2]} » inconnu ; types connus : "
+            f"{', '.join(TERRITORY_TYPES)} (ou {', '.join(TYPE_ABBREVIATIONS)}) ; un autre type se déclare "
+            f'dans sources.toml : territory_types = ["{column.iloc[line - 2]}"]',
+            line=line,
+            column="type",
+        )
     return types
 
 
@@ -48,8 +69,14 @@ def check_territory_codes(df: pd.DataFrame, column: str, path: Path) -> None:
     bad = ~df[column].str.match(SAFE_CODE) | df[column].str.lower().isin(RESERVED_CODES)
     if bad.any():
         line = first_bad(bad)
-        raise RawDataError(path, f"code de territoire « {df[column].iloc[line - 2]} » inutilisable comme nom de fichier "
-                                 f"(attendu : lettres sans accent, chiffres, - _ . ; 81 caractères au plus ; ni {' ni '.join(sorted(RESERVED_CODES))})", line=line, column=column)
+        raise RawDataError(
+            path,
+            f"code de territoire « {df[column].iloc[line - 2]} » inutilisable comme nom de fichier "
+            "(attendu : lettres sans accent, chiffres, - _ . ; 81 caractères au plus ; ni "
+            f"{' ni '.join(sorted(RESERVED_CODES))})",
+            line=line,
+            column=column,
+        )
 
 
 # shorthand → the communes' column; BV and ZE where the communes have them (bassins de vie, zones d'emploi)
@@ -93,15 +120,20 @@ def read_territory_definitions(path: Path, communes: pd.DataFrame, declared_type
                     path,
                     f"territoire « {r['code']} » : « {token} » n'est ni une commune connue de la table "
                     "d'appartenance, ni un raccourci DEP:<code> ou EPCI:<siren> valide",
-                    line=line, column="communes",
+                    line=line,
+                    column="communes",
                 )
             members += expanded
         if not members:
             raise RawDataError(path, f"territoire « {r['code']} » : aucune commune", line=line, column="communes")
         duplicated = sorted({c for c in members if members.count(c) > 1})
         if duplicated:
-            raise RawDataError(path, f"territoire « {r['code']} » : commune(s) citée(s) deux fois : {', '.join(duplicated)}",
-                               line=line, column="communes")
+            raise RawDataError(
+                path,
+                f"territoire « {r['code']} » : commune(s) citée(s) deux fois : {', '.join(duplicated)}",
+                line=line,
+                column="communes",
+            )
         rows += [(r["code"], r["nom"], r["type"], c) for c in members]
     return pd.DataFrame(rows, columns=["territory_code", "territory_name", "kind", "commune"])
 
@@ -121,13 +153,29 @@ def read_commune_territory_mapping(path: Path, communes: pd.DataFrame, declared_
     unknown = ~df["commune"].isin(set(communes["commune"]))
     if unknown.any():
         line = first_bad(unknown)
-        raise RawDataError(path, f"commune « {df['commune'].iloc[line - 2]} » absente de la table d'appartenance",
-                           line=line, column="commune")
+        raise RawDataError(
+            path,
+            f"commune « {df['commune'].iloc[line - 2]} » absente de la table d'appartenance",
+            line=line,
+            column="commune",
+        )
     names = df.groupby("code_territoire")["nom_territoire"].nunique()
     if (names > 1).any():
         code = names[names > 1].index[0]
         line = first_bad(df["code_territoire"] == code)
-        raise RawDataError(path, f"territoire « {code} » : plusieurs noms différents", line=line, column="nom_territoire")
-    kind = territory_types(path, df["type"], declared_types, "territoire de santé") if "type" in df else "territoire de santé"
-    return pd.DataFrame({"territory_code": df["code_territoire"], "territory_name": df["nom_territoire"],
-                         "kind": kind, "commune": df["commune"]})
+        raise RawDataError(
+            path, f"territoire « {code} » : plusieurs noms différents", line=line, column="nom_territoire"
+        )
+    kind = (
+        territory_types(path, df["type"], declared_types, "territoire de santé")
+        if "type" in df
+        else "territoire de santé"
+    )
+    return pd.DataFrame(
+        {
+            "territory_code": df["code_territoire"],
+            "territory_name": df["nom_territoire"],
+            "kind": kind,
+            "commune": df["commune"],
+        }
+    )

@@ -1,4 +1,5 @@
 """Excel workbooks (xlsx) as official files are published: opened read-only, cells as values."""
+
 from __future__ import annotations
 
 import zipfile
@@ -16,7 +17,9 @@ DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, SyntaxError)
 
 
 def damaged(path: Path, exc: Exception) -> RawDataError:
-    return RawDataError(path, f"classeur endommagé ({type(exc).__name__} : {str(exc)[:100]}) : téléchargez-le de nouveau")
+    return RawDataError(
+        path, f"classeur endommagé ({type(exc).__name__} : {str(exc)[:100]}) : téléchargez-le de nouveau"
+    )
 
 
 def open_workbook(path: Path):
@@ -62,8 +65,11 @@ def sheet_table(path: Path, wb, name: str, required: list[str]) -> pd.DataFrame:
         if required[0] in header:
             break
         if number >= HEADER_SEARCH_ROWS:
-            raise RawDataError(path, f"feuille « {name} » : ligne d'en-tête avec « {required[0]} » introuvable "
-                                     f"dans les {HEADER_SEARCH_ROWS} premières lignes")
+            raise RawDataError(
+                path,
+                f"feuille « {name} » : ligne d'en-tête avec « {required[0]} » introuvable "
+                f"dans les {HEADER_SEARCH_ROWS} premières lignes",
+            )
     else:
         raise RawDataError(path, f"feuille « {name} » vide")
     missing = [c for c in required if c not in header]
