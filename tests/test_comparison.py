@@ -76,6 +76,13 @@ def test_comparison_of_a_town_its_epci_and_its_departement(tables):
     assert excess[0] > excess[1] > excess[2]  # larger perimeters show smaller gaps
     assert np.all(np.isfinite(excess))
     assert candidates_map(tables, c["definitions"]).startswith("<figure>")
+    # the spread of the member communes: one commune's APL three times, the EPCI's from its own communes
+    apl = tables["gp_accessibility"].set_index("commune")["apl"]
+    column = "Accessibilité aux généralistes des communes (APL, min. – médiane – max.)"
+    town = round(apl[epci[0]])
+    assert s.loc["Ville", column] == f"{town} – {town} – {town}"
+    low, mid, high = apl[epci].quantile([0, 0.5, 1]).round()
+    assert s.loc["CC de Falroche", column] == f"{low:.0f} – {mid:.0f} – {high:.0f}"
 
 
 def test_a_bad_candidate_is_named(tables):

@@ -1,7 +1,8 @@
 """« Comparer des périmètres » (issue 20): 2 to 6 candidate perimeters of the same place side by side — population,
 statistical power, headline indicators with intervals and significance, internal heterogeneity of the ICM between
-member communes, spread of the communes on deprivation (FDep), overlap — computed in one pass with the build's
-functions (:func:`diagnostics.reporting.perimeter.perimeter_indicators`)."""
+member communes, spread of the communes on deprivation (FDep) and on access to general practitioners (APL),
+overlap — computed in one pass with the build's functions
+(:func:`diagnostics.reporting.perimeter.perimeter_indicators`)."""
 
 from __future__ import annotations
 
@@ -103,6 +104,13 @@ def heterogeneity(definitions: pd.DataFrame, by_commune: pd.DataFrame, min_expec
     return pd.DataFrame(out)
 
 
+def commune_spread(table: pd.DataFrame, communes: pd.Series, column: str, decimals: int) -> str:
+    """« min. – median – max. » of ``column`` over the member communes, at the table's latest year ("–" if none)."""
+    d = table[table["commune"].isin(communes)].sort_values("year").drop_duplicates("commune", keep="last")
+    values = d[column].dropna()
+    return "–" if values.empty else " – ".join(fr_number(v, decimals) for v in values.quantile([0, 0.5, 1]))
+
+
 def comparison(candidates, tables: dict) -> dict:
     """Everything the comparison shows: ``summary`` (one row per candidate, French labels), ``overlap`` (shared
     communes), ``definitions``."""
@@ -119,6 +127,7 @@ def comparison(candidates, tables: dict) -> dict:
         "territory_code"
     )
     fdep = tables.get("deprivation")
+    access = tables.get("gp_accessibility")  # the communes' APL (the DREES file's when given)
     threshold = build_threshold(tables)
     lines = []
     for code, members in definitions.groupby("territory_code", sort=False):
@@ -153,10 +162,10 @@ def comparison(candidates, tables: dict) -> dict:
             f"{fr_number(h['units'])} groupe(s) de communes)"
         )
         if fdep is not None and not fdep.empty:
-            f = fdep[fdep["commune"].isin(members["commune"])].sort_values("year")
-            f = f.drop_duplicates("commune", keep="last")["fdep"].dropna()
-            line["FDep des communes (min. – médiane – max.)"] = (
-                "–" if f.empty else " – ".join(fr_number(v, 2) for v in (f.min(), f.median(), f.max()))
+            line["FDep des communes (min. – médiane – max.)"] = commune_spread(fdep, members["commune"], "fdep", 2)
+        if access is not None and not access.empty:
+            line["Accessibilité aux généralistes des communes (APL, min. – médiane – max.)"] = commune_spread(
+                access, members["commune"], "apl", 0
             )
         lines.append(line)
     names = definitions.drop_duplicates("territory_code").set_index("territory_code")["territory_name"]
