@@ -13,6 +13,8 @@ from diagnostics import config
 from diagnostics.formatting import fr_number
 from diagnostics.pipeline.io import OutputError, ensure_writable
 
+DEFAULT_NAME = "Périmètre à la demande"  # the notebook's name for a perimeter given without one
+
 
 def check_perimeter(members, name: str, processed_dir: Path) -> tuple[str, list[str], str]:
     """(slug, communes, line for territoires.csv), or PerimeterError/FileNotFoundError before anything runs."""
@@ -45,13 +47,20 @@ def run_perimeter(args: argparse.Namespace) -> int:
     except (PerimeterError, FileNotFoundError, OutputError) as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 2
-    from diagnostics.pipeline.worker import ReportWorker, notebook_csv, write_report
+    from diagnostics.pipeline.worker import WARM_UP, ReportWorker, notebook_csv, write_report
 
-    worker = ReportWorker(str(config.REPORT_NOTEBOOK))
+    members = " ".join(communes)
+    # the kernel computes the perimeter's indicators as soon as it is up, while this process imports papermill
+    # and nbconvert; the notebook's own call then finds them ready (same function, same arguments)
+    prepare = (
+        "from diagnostics.reporting.perimeter import prepare_perimeter\n"
+        f"prepare_perimeter({members!r}, {name or DEFAULT_NAME!r}, {str(args.processed)!r})"
+    )
+    worker = ReportWorker(str(config.REPORT_NOTEBOOK), warm_up=WARM_UP + "\n" + prepare)
     try:
         nb = worker.execute(
             {
-                "communes": " ".join(communes),
+                "communes": members,
                 "nom": name,
                 "processed_dir": str(args.processed),
                 "generated": dt.date.today().strftime("%d/%m/%Y"),

@@ -77,8 +77,15 @@ class ReportWorker:
     same report built alone.
     """
 
-    def __init__(self, notebook: str = str(config.REPORT_NOTEBOOK), kernel: str | None = None, start: bool = True):
+    def __init__(
+        self,
+        notebook: str = str(config.REPORT_NOTEBOOK),
+        kernel: str | None = None,
+        start: bool = True,
+        warm_up: str = WARM_UP,
+    ):
         self.kernel = kernel or kernel_name()
+        self.warm_up = warm_up
         self.km = self.kc = None
         # the kernel boots (another process: the other core) while this one imports papermill and nbconvert
         # and prepares the exporter (≈ 1,5 s each on a 2-core machine): the first report starts ≈ 1 s sooner
@@ -114,7 +121,7 @@ class ReportWorker:
             self.km = self.kc = None
             return
         self.km, self.kc = client.km, client.kc
-        self.kc.execute(WARM_UP, silent=True, store_history=False)  # runs while this process prepares the exporter
+        self.kc.execute(self.warm_up, silent=True, store_history=False)  # runs while this process prepares the exporter
 
     def execute(self, parameters: dict):
         """The executed notebook (raises ``CellExecutionError`` with the notebook attached as ``.nb``)."""
