@@ -77,7 +77,10 @@ def notebook_loop(processed: Path) -> tuple[float, float]:
         for territory in (TERRITORY, OTHER):
             for cell in nb.cells:
                 if "parameters" in cell.metadata.get("tags", []):
-                    cell.source = f'territory = "{territory}"\nprocessed_dir = "{processed}"\ngenerated = None'
+                    cell.source = (
+                        f'territory = "{territory}"\nprocessed_dir = "{processed}"\ngenerated = None\n'
+                        "communes = None\nnom = None"
+                    )
             client = NotebookClient(nb, km=km, timeout=600)
             client.kc = kc
             start = time.perf_counter()
