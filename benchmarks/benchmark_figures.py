@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import argparse
 import functools
-import platform
 import statistics
 import sys
 import time
-from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LIBRARIES = ["numpy", "pandas", "shapely", "matplotlib", "jinja2", "papermill", "nbclient", "nbconvert", "ipykernel"]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from versions import versions  # noqa: E402
+
 # the report notebook's figures, in its order
 FIGURES = [
     ("spine", ()),
@@ -53,16 +54,6 @@ CHART_FUNCTIONS = [
     "group_map",
     "figure_html",
 ]
-
-
-def versions() -> str:
-    found = []
-    for name in LIBRARIES:
-        try:
-            found.append(f"{name} {metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            found.append(f"{name} absent")
-    return f"Python {platform.python_version()} ({platform.machine()}, {platform.system()}) ; " + ", ".join(found)
 
 
 def fr(seconds: float, unit: str = "ms") -> str:
