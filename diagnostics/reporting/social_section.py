@@ -493,21 +493,24 @@ def not_computed_reason(indicators: pd.DataFrame, code: str, base: str, threshol
     return f"moins de {fr_number(threshold)} décès dans au moins un quintile"
 
 
+def measured_gradients(indicators: pd.DataFrame, areas: list[tuple[str, str]], base: str):
+    """(name, SII row, RII row, significant) of the areas whose ``base`` gradient is measured."""
+    for code, name in areas:
+        sii, rii = (inequality_row(indicators, code, base, n) for n in ("sii", "rii"))
+        if sii is not None and sii.value == sii.value:
+            yield name, sii, rii, sii.ci_low > 0 or sii.ci_high < 0
+
+
 def gradient_sentence(indicators: pd.DataFrame, areas: list[tuple[str, str]], base: str) -> str | None:
     """« Mortalité générale : 1,17 fois plus élevée à l'extrémité la plus défavorisée de la population qu'à la
     moins défavorisée dans Territoire X [1,08 – 1,26], 1,42 dans la région […]. »"""
     if base == "life_expectancy_0":
         return life_expectancy_gap_sentence(indicators, areas)
-    parts = []
-    for code, name in areas:
-        sii, rii = (inequality_row(indicators, code, base, n) for n in ("sii", "rii"))
-        if sii is None or sii.value != sii.value:
-            continue
-        significant = sii.ci_low > 0 or sii.ci_high < 0
-        parts.append(
-            f"{fr_number(rii.value, 2)} {fr_interval(rii.ci_low, rii.ci_high, 2)} pour {name} "
-            f"(écart de {fr_number(sii.value)} points d'ICM{'' if significant else ', non significatif'})"
-        )
+    parts = [
+        f"{fr_number(rii.value, 2)} {fr_interval(rii.ci_low, rii.ci_high, 2)} pour {name} "
+        f"(écart de {fr_number(sii.value)} points d'ICM{'' if significant else ', non significatif'})"
+        for name, sii, rii, significant in measured_gradients(indicators, areas, base)
+    ]
     if not parts:
         return None
     return (
@@ -519,16 +522,11 @@ def gradient_sentence(indicators: pd.DataFrame, areas: list[tuple[str, str]], ba
 def life_expectancy_gap_sentence(indicators: pd.DataFrame, areas: list[tuple[str, str]]) -> str | None:
     """« Espérance de vie à la naissance : 4,5 ans [3,9 – 5,1] de moins à l'extrémité la plus défavorisée de la
     population qu'à la moins défavorisée pour la région ; … »"""
-    parts = []
-    for code, name in areas:
-        sii = inequality_row(indicators, code, "life_expectancy_0", "sii")
-        if sii is None or sii.value != sii.value:
-            continue
-        significant = sii.ci_low > 0 or sii.ci_high < 0
-        parts.append(
-            f"{fr_number(abs(sii.value), 1)} an(s) {fr_interval(sii.ci_low, sii.ci_high, 1)} de "
-            f"{'moins' if sii.value >= 0 else 'plus'} pour {name}{'' if significant else ' (non significatif)'}"
-        )
+    parts = [
+        f"{fr_number(abs(sii.value), 1)} an(s) {fr_interval(sii.ci_low, sii.ci_high, 1)} de "
+        f"{'moins' if sii.value >= 0 else 'plus'} pour {name}{'' if significant else ' (non significatif)'}"
+        for name, sii, _, significant in measured_gradients(indicators, areas, "life_expectancy_0")
+    ]
     if not parts:
         return None
     return (

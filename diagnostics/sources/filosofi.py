@@ -213,6 +213,11 @@ def fail_at(path: Path, df: pd.DataFrame, bad: pd.Series, column: str, problem: 
     raise RawDataError(path, where + problem.format(value=df[column].iloc[i]), line=int(df.index[i]), column=column)
 
 
+def _number_text(text: pd.Series) -> pd.Series:
+    """A published number as Python reads it: spaces (thin, non-breaking) out, decimal comma to point."""
+    return text.str.replace(r"[\s\u202f\xa0]", "", regex=True).str.replace(",", ".", regex=False)
+
+
 def insee_numbers(
     df: pd.DataFrame, column: str, path: Path, high: float | None = None, sheet: str | None = None
 ) -> pd.Series:
@@ -221,7 +226,7 @@ def insee_numbers(
     Any other text, a negative value or one above ``high`` is an error naming the line and column."""
     text = df[column].str.strip()
     missing = text.str.lower().isin(MISSING_MARKERS)
-    cleaned = text.str.replace(r"[\s\u202f\xa0]", "", regex=True).str.replace(",", ".", regex=False)
+    cleaned = _number_text(text)
     values = pd.to_numeric(cleaned.where(~missing), errors="coerce").astype(float)
     if (bad := ~np.isfinite(values) & ~missing).any():
         fail_at(path, df, bad, column, f"valeur « {{value}} » : nombre attendu, ou {MISSING_TEXT}", sheet)
@@ -307,8 +312,7 @@ def _bracket_columns(header: list[str], fields: dict[str, str]) -> dict[str, lis
 
 def _lenient_numbers(text: pd.Series) -> pd.Series:
     """Numbers of a column read only to check another: anything else (secret, text) is NaN, not an error."""
-    cleaned = text.astype(str).str.replace(r"[\s\u202f\xa0]", "", regex=True).str.replace(",", ".", regex=False)
-    return pd.to_numeric(cleaned, errors="coerce")
+    return pd.to_numeric(_number_text(text.astype(str)), errors="coerce")
 
 
 def _check_brackets(df: pd.DataFrame, out: pd.DataFrame, path: Path, fields: dict[str, str], sheet: str | None):
