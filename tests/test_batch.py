@@ -1,6 +1,7 @@
-"""The batch reuses kernels without leaking state, rebuilds only what changed, and runs the same on
+"""The batch reuses its worker processes without leaking state, rebuilds only what changed, and runs the same on
 a Dask cluster (a LocalCluster of worker processes on loopback) as on the local pool."""
 
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -13,8 +14,6 @@ from diagnostics.pipeline.worker import ReportWorker
 
 pytestmark = pytest.mark.slow  # runs the batch or a Jupyter kernel
 
-GENERATED = "01/01/2026"
-
 
 def run_all(*args):
     return subprocess.run(
@@ -26,20 +25,16 @@ def run_all(*args):
     )
 
 
-def test_a_reused_kernel_gives_the_same_report_as_a_fresh_one(demo_processed):
+def test_a_reused_worker_gives_the_same_report_as_a_fresh_process(demo_processed, tmp_path):
+    today = dt.date.today().strftime("%d/%m/%Y")  # the date run_all.py writes in the header
     reused = ReportWorker()
-    try:
-        reused.build("TS-NORD", demo_processed, GENERATED)
-        after_other, csv_after = reused.build("CLS-VALLONS", demo_processed, GENERATED)
-    finally:
-        reused.close()
-    fresh = ReportWorker()
-    try:
-        alone, csv_alone = fresh.build("CLS-VALLONS", demo_processed, GENERATED)
-    finally:
-        fresh.close()
-    assert after_other == alone and csv_after == csv_alone
-    assert "<h1>CLS des Hauts-Vallons</h1>" in alone
+    reused.build("TS-NORD", demo_processed, today)
+    after_other, csv_after = reused.build("CLS-VALLONS", demo_processed, today)
+    alone = run_all("CLS-VALLONS", "--processed", demo_processed, "--output", tmp_path, "--jobs", "1")
+    assert alone.returncode == 0, alone.stdout + alone.stderr
+    assert after_other == (tmp_path / "CLS-VALLONS.html").read_text(encoding="utf-8")
+    assert csv_after == (tmp_path / "CLS-VALLONS.csv").read_text(encoding="utf-8")
+    assert "<h1>CLS des Hauts-Vallons</h1>" in after_other
 
 
 def test_each_run_starts_from_an_empty_namespace(demo_processed, tmp_path):
@@ -57,11 +52,8 @@ def test_each_run_starts_from_an_empty_namespace(demo_processed, tmp_path):
     path = tmp_path / "probe.ipynb"
     nbformat.write(nb, path)
     worker = ReportWorker(str(path))
-    try:
-        first = worker.execute({"territory": "A"})
-        second = worker.execute({"territory": "B"})
-    finally:
-        worker.close()
+    first = worker.execute({"territory": "A"})
+    second = worker.execute({"territory": "B"})
     assert first.cells[-1].outputs[0]["text"] == "[]\n"
     assert second.cells[-1].outputs[0]["text"] == "[]\n"  # « leftover_from » of A is gone
 

@@ -31,8 +31,8 @@ def test_exploration_notebook_recomputes_the_icm_of_the_report(demo_processed, t
 
 
 def test_report_notebook_gives_the_same_report_in_jupyterlab_and_in_batch():
-    """Run as committed (default parameters, from its folder, as JupyterLab does) and through the
-    batch (parameters injected, reused kernel): every displayed output — tables, figures — is the same."""
+    """Run as committed in a Jupyter kernel (default parameters, from its folder, as JupyterLab does) and through
+    the batch (parameters injected, in the batch's own IPython shell): every displayed output is the same."""
     import nbformat
     from nbclient import NotebookClient
 
@@ -48,11 +48,9 @@ def test_report_notebook_gives_the_same_report_in_jupyterlab_and_in_batch():
     NotebookClient(nb, kernel_name=kernel_name(), resources={"metadata": {"path": str(config.NOTEBOOKS_DIR)}}).execute()
     default_territory = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", [])).source
     assert 'territory = "TS-NORD"' in default_territory
-    worker = ReportWorker()
-    try:
-        batch = worker.execute({"territory": "TS-NORD", "processed_dir": str(config.PROCESSED_DIR), "generated": None})
-    finally:
-        worker.close()
+    batch = ReportWorker().execute(
+        {"territory": "TS-NORD", "processed_dir": str(config.PROCESSED_DIR), "generated": None}
+    )
 
     def shown(notebook):
         return [

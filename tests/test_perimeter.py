@@ -40,28 +40,6 @@ def test_perimeter_equal_to_a_built_territory_has_identical_figures(tables, code
     assert icm.value == pytest.approx(same.value)
 
 
-def test_a_perimeter_prepared_ahead_is_taken_once_and_only_for_unchanged_tables(demo_processed, tmp_path):
-    import shutil
-
-    from diagnostics.reporting import perimeter as module
-
-    folder = tmp_path / "processed"
-    shutil.copytree(demo_processed, folder)
-    members = "EPCI:200096003"
-    module.prepare_perimeter(members, "Falroche", folder)
-    prepared = next(iter(module._PREPARED.values()))
-    assert module.perimeter_tables(members, "Falroche", folder) is prepared  # the kernel's warm-up result
-    again = module.perimeter_tables(members, "Falroche", folder)  # taken once: computed anew
-    assert again is not prepared
-    pd.testing.assert_frame_equal(again.tables["indicators"], prepared.tables["indicators"])
-    module.prepare_perimeter(members, "Falroche", folder)
-    (folder / "css.parquet").touch()  # a table rewritten since: the prepared perimeter is not used
-    assert module.perimeter_tables(members, "Falroche", folder) is not prepared
-    assert module._PREPARED == {}
-    module.prepare_perimeter(members, "Falroche", folder)
-    assert module.perimeter_tables(members, "Autre nom", folder).name == "Autre nom"
-
-
 def test_other_territories_are_not_recomputed_and_tables_are_not_modified(tables):
     before = len(tables["indicators"])
     p = perimeter_tables("96301,96302,96303", "Trois communes", tables=tables)

@@ -173,7 +173,7 @@ def test_a_summary_is_masked_when_some_of_its_parts_are():
 def test_life_expectancy_of_a_quintile_is_the_life_table_of_its_communes(demo_tables):
     """The région's Q5 life expectancy equals the one the health family computes for a territory made of
     exactly the région's Q5 communes; its SII is the weighted regression of the five, least − most deprived."""
-    from diagnostics.indicators import health_life_table_inputs
+    from diagnostics.indicators.compute import health_life_table_inputs
     from diagnostics.indicators.life_expectancy import life_expectancy_indicators
 
     t = demo_tables

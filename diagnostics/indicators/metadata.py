@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from .declared import declarations
+from .declared import YAML_LOADER, declarations
 from .families import FAMILY_LABELS
 
 METADATA_FILE = Path(__file__).with_name("metadata.yaml")
@@ -61,7 +61,7 @@ def headline_indicators() -> list[str]:
 def indicator_metadata(path: Path = METADATA_FILE) -> dict[str, dict]:
     """The package's indicators (``metadata.yaml``) followed by the declared ones (``declared/``)."""
     with open(path, encoding="utf-8") as f:
-        meta = yaml.safe_load(f)
+        meta = yaml.load(f, Loader=YAML_LOADER)
     for d in declarations():
         if d.id in meta:
             raise ValueError(f"{d.path} : l'identifiant « {d.id} » est déjà celui d'un indicateur du paquet")
@@ -73,7 +73,7 @@ def indicator_metadata(path: Path = METADATA_FILE) -> dict[str, dict]:
 def _check(path: Path, meta: dict) -> None:
     """Each entry complete and valid; an error names the line of the entry or of the faulty field."""
     with open(path, encoding="utf-8") as f:
-        root = yaml.compose(f)
+        root = yaml.compose(f, Loader=YAML_LOADER)
     lines = {
         k.value: (k.start_mark.line + 1, {kk.value: kk.start_mark.line + 1 for kk, _ in v.value})
         for k, v in root.value

@@ -29,11 +29,13 @@ Values stay at commune level; :func:`diagnostics.indicators.common.to_areas` sum
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from scipy.spatial import cKDTree
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 # (upper bound in minutes, exclusive; weight) — DREES APL, médecins généralistes
 DECAY_BANDS: tuple[tuple[float, float], ...] = ((10.0, 1.0), (15.0, 2 / 3), (20.0, 1 / 3))
@@ -106,6 +108,8 @@ def travel_times_from_coordinates(
     xyz = _unit_vectors(coordinates["longitude"], coordinates["latitude"])
     km_per_minute = speed_kmh / 60 / detour
     max_angle = max_minutes * km_per_minute / EARTH_RADIUS_KM
+    from scipy.spatial import cKDTree  # imported when computing: the report modules import this one
+
     pairs = cKDTree(xyz).query_pairs(2 * np.sin(max_angle / 2), output_type="ndarray")
     a, b = pairs[:, 0], pairs[:, 1]
     chord = np.linalg.norm(xyz[a] - xyz[b], axis=1)
@@ -146,6 +150,8 @@ def _commune_index(*indexes) -> pd.Index:
 
 def _weight_matrix(times: pd.DataFrame, communes: pd.Index, bands, include_self: bool) -> sparse.csr_matrix:
     """W[i, j] = w(t_ij), residents' commune i × supply commune j."""
+    from scipy import sparse
+
     i, j = _positions(times["origin"], communes), _positions(times["destination"], communes)
     w = banded_decay(times["minutes"].to_numpy(float), bands)
     keep = (i >= 0) & (j >= 0) & (w > 0)

@@ -27,7 +27,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats as _sps
 
 POINTS = 5
 CONFIDENCE = 0.998
@@ -101,6 +100,8 @@ def recent_trend(
     d'évolution significative », « non calculable »), ``slope`` (per period; on the logit scale
     for proportions), ``chi2``, ``p_value``, ``points`` (periods used) and ``reason``.
     """
+    from scipy import stats as _sps  # here: the report modules that import the trend labels need no scipy
+
     proportion = numerator_col is not None and denominator_col is not None
     cols = [value_col, numerator_col, denominator_col] if proportion else [value_col, ci_low_col, ci_high_col]
     if None in cols:

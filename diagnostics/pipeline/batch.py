@@ -20,7 +20,7 @@ from diagnostics import config
 from diagnostics.formatting import fr_number
 from diagnostics.pipeline.io import OutputError, ensure_writable, is_disk_fault, output_error, write_text
 from diagnostics.pipeline.state import INDEX, STATE_FILE, current_build, output_fingerprint, read_state, up_to_date
-from diagnostics.pipeline.worker import OVERVIEW, Outcome, build_overview, build_report, kernel_name, report_filename
+from diagnostics.pipeline.worker import OVERVIEW, Outcome, build_overview, build_report, report_filename
 from diagnostics.sources.errors import RawDataError
 
 
@@ -35,7 +35,7 @@ def release_unused_memory() -> None:
 
 
 def _worker_setup() -> None:
-    """Worker processes send their stderr (the kernels' start-up chatter) to /dev/null: failures
+    """Worker processes send their stderr (the libraries' warnings) to /dev/null: failures
     reach the user through :class:`Outcome`, and the progress bar stays readable. Terminated, a
     worker unwinds (SystemExit), so that the report it was writing leaves no temporary file."""
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -227,34 +227,25 @@ def run(args: argparse.Namespace) -> int:
 def build_all(
     codes: list[str], args: argparse.Namespace, generated: str, record, overview: bool = False
 ) -> Outcome | None:
-    """Every report, on the local pool of worker processes (each reusing its kernel); ``record``
-    receives each :class:`Outcome` as it comes. With ``overview``, the regional overview is the last
-    job (it runs while the other worker finishes) and its Outcome is returned. Interrupted, the workers
-    are stopped at once (each removes its temporary file; its kernel, polling its parent, exits with it)."""
-    kernel = kernel_name()
+    """Every report, on the local pool of worker processes (each reusing its imports); ``record``
+    receives each :class:`Outcome` as it comes. With ``overview``, the regional overview is built too
+    and its Outcome is returned. Interrupted, the workers
+    are stopped at once (each removes its temporary file).
+
+    One worker's work is done in this process: a pool would only add a process start and its imports (≈ 1 s)."""
+    report_args = (str(args.processed), str(args.output), args.keep_notebooks, generated, str(config.REPORT_NOTEBOOK))
+    if min(args.jobs, len(codes)) == 1:
+        for code in codes:
+            record(build_report(code, *report_args))
+        return build_overview(*report_args[:4]) if overview else None
     pool = ProcessPoolExecutor(max_workers=min(args.jobs, len(codes)), initializer=_worker_setup)
     try:
-        futures = [
-            pool.submit(
-                build_report,
-                code,
-                str(args.processed),
-                str(args.output),
-                args.keep_notebooks,
-                generated,
-                str(config.REPORT_NOTEBOOK),
-                kernel,
-            )
-            for code in codes
-        ]
-        last = (
-            pool.submit(build_overview, str(args.processed), str(args.output), args.keep_notebooks, generated, kernel)
-            if overview
-            else None
-        )
+        # the overview first: the longest job, it runs beside the reports instead of after them
+        overview_job = pool.submit(build_overview, *report_args[:4]) if overview else None
+        futures = [pool.submit(build_report, code, *report_args) for code in codes]
         for future in progress(as_completed(futures), len(futures)):
             record(future.result())
-        result = last.result() if last else None
+        result = overview_job.result() if overview_job else None
     except BaseException:
         workers = list(getattr(pool, "_processes", {}).values())
         pool.shutdown(wait=False, cancel_futures=True)

@@ -2,7 +2,7 @@
 
 Workers need the project installed, nothing else: the processed tables and the notebook are sent
 to them once (broadcast), each worker unpacks them in a temporary folder of its own, builds reports
-with a :class:`~diagnostics.pipeline.batch.ReportWorker` (its kernel reused between territories), and sends
+with a :class:`~diagnostics.pipeline.worker.ReportWorker` (its imports reused between territories), and sends
 the HTML and CSV back; the client writes them. No shared filesystem is needed.
 """
 
@@ -47,7 +47,7 @@ def remote_report(code: str, files: dict[str, bytes], fingerprint: str, generate
 
     start = time.perf_counter()
     root = _unpacked(files, fingerprint)
-    worker = worker_for(str(root / "notebook.ipynb"), None)
+    worker = worker_for(str(root / "notebook.ipynb"))
     try:
         html, csv = worker.build(code, str(root / "processed"), generated)
         return {

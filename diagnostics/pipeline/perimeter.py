@@ -13,8 +13,6 @@ from diagnostics import config
 from diagnostics.formatting import fr_number
 from diagnostics.pipeline.io import OutputError, ensure_writable
 
-DEFAULT_NAME = "Périmètre à la demande"  # the notebook's name for a perimeter given without one
-
 
 def check_perimeter(members, name: str, processed_dir: Path) -> tuple[str, list[str], str]:
     """(slug, communes, line for territoires.csv), or PerimeterError/FileNotFoundError before anything runs."""
@@ -47,16 +45,11 @@ def run_perimeter(args: argparse.Namespace) -> int:
     except (PerimeterError, FileNotFoundError, OutputError) as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 2
-    from diagnostics.pipeline.worker import WARM_UP, ReportWorker, notebook_csv, write_report
+    from diagnostics.pipeline.worker import ReportWorker, notebook_csv, write_report
+    from diagnostics.reporting.notebook_page import notebook_page
 
     members = " ".join(communes)
-    # the kernel computes the perimeter's indicators as soon as it is up, while this process imports papermill
-    # and nbconvert; the notebook's own call then finds them ready (same function, same arguments)
-    prepare = (
-        "from diagnostics.reporting.perimeter import prepare_perimeter\n"
-        f"prepare_perimeter({members!r}, {name or DEFAULT_NAME!r}, {str(args.processed)!r})"
-    )
-    worker = ReportWorker(str(config.REPORT_NOTEBOOK), warm_up=WARM_UP + "\n" + prepare)
+    worker = ReportWorker(str(config.REPORT_NOTEBOOK))
     try:
         nb = worker.execute(
             {
@@ -67,12 +60,10 @@ def run_perimeter(args: argparse.Namespace) -> int:
             }
         )
         csv_text, title = notebook_csv(nb)
-        body, _ = worker.exporter.from_notebook_node(nb, resources={"report_title": title})
+        body = notebook_page(nb, title)
     except Exception as exc:  # noqa: BLE001 - the notebook's error, said in one line
         print(f"ÉCHEC du rapport du périmètre : {type(exc).__name__} : {str(exc).splitlines()[-1:]}", file=sys.stderr)
         return 1
-    finally:
-        worker.close()
     args.output.mkdir(parents=True, exist_ok=True)
     write_report(Path(args.output), slug, body, csv_text)
     print(
@@ -106,6 +97,7 @@ def run_comparison(args: argparse.Namespace) -> int:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 2
     from diagnostics.pipeline.worker import ReportWorker
+    from diagnostics.reporting.notebook_page import notebook_page
 
     worker = ReportWorker(str(config.COMPARISON_NOTEBOOK))
     try:
@@ -116,12 +108,10 @@ def run_comparison(args: argparse.Namespace) -> int:
                 "generated": dt.date.today().strftime("%d/%m/%Y"),
             }
         )
-        body, _ = worker.exporter.from_notebook_node(nb, resources={"report_title": "Comparer des périmètres"})
+        body = notebook_page(nb, "Comparer des périmètres")
     except Exception as exc:  # noqa: BLE001 - the notebook's error, said in one line
         print(f"ÉCHEC de la comparaison : {type(exc).__name__} : {str(exc).splitlines()[-1:]}", file=sys.stderr)
         return 1
-    finally:
-        worker.close()
     args.output.mkdir(parents=True, exist_ok=True)
     name = ("comparaison-" + "-".join(slugs))[:120].rstrip("-")
     write_text(Path(args.output) / f"{name}.html", body)

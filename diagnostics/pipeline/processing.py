@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from diagnostics.config import DISCLOSURE_THRESHOLD, MORTALITY_PERIOD_YEARS
-from diagnostics.indicators import compute_indicators, health_life_table_inputs
+from diagnostics.indicators.compute import compute_indicators, health_life_table_inputs
 from diagnostics.indicators.declared import declarations
 from diagnostics.indicators.metadata import indicator_metadata
 from diagnostics.indicators.primary_care import commune_gp_accessibility

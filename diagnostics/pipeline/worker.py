@@ -1,4 +1,4 @@
-"""One report at a time in one process: the notebook executed in a kept kernel, exported to HTML, with its CSV.
+"""One report at a time in one process: the notebook executed in this process's shell, as an HTML page, with its CSV.
 
 A failing territory is reported (cell and error) without stopping the others, and its executed notebook is kept.
 """
@@ -6,7 +6,6 @@ A failing territory is reported (cell and error) without stopping the others, an
 from __future__ import annotations
 
 import re
-import threading
 import time
 import traceback
 from dataclasses import dataclass
@@ -36,30 +35,12 @@ def report_filename(code: str) -> str:
 
 
 def kernel_name() -> str:
-    """The project's kernel when registered (install command), else the current Python's."""
+    """The project's kernel when registered (install command), else the current Python's: the kernel JupyterLab
+    runs the notebooks in (the pipeline runs them in its own process, :mod:`.notebook_shell`)."""
     from jupyter_client.kernelspec import KernelSpecManager
 
     return config.KERNEL_NAME if config.KERNEL_NAME in KernelSpecManager().find_kernel_specs() else "python3"
 
-
-def html_exporter():
-    from nbconvert import HTMLExporter
-
-    return HTMLExporter(template_name="diagnostic", extra_template_basedirs=[str(config.TEMPLATES_DIR)])
-
-
-# After the first collection the survivors (modules, cached tables) are frozen: later collections only
-# scan what the previous territory left, ≈ 0 s instead of ≈ 0,2 s for a full pass over every object.
-RESET_CELL = """%reset -f
-import gc as _gc, sys as _sys
-if "matplotlib.pyplot" in _sys.modules: _sys.modules["matplotlib.pyplot"].close("all")
-_gc.collect(); _gc.freeze(); del _gc, _sys"""
-
-
-# what every report and the overview import: loaded in the kernel as soon as it is up
-WARM_UP = (
-    "import diagnostics.reporting.figures, diagnostics.reporting.narrative, diagnostics.reporting.overview_figures"
-)
 
 OVERVIEW = "synthese_regionale"  # the regional overview's file name (and its key in the state file)
 
@@ -68,113 +49,37 @@ CELL_TIMEOUT = 600  # seconds; a cell taking longer is stuck
 
 
 class ReportWorker:
-    """Builds reports one after the other in one process, reusing what is safe to reuse: the kernel
-    (its imports: a report starts in ≈ 0 s instead of ≈ 3), the parsed notebook and the HTML exporter.
+    """Builds reports one after the other in one process, reusing what is safe to reuse: the imports of the
+    report modules and the parsed notebook.
 
-    Nothing of one territory reaches the next: every run starts with ``%reset -f`` (the user namespace
-    emptied, figures closed), and the notebook loads its territory's data itself. A kernel that died
-    is replaced. ``tests/test_batch.py`` checks that a report built after others is identical to the
-    same report built alone.
+    Nothing of one territory reaches the next: every run starts with ``%reset -f`` (the namespace emptied,
+    figures closed), and the notebook loads its territory's data itself. ``tests/test_batch.py`` checks that a
+    report built after others is identical to the same report built alone.
     """
 
-    def __init__(
-        self,
-        notebook: str = str(config.REPORT_NOTEBOOK),
-        kernel: str | None = None,
-        start: bool = True,
-        warm_up: str = WARM_UP,
-    ):
-        self.kernel = kernel or kernel_name()
-        self.warm_up = warm_up
-        self.km = self.kc = None
-        # the kernel boots (another process: the other core) while this one imports papermill and nbconvert
-        # and prepares the exporter (≈ 1,5 s each on a 2-core machine): the first report starts ≈ 1 s sooner
-        preparing = threading.Thread(target=self._prepare, args=(notebook,), daemon=True)
-        preparing.start()
-        if start:
-            self._start_kernel()
-        preparing.join()
-        if self._failure is not None:
-            raise self._failure
+    def __init__(self, notebook: str = str(config.REPORT_NOTEBOOK)):
+        import nbformat
 
-    def _prepare(self, notebook: str) -> None:
-        self._failure = None
-        try:
-            from papermill.iorw import load_notebook_node
-            from papermill.parameterize import parameterize_notebook  # noqa: F401 - imported here, used by execute
-
-            self.base = load_notebook_node(notebook)
-            self.exporter = html_exporter()
-        except Exception as exc:  # noqa: BLE001 - raised in the constructor's thread
-            self._failure = exc
-
-    def _start_kernel(self) -> None:
-        from nbclient import NotebookClient
-        from nbformat.v4 import new_notebook
-
-        client = NotebookClient(new_notebook(), kernel_name=self.kernel, timeout=CELL_TIMEOUT)
-        try:
-            client.create_kernel_manager()
-            client.start_new_kernel()
-            client.start_new_kernel_client()
-        except Exception:  # noqa: BLE001 - the first execute starts one (and says why if it cannot)
-            self.km = self.kc = None
-            return
-        self.km, self.kc = client.km, client.kc
-        self.kc.execute(self.warm_up, silent=True, store_history=False)  # runs while this process prepares the exporter
+        self.notebook = Path(notebook)
+        self.base = nbformat.read(self.notebook, as_version=4)
 
     def execute(self, parameters: dict):
-        """The executed notebook (raises ``CellExecutionError`` with the notebook attached as ``.nb``)."""
+        """The executed notebook (raises ``CellError`` with the notebook attached as ``.nb``)."""
         import copy
 
-        import nbformat
-        from nbclient import NotebookClient
-        from nbclient.exceptions import CellExecutionError, DeadKernelError
-        from papermill.parameterize import parameterize_notebook
+        from diagnostics.pipeline import notebook_shell
 
-        for attempt in (1, 2):
-            nb = parameterize_notebook(copy.deepcopy(self.base), parameters, report_mode=True)
-            nb.cells.insert(0, nbformat.v4.new_code_cell(RESET_CELL))
-            client = NotebookClient(nb, km=self.km, kernel_name=self.kernel, timeout=CELL_TIMEOUT, record_timing=False)
-            client.kc = self.kc
-            try:
-                client.execute(cleanup_kc=False)
-            except CellExecutionError as exc:
-                self.km, self.kc = client.km, client.kc
-                nb.cells.pop(0)
-                exc.nb = nb
-                raise
-            except (DeadKernelError, RuntimeError, TimeoutError):
-                self.close()  # a dead or stuck kernel is replaced, once
-                if attempt == 2:
-                    raise
-                continue
-            self.km, self.kc = client.km, client.kc
-            nb.cells.pop(0)
-            return nb
+        nb = notebook_shell.inject_parameters(copy.deepcopy(self.base), parameters)
+        return notebook_shell.execute(nb, cwd=str(self.notebook.parent), timeout=CELL_TIMEOUT)
 
     def build(self, code: str, processed_dir: str, generated: str) -> tuple[str, str]:
         """(HTML, CSV text) of one territory's report."""
         nb = self.execute({"territory": code, "processed_dir": str(processed_dir), "generated": generated})
+        from diagnostics.reporting.notebook_page import notebook_page
+
         csv_text, title = notebook_csv(nb)
-        body, _ = self.exporter.from_notebook_node(nb, resources={"report_title": title})
         self.last_notebook = nb
-        return body, csv_text
-
-    def close(self) -> None:
-        if self.kc is not None:
-            try:
-                self.kc.stop_channels()
-            except Exception:  # noqa: BLE001 - best effort on the way out
-                pass
-        if self.km is not None:
-            try:
-                from jupyter_core.utils import run_sync
-
-                run_sync(self.km.shutdown_kernel)(now=True)
-            except Exception:  # noqa: BLE001
-                pass
-        self.km = self.kc = None
+        return notebook_page(nb, title), csv_text
 
 
 def notebook_csv(nb) -> tuple[str, str]:
@@ -191,22 +96,14 @@ def notebook_csv(nb) -> tuple[str, str]:
     raise ValueError("le notebook n'a pas affiché le CSV du territoire (display(report.csv_export(t)))")
 
 
-_WORKERS: dict[tuple[str, str], ReportWorker] = {}
+_WORKERS: dict[str, ReportWorker] = {}
 
 
-def worker_for(notebook: str, kernel: str | None) -> ReportWorker:
-    """This process's worker for a notebook (created on first use, its kernel shut down at exit)."""
-    import threading
-
-    key = (notebook, kernel or "", threading.get_ident())  # a kernel serves one thread (Dask workers may have several)
-    if key not in _WORKERS:
-        import atexit
-        from multiprocessing import util
-
-        worker = _WORKERS[key] = ReportWorker(notebook, kernel)
-        util.Finalize(worker, worker.close, exitpriority=10)  # pool workers skip atexit
-        atexit.register(worker.close)
-    return _WORKERS[key]
+def worker_for(notebook: str) -> ReportWorker:
+    """This process's worker for a notebook (created on first use)."""
+    if notebook not in _WORKERS:
+        _WORKERS[notebook] = ReportWorker(notebook)
+    return _WORKERS[notebook]
 
 
 def write_report(output: Path, code: str, body: str, csv_text: str) -> None:
@@ -231,11 +128,10 @@ def build_report(
     keep_notebooks: bool,
     generated: str,
     notebook: str = str(config.REPORT_NOTEBOOK),
-    kernel: str | None = None,
 ) -> Outcome:
     """Execute the report notebook for one territory and write ``<code>.html`` and ``<code>.csv``."""
     report_filename(code)
-    worker = worker_for(notebook, kernel)
+    worker = worker_for(notebook)
 
     def produce():
         body, csv_text = worker.build(code, processed_dir, generated)
@@ -245,27 +141,17 @@ def build_report(
     return _outcome(code, Path(output_dir), keep_notebooks, produce)
 
 
-def build_overview(
-    processed_dir: str, output_dir: str, keep_notebooks: bool, generated: str, kernel: str | None = None
-) -> Outcome:
+def build_overview(processed_dir: str, output_dir: str, keep_notebooks: bool, generated: str) -> Outcome:
     """The regional overview (``synthese_regionale.html``) from its own notebook."""
-    worker = worker_for(str(config.OVERVIEW_NOTEBOOK), kernel)
-    donor = _WORKERS.get((str(config.REPORT_NOTEBOOK), kernel or "", threading.get_ident()))
+    from diagnostics.reporting.notebook_page import notebook_page
+
+    worker = worker_for(str(config.OVERVIEW_NOTEBOOK))
 
     def produce():
-        # one kernel per process: the overview borrows the one the reports use (imports loaded, no start-up)
-        lend = worker.km is None and donor is not None and donor.km is not None
-        if lend:
-            worker.km, worker.kc = donor.km, donor.kc
-        try:
-            nb = worker.execute({"processed_dir": str(processed_dir), "generated": generated})
-        finally:
-            if lend:
-                donor.km, donor.kc, worker.km, worker.kc = worker.km, worker.kc, None, None
-        body, _ = worker.exporter.from_notebook_node(
-            nb, resources={"report_title": "Synthèse régionale des diagnostics territoriaux"}
+        nb = worker.execute({"processed_dir": str(processed_dir), "generated": generated})
+        write_text(
+            Path(output_dir) / f"{OVERVIEW}.html", notebook_page(nb, "Synthèse régionale des diagnostics territoriaux")
         )
-        write_text(Path(output_dir) / f"{OVERVIEW}.html", body)
         return nb
 
     return _outcome(OVERVIEW, Path(output_dir), keep_notebooks, produce)
@@ -292,9 +178,9 @@ def _outcome(code: str, output: Path, keep_notebooks: bool, produce) -> Outcome:
 
 def describe_error(exc: Exception) -> str:
     """The failing cell and its error, for the summary (the executed notebook rides on ``exc.nb``)."""
-    from nbclient.exceptions import CellExecutionError
+    from diagnostics.pipeline.notebook_shell import CellError
 
-    if isinstance(exc, CellExecutionError):
+    if isinstance(exc, CellError):
         nb = getattr(exc, "nb", None)
         failed = next(
             (

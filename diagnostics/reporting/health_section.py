@@ -13,7 +13,7 @@ from diagnostics.indicators.common import ENSEMBLE, LEVEL_DEPARTEMENT
 from diagnostics.indicators.metadata import indicator_metadata
 from diagnostics.indicators.trend_markers import WORSENING_LABEL
 from diagnostics.methods.disclosure import SMALL_COUNT_LABEL, shown_count
-from diagnostics.reporting import charts
+from diagnostics.reporting import charts, svg
 from diagnostics.reporting.html import render
 from diagnostics.reporting.readings import reading
 from diagnostics.reporting.report import html_table
@@ -189,32 +189,15 @@ _MAIN = {
 }
 
 
-def cause_icm_figure(df: pd.DataFrame, name: str):
-    """Horizontal intervals of the ICM by cause group, France = 100 as a dotted line (matplotlib)."""
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7.2, 0.32 * len(df) + 1.0))
-    y = np.arange(len(df))[::-1]
-    for yi, r in zip(y, df.itertuples()):
-        colour = charts.COLOURS.get(r.reading, "#bdbdbd")
-        if r.value == r.value:
-            ax.plot([r.ci_low, r.ci_high], [yi, yi], color="#333333", lw=1.2)
-            ax.plot(r.value, yi, marker=charts.MARKERS.get(r.reading, "o"), ms=7, color=colour, mec="#333333")
-            right = r.ci_high if r.ci_high == r.ci_high else r.value
-            ax.annotate(fr_number(r.value, 0), (right, yi), xytext=(4, -3), textcoords="offset points", fontsize=8)
-        else:
-            ax.annotate(
-                "non calculable", (100, yi), xytext=(4, -3), textcoords="offset points", fontsize=8, color="#555555"
-            )
-    ax.axvline(100, ls=":", color="#000000", lw=1)
-    ax.set_yticks(y, [("   " if r.sub else "") + r.label for r in df.itertuples()], fontsize=8)
-    ax.set_xlabel("Indice comparatif de mortalité (France = 100)", fontsize=9)
-    ax.set_title(f"Mortalité par cause à âge égal, {name}", fontsize=10, loc="left")
-    ax.spines[["top", "right"]].set_visible(False)
-    high = np.nanmax(df["ci_high"].to_numpy(float)) if df["ci_high"].notna().any() else 150
-    ax.set_xlim(0, max(150, high * 1.12))
-    fig.tight_layout()
-    return fig
+def cause_icm_figure(df: pd.DataFrame) -> svg.Figure:
+    """Intervals of the ICM by cause group (a sub-group's label starts with « dont »), France = 100 as a dashed line."""
+    rows = df.assign(
+        label=[f"dont {r.label[:1].lower()}{r.label[1:]}" if r.sub else r.label for r in df.itertuples()],
+        judgement=df["reading"],
+    )
+    return charts.interval_chart(
+        rows, "Indice comparatif de mortalité (France = 100)", reference=100, reference_label="France = 100"
+    )
 
 
 def cause_icm_chart(t: Territory) -> str:
@@ -228,9 +211,9 @@ def cause_icm_chart(t: Territory) -> str:
     ]
     title = f"Indice comparatif de mortalité par cause, {t.name}, deux sexes, avec intervalles de confiance à 95 %"
     return charts.figure_html(
-        cause_icm_figure(df, t.name),
+        cause_icm_figure(df),
         f"{title}. " + " ; ".join(parts),
-        title + " (trait pointillé : France = 100 ; ▲ rouge : significativement supérieur ; ▼ vert : "
+        title + " (tirets : France = 100 ; ▲ rouge : significativement supérieur ; ▼ vert : "
         "significativement inférieur ; ● orange : pas de différence significative).",
     )
 

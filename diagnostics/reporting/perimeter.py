@@ -1,6 +1,6 @@
 """An ad hoc perimeter's report data, computed for it alone from the current processed tables.
 
-The perimeter becomes one more reported area; :func:`diagnostics.indicators.compute_indicators` (the build's
+The perimeter becomes one more reported area; :func:`diagnostics.indicators.compute.compute_indicators` (the build's
 own function, nothing duplicated) runs on it and on the areas its figures depend on (comparators, bassins de
 vie, zones d'emploi), not on the other reported territories. Its rows then join the built rows, so that the
 report has the same comparators, intervals, significance and secret statistique as a built territory, plus
@@ -16,7 +16,7 @@ import pandas as pd
 
 from diagnostics.config import PROCESSED_DIR
 from diagnostics.formatting import fr_number
-from diagnostics.indicators import compute_indicators
+from diagnostics.indicators.compute import compute_indicators
 from diagnostics.indicators.metadata import indicator_metadata
 from diagnostics.indicators.mortality import STANDARDS
 from diagnostics.methods.differencing import differencing_suppression, nested_territories
@@ -80,30 +80,9 @@ def perimeter_indicators(tables: dict, definition: pd.DataFrame) -> tuple[pd.Dat
     return rows, indicators[indicators["territory_code"].isin(definition["territory_code"])]
 
 
-_PREPARED: dict[tuple, Perimeter] = {}  # computed ahead by prepare_perimeter, taken once by perimeter_tables
-
-
-def _prepared_key(members, name: str, processed_dir) -> tuple:
-    folder = Path(processed_dir or PROCESSED_DIR)
-    files = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*.parquet")))
-    return str(members), str(name), str(folder.resolve()), files
-
-
-def prepare_perimeter(members, name: str, processed_dir=None) -> None:
-    """Compute a perimeter ahead, while the report's process still starts (``run_all.py --communes``): the
-    notebook's :func:`perimeter_tables` with the same arguments and unchanged tables then takes it."""
-    _PREPARED.clear()
-    _PREPARED[_prepared_key(members, name, processed_dir)] = perimeter_tables(members, name, processed_dir)
-
-
 def perimeter_tables(members, name: str, processed_dir=None, tables: dict | None = None) -> Perimeter:
     """The processed tables with one more reported territory, the perimeter (its indicator rows checked for
     disclosure by difference). Raises :class:`~diagnostics.territories.perimeter.PerimeterError` on a bad list."""
-    if tables is None and _PREPARED:
-        prepared = _PREPARED.pop(_prepared_key(members, name, processed_dir), None)
-        _PREPARED.clear()
-        if prepared is not None:
-            return prepared
     tables = dict(tables or all_tables(processed_dir))
     terr = tables["territories"]
     communes = perimeter_communes(members, tables["communes"], build_region(terr))
