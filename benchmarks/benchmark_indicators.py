@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from diagnostics.config import AGE_BANDS  # noqa: E402
 from diagnostics.formatting import fr_number  # noqa: E402
-from diagnostics.indicators import compute_indicators  # noqa: E402
+from diagnostics.indicators.compute import compute_indicators  # noqa: E402
 from diagnostics.indicators.medico_social import CATEGORY_FAMILY  # noqa: E402
 from diagnostics.sources.assemble import default_territories  # noqa: E402
 from diagnostics.sources.care_spending import SPENDING_BANDS  # noqa: E402
