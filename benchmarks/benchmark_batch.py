@@ -6,7 +6,7 @@
 The territories are synthetic (deterministic): sets of 2 to 40 communes of the demo région drawn
 with a fixed seed, written as ``territoires.csv`` in a copy of the demo raw folder, so every report
 has the full content (all sections, all figures, the map). Peak memory is the largest sum of the
-resident memory of the batch and all its children (workers, kernels), sampled every 0.2 s.
+resident memory of the batch and all its children (the worker processes), sampled every 0.2 s.
 """
 
 from __future__ import annotations

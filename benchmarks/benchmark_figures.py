@@ -1,5 +1,5 @@
 """What a report's figures cost: CPU time of the 12 figures of one report in a warm process, then the
-whole report notebook per territory on a kept kernel (as the batch builds them).
+whole report notebook per territory in one process (as the batch's workers build them).
 
     python benchmarks/benchmark_figures.py [--processed data/processed] [--territory TS-NORD]
                                            [--repeat 5] [--reports 13]
@@ -8,8 +8,8 @@ Printed (this machine, whatever else it is doing — run it idle):
   1. per figure, the best of ``--repeat`` CPU times (``time.process_time``): « dessin » = the chart
      function and its embedding (charts.*: figure built and SVG written), « total » = with the data
      preparation of diagnostics.reporting.figures; then the sum over the 12 figures;
-  2. per report, the notebook on a kept kernel (ReportWorker.build: papermill parameters, execution,
-     HTML export): wall seconds, and CPU seconds of the kernel and of this process together.
+  2. per report, the notebook in this process (ReportWorker.build: parameters, execution in the IPython
+     shell, HTML page): wall and CPU seconds.
 Library versions are printed first: figures from different installs are not comparable.
 """
 
@@ -117,16 +117,6 @@ def figures_cost(processed: Path, code: str, repeat: int) -> None:
     print(f"   matplotlib chargé après les figures : {'matplotlib' in sys.modules}")
 
 
-def kernel_cpu(worker) -> float:
-    import psutil
-
-    process = getattr(getattr(worker.km, "provisioner", None), "process", None)
-    if process is None:
-        return float("nan")
-    times = psutil.Process(process.pid).cpu_times()
-    return times.user + times.system + times.children_user + times.children_system
-
-
 def reports_cost(processed: Path, count: int) -> None:
     import pandas as pd
 
@@ -135,17 +125,14 @@ def reports_cost(processed: Path, count: int) -> None:
     codes = pd.read_parquet(processed / "territories.parquet")
     codes = codes.loc[codes["reported"], "territory_code"].drop_duplicates().tolist()[:count]
     worker = ReportWorker()
-    try:
-        worker.build(codes[0], str(processed), "01/01/2026")  # kernel started, imports done
-        walls, cpus = [], []
-        for code in codes:
-            wall, cpu, kernel = time.perf_counter(), time.process_time(), kernel_cpu(worker)
-            worker.build(code, str(processed), "01/01/2026")
-            walls.append(time.perf_counter() - wall)
-            cpus.append(time.process_time() - cpu + kernel_cpu(worker) - kernel)
-    finally:
-        worker.close()
-    print(f"\n2. Notebook du rapport sur un noyau conservé, {len(codes)} territoire(s) :")
+    worker.build(codes[0], str(processed), "01/01/2026")  # imports done
+    walls, cpus = [], []
+    for code in codes:
+        wall, cpu = time.perf_counter(), time.process_time()
+        worker.build(code, str(processed), "01/01/2026")
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    print(f"\n2. Notebook du rapport dans le processus du lot, {len(codes)} territoire(s) :")
     print(
         f"   par rapport : médiane {fr(statistics.median(walls), 's')} (mur), {fr(statistics.median(cpus), 's')} (CPU)"
     )

@@ -5,8 +5,8 @@ printed beside the naive papermill + nbconvert run of the same perimeter in the 
 
 Figures (wall seconds, this machine, whatever else it is doing — run it idle):
   1. naive: the report notebook with the papermill CLI (parameters communes, nom) then the nbconvert CLI;
-  2. ``run_all.py --communes … --nom …`` (Python start-up, checks, kernel start, indicators of the perimeter
-     alone, HTML and CSV written);
+  2. ``run_all.py --communes … --nom …`` (Python start-up, checks, the notebook in the command's own process:
+     indicators of the perimeter alone, HTML and CSV written);
   3. the perimeter's indicators alone, in this process (``perimeter_tables``), beside the full build of
      indicators from the raw files.
 Library versions are printed first: figures from different installs are not comparable.
