@@ -1,5 +1,7 @@
 """« Comparer des périmètres » (issue 20): candidates parsed, figures of the build, heterogeneity, overlap."""
 
+import html
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -110,6 +112,6 @@ def test_cli_comparer_writes_one_page(demo_processed, tmp_path):
         == 0
     )
     assert [p.name for p in out.iterdir()] == ["comparaison-nacre-falroche.html"]
-    html = (out / "comparaison-nacre-falroche.html").read_text()
-    assert "Communes partagées entre les candidats" in html and "Hétérogénéité de l'ICM entre communes" in html
+    page = html.unescape((out / "comparaison-nacre-falroche.html").read_text(encoding="utf-8"))
+    assert "Communes partagées entre les candidats" in page and "Hétérogénéité de l'ICM entre communes" in page
     assert main(["--processed", str(demo_processed), "-o", str(tmp_path / "x"), "--comparer", "Seul=96301"]) == 2

@@ -100,3 +100,14 @@ def test_a_matplotlib_figure_is_shown_inline_as_in_a_kernel():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "['display_data'] [True]"
+
+
+def test_the_notebook_is_main_while_it_runs_and_only_then():
+    main = sys.modules["__main__"]
+    nb = notebook(
+        "import sys, dataclasses\n@dataclasses.dataclass\nclass Point:\n    x: int\n"
+        "sys.modules['__main__'] is sys.modules[Point.__module__]"
+    )
+    done = notebook_shell.execute(nb)
+    assert done.cells[-1].outputs[-1].data["text/plain"] == "True"
+    assert sys.modules["__main__"] is main  # multiprocessing's spawn (a Dask nanny) needs this process's own

@@ -1,5 +1,6 @@
 """A région's folder of official-format files: recognised, checked, built; broken copies named."""
 
+import html
 import shutil
 import subprocess
 import sys
@@ -76,9 +77,9 @@ def test_official_folder_builds_reports_saying_where_deaths_are_counted(official
         "TS-SUD",
     )
     assert r.returncode == 0, r.stdout + r.stderr
-    html = (tmp_path / "reports" / "TS-SUD.html").read_text(encoding="utf-8")
+    page = html.unescape((tmp_path / "reports" / "TS-SUD.html").read_text(encoding="utf-8"))
     # said in the mortality section and in the methods
-    assert html.count("comptés là où ils ont eu lieu (fichier des personnes décédées de l'Insee)") == 2
+    assert page.count("comptés là où ils ont eu lieu (fichier des personnes décédées de l'Insee)") == 2
     pop = pd.read_parquet(tmp_path / "processed" / "population.parquet")
     communes = pd.read_parquet(tmp_path / "processed" / "communes.parquet")
     by_dep = (
@@ -106,9 +107,9 @@ def test_official_folder_builds_reports_saying_where_deaths_are_counted(official
     assert spend["denominator"] == pytest.approx(
         0.85 * 566_162, abs=60
     )  # RNIAM protected population: 85 % of the région
-    assert "CSS avec participation financière" in html
-    assert "Carte des territoires de santé de la région" in html  # outlines from the Lambert-93 shapefile
-    assert html.count("(valeur départementale)") >= 3 and "Valeur départementale : ces chiffres" in html
+    assert "CSS avec participation financière" in page
+    assert "Carte des territoires de santé de la région" in page  # outlines from the Lambert-93 shapefile
+    assert page.count("(valeur départementale)") >= 3 and "Valeur départementale : ces chiffres" in page
     csv = pd.read_csv(tmp_path / "reports" / "TS-SUD.csv", sep=";", dtype=str)
     levels = csv[csv.sexe == "ensemble"].set_index(["indicateur", "categorie", "periode"])["niveau_valeur"]
     assert (

@@ -139,7 +139,9 @@ def shell() -> NotebookShell:
         config = Config()
         config.HistoryManager.enabled = False
         config.InteractiveShell.colors = "nocolor"
+        main = sys.modules["__main__"]
         NotebookShell.instance(config=config)
+        sys.modules["__main__"] = main  # the shell's namespace is ``__main__`` only while a notebook runs
     return NotebookShell.instance()
 
 
@@ -191,7 +193,10 @@ def execute(nb, cwd: str | None = None, timeout: float | None = None):
     :class:`CellError` at the first failing cell, with the notebook attached."""
     with _TURN:
         ip = shell()
-        here = os.getcwd()
+        here, main = os.getcwd(), sys.modules["__main__"]
+        # as in a kernel, the notebook's namespace is the module ``__main__`` (pickle, dataclasses look it up);
+        # outside, this process's own (multiprocessing's spawn needs it)
+        sys.modules["__main__"] = ip.user_module
         try:
             if cwd:
                 os.chdir(cwd)
@@ -212,4 +217,5 @@ def execute(nb, cwd: str | None = None, timeout: float | None = None):
                     raise CellError(error.ename, error.evalue, "\n".join(error.traceback), nb)
         finally:
             os.chdir(here)
+            sys.modules["__main__"] = main
     return nb
