@@ -24,11 +24,8 @@ from diagnostics.territories.shapes import shapes
 def _peers(
     t: Territory, indicator: str, sex: str = ENSEMBLE, category: str = TOTAL, period: str | None = None
 ) -> pd.DataFrame:
-    """The rows of every reported territory of the same région (the territory included)."""
-    terr = t.tables["territories"].drop_duplicates("territory_code")
-    codes = terr.loc[terr["reported"] & (terr["region_code"] == t.region_code), "territory_code"]
-    d = t.all_indicators
-    d = d[d.territory_code.isin(codes) & (d.indicator == indicator) & (d.sex == sex) & (d.category == category)]
+    """The rows of every reported territory of the same région (the territory included), one period."""
+    d = t.region_rows(indicator, sex, category)
     return d[d.period == (period or d.period.max())]
 
 

@@ -102,17 +102,27 @@ class Territory:
         """The row of one indicator (the latest period unless ``period``), or None."""
         code = code or self.code
         rows = self.__dict__.setdefault("_rows", {})
-        if code not in rows:  # one grouping per area asked for, not a scan of every row at each call
-            d = self.all_indicators[self.all_indicators.territory_code == code].sort_values("period")
-            rows[code] = {k: g for k, g in d.groupby(["indicator", "sex", "category"], sort=False)}
-        d = rows[code].get((indicator, sex, category))
-        if d is None:
-            return None
-        if period is not None:
-            d = d[d.period == period]
-            if d.empty:
-                return None
-        return d.iloc[-1]
+        if code not in rows:  # one pass per area asked for, not a scan of every row at each call
+            d = self.all_indicators[self.all_indicators.territory_code == code].sort_values("period", kind="stable")
+            by_key = rows[code] = {}
+            # records, not frame rows: a row of a frame of mixed types costs ≈ 0,7 ms to take, a Series of a dict 0,05
+            for record in d.to_dict("records"):
+                by_key.setdefault((record["indicator"], record["sex"], record["category"]), []).append(record)
+        records = rows[code].get((indicator, sex, category))
+        if records and period is not None:
+            records = [r for r in records if r["period"] == period]
+        return pd.Series(records[-1], name=None) if records else None
+
+    def region_rows(self, indicator: str, sex: str = ENSEMBLE, category: str = TOTAL) -> pd.DataFrame:
+        """The rows (every period) of one indicator for every reported territory of the région."""
+        groups = self.__dict__.get("_region_rows")
+        if groups is None:  # grouped once per report: a report asks for ≈ 20 indicators' peers
+            terr = self.tables["territories"].drop_duplicates("territory_code")
+            codes = terr.loc[terr["reported"] & (terr["region_code"] == self.region_code), "territory_code"]
+            d = self.all_indicators[self.all_indicators.territory_code.isin(codes)]
+            groups = dict(tuple(d.groupby(["indicator", "sex", "category"], sort=False)))
+            self.__dict__["_region_rows"] = groups
+        return groups.get((indicator, sex, category), self.all_indicators.iloc[:0])
 
 
 def area_names(tables) -> dict[str, str]:
