@@ -78,6 +78,10 @@ def bassins(tables: dict, indicators: pd.DataFrame) -> pd.DataFrame:
 
 def territory_bassins(t: Territory) -> pd.DataFrame:
     """The bassins de vie of the territory's communes, with the territory's inhabitants in each."""
+    return t.memo("territory_bassins", lambda: _territory_bassins(t))
+
+
+def _territory_bassins(t: Territory) -> pd.DataFrame:
     communes = t.tables["communes"]
     if "bassin_de_vie" not in communes:
         return pd.DataFrame()

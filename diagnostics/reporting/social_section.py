@@ -540,22 +540,23 @@ def gradient_html(t: Territory) -> str:
         return ""
     areas = [(c, n) for c, n in comparison_areas(t) if c != "FRANCE"]
     styled = [(c, n, role(c, t.code)) for c, n in areas]
-    out = [gradient_chart(t.all_indicators, styled, base, title) for base, title in GRADIENTS.items()]
-    sentences = [s for base in GRADIENTS if (s := gradient_sentence(t.all_indicators, areas, base))]
+    ind = t.all_indicators[t.all_indicators.territory_code.isin([c for c, _ in areas])]  # scanned ≈ 60 times below
+    out = [gradient_chart(ind, styled, base, title) for base, title in GRADIENTS.items()]
+    sentences = [s for base in GRADIENTS if (s := gradient_sentence(ind, areas, base))]
     notes = []
     for base, label in GRADIENTS.items():
-        if inequality_row(t.all_indicators, t.code, base, "sii") is None:
+        if inequality_row(ind, t.code, base, "sii") is None:
             notes.append(
                 f"{label} : gradient non calculé pour le territoire, "
-                f"{not_computed_reason(t.all_indicators, t.code, base, t.threshold)} (gradient de la région ci-dessus)."
+                f"{not_computed_reason(ind, t.code, base, t.threshold)} (gradient de la région ci-dessus)."
             )
-        elif len(g := gradient_rows(t.all_indicators, t.code, base)) < 5 or g["small_count"].any():
+        elif len(g := gradient_rows(ind, t.code, base)) < 5 or g["small_count"].any():
             notes.append(
                 f"{label} : les valeurs par quintile du territoire ne sont pas publiées (secret statistique : moins de "
                 f"{fr_number(t.threshold)} décès dans un quintile ou dans les communes sans FDep) ; l'indice de "
                 "pente, qui les résume sans permettre de les retrouver, l'est."
             )
-    table = gradient_table(t.all_indicators, areas)
+    table = gradient_table(ind, areas)
     return (
         paragraphs_html(sentences)
         + "".join(out)

@@ -115,14 +115,22 @@ class Territory:
 
     def region_rows(self, indicator: str, sex: str = ENSEMBLE, category: str = TOTAL) -> pd.DataFrame:
         """The rows (every period) of one indicator for every reported territory of the région."""
-        groups = self.__dict__.get("_region_rows")
-        if groups is None:  # grouped once per report: a report asks for ≈ 20 indicators' peers
+
+        def grouped():  # once per report: a report asks for ≈ 20 indicators' peers
             terr = self.tables["territories"].drop_duplicates("territory_code")
             codes = terr.loc[terr["reported"] & (terr["region_code"] == self.region_code), "territory_code"]
             d = self.all_indicators[self.all_indicators.territory_code.isin(codes)]
-            groups = dict(tuple(d.groupby(["indicator", "sex", "category"], sort=False)))
-            self.__dict__["_region_rows"] = groups
-        return groups.get((indicator, sex, category), self.all_indicators.iloc[:0])
+            return dict(tuple(d.groupby(["indicator", "sex", "category"], sort=False)))
+
+        return self.memo("region_rows", grouped).get((indicator, sex, category), self.all_indicators.iloc[:0])
+
+    def memo(self, key: str, compute):
+        """``compute()``, once per report: several sections ask for the same derived table (callers must not
+        modify it)."""
+        cache = self.__dict__.setdefault("_memo", {})
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]
 
 
 def area_names(tables) -> dict[str, str]:
