@@ -33,6 +33,30 @@ def check_perimeter(members, name: str, processed_dir: Path) -> tuple[str, list[
     return slug, listed, territories_csv_line(slug, name, members)
 
 
+DEFAULT_NAME = "Périmètre à la demande"  # the notebook's name for a perimeter given without one
+
+
+def compute_ahead(members: str, name: str, processed_dir: str) -> None:
+    """The perimeter's indicators computed in a child process (the other core) while this one loads the report's
+    modules, then offered to the notebook's own call (same function, same arguments). On any failure the notebook
+    computes them itself, and says why if it cannot."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from diagnostics.pipeline import notebook_shell
+    from diagnostics.pipeline.worker import import_report_modules
+    from diagnostics.reporting.perimeter import offer_perimeter, perimeter_tables
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        ahead = pool.submit(perimeter_tables, members, name, processed_dir)
+        notebook_shell.shell()
+        import_report_modules()
+        try:
+            offer_perimeter(ahead.result(), members, name, processed_dir)
+        except Exception:  # noqa: BLE001 - the notebook's own call reports it
+            pass
+
+
 def run_perimeter(args: argparse.Namespace) -> int:
     """Exit 0 with the report written, 2 on a bad list or name (nothing written), 1 if the notebook fails."""
     from diagnostics.territories.perimeter import PerimeterError
@@ -49,6 +73,7 @@ def run_perimeter(args: argparse.Namespace) -> int:
     from diagnostics.reporting.notebook_page import notebook_page
 
     members = " ".join(communes)
+    compute_ahead(members, name or DEFAULT_NAME, str(args.processed))
     worker = ReportWorker(str(config.REPORT_NOTEBOOK))
     try:
         nb = worker.execute(

@@ -42,6 +42,24 @@ def kernel_name() -> str:
     return config.KERNEL_NAME if config.KERNEL_NAME in KernelSpecManager().find_kernel_specs() else "python3"
 
 
+# what the report notebook imports: loaded ahead where a process has something to wait for
+REPORT_MODULES = (
+    "diagnostics.reporting.figures",
+    "diagnostics.reporting.health_section",
+    "diagnostics.reporting.narrative",
+    "diagnostics.reporting.power_note",
+    "diagnostics.reporting.primary_care_section",
+    "diagnostics.reporting.social_section",
+)
+
+
+def import_report_modules() -> None:
+    import importlib
+
+    for module in REPORT_MODULES:
+        importlib.import_module(module)
+
+
 OVERVIEW = "synthese_regionale"  # the regional overview's file name (and its key in the state file)
 
 

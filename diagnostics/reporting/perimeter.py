@@ -80,9 +80,31 @@ def perimeter_indicators(tables: dict, definition: pd.DataFrame) -> tuple[pd.Dat
     return rows, indicators[indicators["territory_code"].isin(definition["territory_code"])]
 
 
+_PREPARED: dict[tuple, Perimeter] = {}  # computed ahead, taken once by perimeter_tables
+
+
+def _prepared_key(members, name: str, processed_dir) -> tuple:
+    folder = Path(processed_dir or PROCESSED_DIR)
+    files = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*.parquet")))
+    return str(members), str(name), str(folder.resolve()), files
+
+
+def offer_perimeter(perimeter: Perimeter, members, name: str, processed_dir=None) -> None:
+    """A perimeter computed ahead (``run_all.py --communes`` computes it in a child process while this one loads
+    the report's modules): the notebook's :func:`perimeter_tables` with the same arguments and unchanged tables
+    then takes it, once."""
+    _PREPARED.clear()
+    _PREPARED[_prepared_key(members, name, processed_dir)] = perimeter
+
+
 def perimeter_tables(members, name: str, processed_dir=None, tables: dict | None = None) -> Perimeter:
     """The processed tables with one more reported territory, the perimeter (its indicator rows checked for
     disclosure by difference). Raises :class:`~diagnostics.territories.perimeter.PerimeterError` on a bad list."""
+    if tables is None and _PREPARED:
+        prepared = _PREPARED.pop(_prepared_key(members, name, processed_dir), None)
+        _PREPARED.clear()
+        if prepared is not None:
+            return prepared
     tables = dict(tables or all_tables(processed_dir))
     terr = tables["territories"]
     communes = perimeter_communes(members, tables["communes"], build_region(terr))
