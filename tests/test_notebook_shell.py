@@ -33,6 +33,7 @@ def test_displays_results_and_streams_are_recorded_in_order():
     assert first[1].data["text/html"] == "<p>x</p>"
     assert first[2].data["text/plain"] == "42" and first[2].execution_count == done.cells[3].execution_count
     assert outputs(done)[3] == [nbformat.v4.new_output("stream", name="stderr", text="attention\n")]
+    nbformat.validate(done)  # outputs built without a check per output, valid all the same
 
 
 def test_parameters_are_injected_after_the_parameters_cell_as_papermill_does():

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats as scipy_stats
-from scipy.cluster.hierarchy import fcluster, linkage
 
 from diagnostics.config import FRANCE_CODE, TOTAL
 from diagnostics.indicators.common import ENSEMBLE
@@ -63,6 +61,8 @@ def funnel_limits(expected, confidence: float) -> tuple[np.ndarray, np.ndarray]:
     """Control limits of an indirectly standardised ratio (×100) for a territory with ``expected``
     deaths that has the national rates: exact Poisson quantiles (chi-square form) around ``expected``.
     A point outside is a territory whose difference is not explained by its size."""
+    from scipy import stats as scipy_stats  # here: the index page imports this module and needs no scipy
+
     e = np.asarray(expected, dtype=float)
     alpha = 1 - confidence
     low = scipy_stats.chi2.ppf(alpha / 2, 2 * e) / 2
@@ -88,6 +88,8 @@ def typology(
     n = min(groups, max(2, len(z) // 3))  # at least three territories per group on average
     if n < 2 or z.shape[1] == 0:
         return pd.DataFrame({"territory_code": z.index, "group": "A"}), pd.DataFrame()
+    from scipy.cluster.hierarchy import fcluster, linkage
+
     labels = fcluster(linkage(z.to_numpy(), method="ward"), t=n, criterion="maxclust")
     # name groups by size, then by their first territory's code, so that names do not depend on scipy's numbering
     order = sorted(set(labels), key=lambda g: (-(labels == g).sum(), z.index[labels == g][0]))
