@@ -54,8 +54,8 @@ def test_each_run_starts_from_an_empty_namespace(demo_processed, tmp_path):
     worker = ReportWorker(str(path))
     first = worker.execute({"territory": "A"})
     second = worker.execute({"territory": "B"})
-    assert first.cells[-1].outputs[0]["text"] == "[]\n"
-    assert second.cells[-1].outputs[0]["text"] == "[]\n"  # « leftover_from » of A is gone
+    assert first["cells"][-1]["outputs"][0]["text"] == "[]\n"
+    assert second["cells"][-1]["outputs"][0]["text"] == "[]\n"  # « leftover_from » of A is gone
 
 
 def test_rerun_with_nothing_changed_rebuilds_nothing_and_force_rebuilds(tmp_path):

@@ -55,8 +55,8 @@ def test_report_notebook_gives_the_same_report_in_jupyterlab_and_in_batch():
     def shown(notebook):
         return [
             o["data"]["text/html"]
-            for c in notebook.cells
-            if c.cell_type == "code"
+            for c in notebook["cells"]
+            if c["cell_type"] == "code"
             for o in c.get("outputs", [])
             if o.get("output_type") == "display_data" and "text/html" in o.get("data", {})
         ]

@@ -41,8 +41,7 @@ def _unpacked(files: dict[str, bytes], fingerprint: str) -> Path:
 def remote_report(code: str, files: dict[str, bytes], fingerprint: str, generated: str, keep_notebook: bool) -> dict:
     """Run on a worker: one territory's report, returned rather than written (with the executed
     notebook when it failed or ``keep_notebook``)."""
-    import nbformat
-
+    from diagnostics.pipeline.notebook_shell import notebook_json
     from diagnostics.pipeline.worker import describe_error, worker_for
 
     start = time.perf_counter()
@@ -56,7 +55,7 @@ def remote_report(code: str, files: dict[str, bytes], fingerprint: str, generate
             "seconds": time.perf_counter() - start,
             "html": html,
             "csv": csv,
-            "notebook": nbformat.writes(worker.last_notebook) if keep_notebook else "",
+            "notebook": notebook_json(worker.last_notebook) if keep_notebook else "",
         }
     except Exception as exc:  # noqa: BLE001 - reported to the client, the batch goes on
         nb = getattr(exc, "nb", None)
@@ -65,7 +64,7 @@ def remote_report(code: str, files: dict[str, bytes], fingerprint: str, generate
             "ok": False,
             "seconds": time.perf_counter() - start,
             "error": describe_error(exc),
-            "notebook": nbformat.writes(nb) if nb is not None else "",
+            "notebook": notebook_json(nb) if nb is not None else "",
         }
 
 

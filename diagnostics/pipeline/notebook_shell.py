@@ -13,12 +13,14 @@ per process, so threads (a multi-threaded Dask worker) take turns.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import sys
 import threading
+import uuid
+from pathlib import Path
 
-import nbformat
 from IPython.core.displayhook import DisplayHook
 from IPython.core.displaypub import DisplayPublisher
 from IPython.core.interactiveshell import InteractiveShell
@@ -49,21 +51,42 @@ class CellTimeout(Exception):
     """A cell ran longer than the notebook's timeout."""
 
 
-def output(output_type: str, **fields):
-    """A cell output as nbformat's ``new_output`` builds it, without validating each one against the notebook
-    schema (≈ 2,5 ms an output, 50 outputs a report): IPython's own display data is valid by construction."""
-    return nbformat.from_dict({"output_type": output_type, **fields})
+def output(output_type: str, **fields) -> dict:
+    """A cell output as nbformat writes it (IPython's display data is valid by construction: no schema check)."""
+    return {"output_type": output_type, **fields}
+
+
+# The notebook is handled as the plain JSON dictionary of its file, not through nbformat, whose import loads the
+# jsonschema validator (≈ 0,2 s of a one-territory command); nbformat is imported only to write a kept notebook.
+
+
+def read_notebook(path) -> dict:
+    """A notebook file (format 4) as a dictionary, its cells' sources joined into one string each."""
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(nb, dict) or nb.get("nbformat") != 4 or not isinstance(nb.get("cells"), list):
+        raise ValueError(f"{path} : notebook Jupyter au format 4 attendu")
+    for cell in nb["cells"]:
+        if isinstance(cell.get("source"), list):
+            cell["source"] = "".join(cell["source"])
+    return nb
+
+
+def notebook_json(nb: dict) -> str:
+    """The executed notebook as an ``.ipynb`` file's text (checked and written by nbformat)."""
+    import nbformat
+
+    return nbformat.writes(nbformat.from_dict(nb))
 
 
 class _Recorder:
-    """The outputs of the running cell (display data, results, streams, errors) as nbformat outputs."""
+    """The outputs of the running cell (display data, results, streams, errors) as a notebook file holds them."""
 
     def __init__(self):
         self.outputs: list = []
 
     def stream(self, name: str, text: str) -> None:
-        if self.outputs and self.outputs[-1].get("output_type") == "stream" and self.outputs[-1].name == name:
-            self.outputs[-1].text += text
+        if self.outputs and self.outputs[-1]["output_type"] == "stream" and self.outputs[-1]["name"] == name:
+            self.outputs[-1]["text"] += text
         else:
             self.outputs.append(output("stream", name=name, text=text))
 
@@ -153,10 +176,18 @@ def inject_parameters(nb, parameters: dict):
     """``nb`` with a cell assigning ``parameters`` after its ``parameters`` cell (first, without one), as
     papermill does; values are Python literals (str, numbers, booleans, None)."""
     source = "# Parameters\n" + "".join(f"{name} = {value!r}\n" for name, value in parameters.items())
-    cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["injected-parameters"]})
-    tagged = [i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])]
-    nb.cells = [c for c in nb.cells if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
-    nb.cells.insert(tagged[0] + 1 if tagged else 0, cell)
+    cell = {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": uuid.uuid4().hex[:8],
+        "metadata": {"tags": ["injected-parameters"]},
+        "outputs": [],
+        "source": source,
+    }
+    cells = [c for c in nb["cells"] if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
+    tagged = [i for i, c in enumerate(cells) if "parameters" in c.get("metadata", {}).get("tags", [])]
+    cells.insert(tagged[0] + 1 if tagged else 0, cell)
+    nb["cells"] = cells
     return nb
 
 
@@ -206,19 +237,19 @@ def execute(nb, cwd: str | None = None, timeout: float | None = None):
                 os.chdir(cwd)
             run_cell(ip, RESET)
             ip.execution_count = 1
-            for cell in nb.cells:
-                if cell.cell_type != "code":
+            for cell in nb["cells"]:
+                if cell["cell_type"] != "code":
                     continue
-                outputs, result = run_cell(ip, cell.source, timeout)
-                cell.outputs, cell.execution_count = outputs, result.execution_count
+                outputs, result = run_cell(ip, cell["source"], timeout)
+                cell["outputs"], cell["execution_count"] = outputs, result.execution_count
                 if isinstance(result.error_in_exec, (KeyboardInterrupt, SystemExit)):
                     raise result.error_in_exec  # a stop (Ctrl-C, SIGTERM) stops the batch, not only this cell
                 if not result.success:
-                    error = next((o for o in outputs if o.output_type == "error"), None)
+                    error = next((o for o in outputs if o["output_type"] == "error"), None)
                     if error is None:  # raised before IPython could show it (the time limit, an interrupt)
                         failure = result.error_before_exec or result.error_in_exec
                         raise CellError(type(failure).__name__, str(failure), "", nb) from failure
-                    raise CellError(error.ename, error.evalue, "\n".join(error.traceback), nb)
+                    raise CellError(error["ename"], error["evalue"], "\n".join(error["traceback"]), nb)
         finally:
             os.chdir(here)
             sys.modules["__main__"] = main

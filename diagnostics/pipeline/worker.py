@@ -76,10 +76,10 @@ class ReportWorker:
     """
 
     def __init__(self, notebook: str = str(config.REPORT_NOTEBOOK)):
-        import nbformat
+        from diagnostics.pipeline.notebook_shell import read_notebook
 
         self.notebook = Path(notebook)
-        self.base = nbformat.read(self.notebook, as_version=4)
+        self.base = read_notebook(self.notebook)
 
     def execute(self, parameters: dict):
         """The executed notebook (raises ``CellError`` with the notebook attached as ``.nb``)."""
@@ -105,7 +105,7 @@ def notebook_csv(nb) -> tuple[str, str]:
     come from the same load of its rows in the kernel."""
     from diagnostics.reporting.report import CSV_MIMETYPE
 
-    for cell in nb.cells:
+    for cell in nb["cells"]:
         for output in cell.get("outputs", []):
             if CSV_MIMETYPE in output.get("data", {}):
                 return output["data"][CSV_MIMETYPE], output.get("metadata", {}).get(CSV_MIMETYPE, {}).get(
@@ -178,7 +178,7 @@ def build_overview(processed_dir: str, output_dir: str, keep_notebooks: bool, ge
 def _outcome(code: str, output: Path, keep_notebooks: bool, produce) -> Outcome:
     """Run ``produce`` (which writes the files and returns the executed notebook) into an :class:`Outcome`:
     one document's failure must not stop the batch; its executed notebook is kept for debugging."""
-    import nbformat
+    from diagnostics.pipeline.notebook_shell import notebook_json
 
     start = time.perf_counter()
     try:
@@ -187,10 +187,10 @@ def _outcome(code: str, output: Path, keep_notebooks: bool, produce) -> Outcome:
         if is_disk_fault(exc):
             return Outcome(code, False, time.perf_counter() - start, str(output_error(output, exc)), disk_fault=True)
         failed = getattr(exc, "nb", None)
-        kept = keep_notebook(output, code, nbformat.writes(failed)) if failed is not None else ""
+        kept = keep_notebook(output, code, notebook_json(failed)) if failed is not None else ""
         return Outcome(code, False, time.perf_counter() - start, describe_error(exc), kept)
     if keep_notebooks:
-        keep_notebook(output, code, nbformat.writes(nb))
+        keep_notebook(output, code, notebook_json(nb))
     return Outcome(code, True, time.perf_counter() - start)
 
 
@@ -203,7 +203,7 @@ def describe_error(exc: Exception) -> str:
         failed = next(
             (
                 (i + 1, c)
-                for i, c in enumerate(nb.cells if nb is not None else [])
+                for i, c in enumerate(nb["cells"] if nb is not None else [])
                 if any(o.get("output_type") == "error" for o in c.get("outputs", []))
             ),
             None,
@@ -212,7 +212,7 @@ def describe_error(exc: Exception) -> str:
             return f"cellule ? du notebook : {exc.ename} : {exc.evalue}"
         number, cell = failed
         first = next(
-            (line.strip() for line in cell.source.splitlines() if line.strip() and not line.startswith("#")), ""
+            (line.strip() for line in cell["source"].splitlines() if line.strip() and not line.startswith("#")), ""
         )
         opening = first[:60] + ("…" if len(first) > 60 else "")
         # the line within the cell, from IPython's « Cell In[3], line 7 » (colours stripped)
