@@ -235,7 +235,8 @@ def execute(nb, cwd: str | None = None, timeout: float | None = None):
         try:
             if cwd:
                 os.chdir(cwd)
-            run_cell(ip, RESET)
+            if ip.execution_count > 1:  # a notebook ran before in this process (a new shell starts empty)
+                run_cell(ip, RESET)
             ip.execution_count = 1
             for cell in nb["cells"]:
                 if cell["cell_type"] != "code":
