@@ -17,6 +17,9 @@ LIBRARIES = [
     "nbclient",
     "ipykernel",
     "jupyter_client",
+    "ipython",
+    "matplotlib-inline",
+    "mistune",
     "jinja2",
     "shapely",
 ]

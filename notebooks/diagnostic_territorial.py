@@ -37,7 +37,7 @@ from diagnostics.reporting.perimeter import perimeter_notices_html, perimeter_ta
 from diagnostics.reporting.power_note import power_html, power_methods_html  # issue 20
 from diagnostics.reporting.territory import load_territory
 
-perimeter = perimeter_tables(communes, nom or "Périmètre à la demande", processed_dir) if communes else None
+perimeter = perimeter_tables(communes, nom, processed_dir) if communes else None
 if perimeter:  # an ad hoc perimeter: its indicators computed now, for it alone (issue 20)
     territory, processed_dir = perimeter.code, perimeter.tables
 t = load_territory(territory, processed_dir)

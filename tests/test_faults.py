@@ -87,6 +87,26 @@ def test_a_failing_notebook_fails_its_territory_only(tmp_path, monkeypatch, caps
     assert json.loads((out / STATE_FILE).read_text())["TS-SUD"] == ""  # rebuilt by the next run
 
 
+def test_a_worker_that_dies_fails_its_territory_only_and_relative_folders_work(tmp_path, monkeypatch, capsys):
+    crashing = tmp_path / "diagnostic_territorial.ipynb"
+    text = config.REPORT_NOTEBOOK.read_text(encoding="utf-8")
+    marker = "t = load_territory(territory, processed_dir)"
+    crashing.write_text(
+        text.replace(marker, marker + "\\n\",\n    \"if territory == 'TS-SUD': import os; os._exit(70)"),
+        encoding="utf-8",
+    )  # as a crash in a library or the kernel's OOM killer would end the process
+    monkeypatch.setattr(config, "REPORT_NOTEBOOK", crashing)
+    monkeypatch.chdir(tmp_path)  # the folders given relative to where the command runs, not to the notebook
+    code = cli.main(["TS-SUD", "CLS-VALLONS", "ASV-NACRE", "--output", "rapports", "--processed", "p", "--jobs", "2"])
+    printed = capsys.readouterr().out
+    assert code == 1
+    assert "2 rapport(s) écrit(s)" in printed and "1 échec(s)" in printed
+    assert "ÉCHEC TS-SUD : le processus qui le produisait s'est arrêté brutalement" in printed
+    out = tmp_path / "rapports"
+    assert assert_whole_reports(out) == {"CLS-VALLONS", "ASV-NACRE"}
+    assert json.loads((out / STATE_FILE).read_text())["TS-SUD"] == ""
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_batch_stopped_by_a_signal_leaves_whole_files_and_resumes(tmp_path, signum):
     out, processed = tmp_path / "reports", tmp_path / "processed"

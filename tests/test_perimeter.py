@@ -40,6 +40,31 @@ def test_perimeter_equal_to_a_built_territory_has_identical_figures(tables, code
     assert icm.value == pytest.approx(same.value)
 
 
+def test_a_perimeter_offered_ahead_is_taken_once_and_only_for_unchanged_tables(demo_processed, tmp_path):
+    import shutil
+
+    from diagnostics.reporting import perimeter as module
+
+    folder = tmp_path / "processed"
+    shutil.copytree(demo_processed, folder)
+    members = "EPCI:200096003"
+    computed = module.perimeter_tables(members, "Falroche", folder)
+    module.offer_perimeter(computed, members, "Falroche", folder)
+    assert module.perimeter_tables(members, "Falroche", folder) is computed  # what run_all.py computed ahead
+    again = module.perimeter_tables(members, "Falroche", folder)  # taken once: computed anew
+    assert again is not computed
+    pd.testing.assert_frame_equal(again.tables["indicators"], computed.tables["indicators"])
+    module.offer_perimeter(computed, members, "Falroche", folder)
+    (folder / "css.parquet").touch()  # a table rewritten since: the offered perimeter is not used
+    assert module.perimeter_tables(members, "Falroche", folder) is not computed
+    assert module._PREPARED == {}
+    module.offer_perimeter(computed, members, "Falroche", folder)
+    assert module.perimeter_tables(members, "Autre nom", folder).name == "Autre nom"
+    unnamed = module.perimeter_tables(members, None, folder)
+    module.offer_perimeter(unnamed, members, "", folder)  # the command's empty --nom and the notebook's None agree
+    assert module.perimeter_tables(members, None, folder) is unnamed and unnamed.name == "Périmètre à la demande"
+
+
 def test_other_territories_are_not_recomputed_and_tables_are_not_modified(tables):
     before = len(tables["indicators"])
     p = perimeter_tables("96301,96302,96303", "Trois communes", tables=tables)
@@ -229,9 +254,12 @@ def test_cli_bad_list_exits_2_and_writes_nothing(demo_processed, tmp_path, capsy
 
 
 @pytest.mark.slow
-def test_cli_builds_the_perimeter_report_alone(demo_processed, tmp_path, capsys):
+def test_cli_builds_the_perimeter_report_alone(demo_processed, tmp_path, capsys, monkeypatch):
     from diagnostics.pipeline.cli import main
+    from diagnostics.reporting import perimeter as module
 
+    offered, offer = [], module.offer_perimeter
+    monkeypatch.setattr(module, "offer_perimeter", lambda p, *a: offered.append(p) or offer(p, *a))
     out = tmp_path / "reports"
     name = '=Nacre <b>"ouest"</b>/..'
     assert (
@@ -257,7 +285,9 @@ def test_cli_builds_the_perimeter_report_alone(demo_processed, tmp_path, capsys)
     html = (out / "nacre-b-ouest-b.html").read_text()
     assert '<b>"ouest"' not in html and "Nacre &lt;b&gt;" in html
     assert "Périmètre à la demande (21 communes)" in html
-    assert "Sur ce périmètre, seul un écart de mortalité d&#39;au moins" in html or "Sur ce périmètre, seul" in html
+    assert "Sur ce périmètre, seul un écart de mortalité d&#39;au moins" in html
+    # computed ahead in a child process, then taken by the notebook's own call
+    assert len(offered) == 1 and offered[0].name == name and module._PREPARED == {}
     rows = (out / "nacre-b-ouest-b.csv").read_text(encoding="utf-8-sig").splitlines()
     assert rows[1].split(";")[1].startswith("\"'=Nacre")
 

@@ -60,7 +60,7 @@ def exact_poisson_limits(count, confidence: float = 0.95) -> tuple[np.ndarray, n
     a = _alpha(confidence)
     with np.errstate(invalid="ignore"):
         # chi-square quantiles as scipy.stats.chi2.ppf computes them (inverse of the complemented distribution);
-        # scipy imported here: a report kernel, which only reads computed rows, never loads it (≈ 1 s)
+        # scipy imported here: a report, which only reads computed rows, never loads it (≈ 1 s)
         from scipy import special as _special
 
         lower = np.where(o > 0, _special.chdtri(2 * o, 1 - a / 2) / 2, 0.0)

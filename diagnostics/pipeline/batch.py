@@ -1,7 +1,8 @@
 """The batch: raw files → processed tables → one notebook run per territory → HTML, CSV, index.
 
-Each territory runs in its own worker process with its own output paths; a failing territory is
-reported (cell and error) without stopping the others, and its executed notebook is kept.
+The territories are shared among worker processes (one territory alone: in the command's process), each
+with its own output paths; a failing territory is reported (cell and error) without stopping the others, and
+its executed notebook is kept.
 """
 
 from __future__ import annotations
@@ -224,38 +225,68 @@ def run(args: argparse.Namespace) -> int:
     return 0 if all(o.ok for o in outcomes) and (overview is None or overview.ok) else 1
 
 
+CRASHED = (
+    "le processus qui le produisait s'est arrêté brutalement (mémoire insuffisante ? plantage d'une bibliothèque ?)"
+)
+
+
 def build_all(
     codes: list[str], args: argparse.Namespace, generated: str, record, overview: bool = False
 ) -> Outcome | None:
     """Every report, on the local pool of worker processes (each reusing its imports); ``record``
     receives each :class:`Outcome` as it comes. With ``overview``, the regional overview is built too
-    and its Outcome is returned. Interrupted, the workers
-    are stopped at once (each removes its temporary file).
+    and its Outcome is returned. Interrupted, the workers are stopped at once (each removes its temporary file).
 
-    One worker's work is done in this process: a pool would only add a process start and its imports (≈ 1 s)."""
+    A single report is built in this process (a pool would only add a process start and its imports, ≈ 1 s). A
+    worker that dies (a crash in a library, the memory exhausted) fails the document it was building, not the
+    batch: the documents it took down with it are built again, each in a process of its own."""
     report_args = (str(args.processed), str(args.output), args.keep_notebooks, generated, str(config.REPORT_NOTEBOOK))
-    if min(args.jobs, len(codes)) == 1:
-        for code in codes:
-            record(build_report(code, *report_args))
-        return build_overview(*report_args[:4]) if overview else None
-    pool = ProcessPoolExecutor(max_workers=min(args.jobs, len(codes)), initializer=_worker_setup)
+    if len(codes) == 1 and not overview:
+        record(build_report(codes[0], *report_args))
+        return None
+    # the overview first: the longest job, it runs beside the reports instead of after them
+    jobs = ([(OVERVIEW, build_overview, report_args[:4])] if overview else []) + [
+        (code, build_report, (code, *report_args)) for code in codes
+    ]
+    results: dict[str, Outcome] = {}
+
+    def done(name: str, outcome: Outcome) -> None:
+        results[name] = outcome
+        if name != OVERVIEW:
+            record(outcome)
+
+    crashed = _run_pool(jobs, min(args.jobs, len(jobs)), done, show_progress=True)
+    for job in [j for j in jobs if j[0] in crashed]:  # alone now: a second crash is this document's
+        if _run_pool([job], 1, done):
+            done(job[0], Outcome(job[0], False, 0.0, CRASHED))
+    return results.get(OVERVIEW)
+
+
+def _run_pool(jobs: list[tuple], workers: int, done, show_progress: bool = False) -> set[str]:
+    """Run ``jobs`` (name, function, arguments) on a pool of ``workers`` processes, passing each Outcome to
+    ``done``; the names of the jobs lost because a worker died."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_setup)
+    crashed = set()
     try:
-        # the overview first: the longest job, it runs beside the reports instead of after them
-        overview_job = pool.submit(build_overview, *report_args[:4]) if overview else None
-        futures = [pool.submit(build_report, code, *report_args) for code in codes]
-        for future in progress(as_completed(futures), len(futures)):
-            record(future.result())
-        result = overview_job.result() if overview_job else None
+        futures = {pool.submit(function, *arguments): name for name, function, arguments in jobs}
+        finished = as_completed(futures)
+        for future in progress(finished, len(futures)) if show_progress else finished:
+            try:
+                done(futures[future], future.result())
+            except BrokenProcessPool:
+                crashed.add(futures[future])
     except BaseException:
-        workers = list(getattr(pool, "_processes", {}).values())
+        processes = list(getattr(pool, "_processes", {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
-        for process in workers:
+        for process in processes:
             process.terminate()
-        for process in workers:
+        for process in processes:
             process.join(timeout=10)
         raise
     pool.shutdown()
-    return result
+    return crashed
 
 
 def print_summary(outcomes: list[Outcome], seconds: float, output: Path) -> None:

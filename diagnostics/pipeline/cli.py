@@ -112,6 +112,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         p.error("--jobs doit être au moins 1")
     if args.threshold is not None and args.threshold < 1:
         p.error("--threshold doit être au moins 1")
+    # absolute: the notebooks run from their own folder
+    args.output, args.raw, args.processed = (Path(f).absolute() for f in (args.output, args.raw, args.processed))
     return args
 
 

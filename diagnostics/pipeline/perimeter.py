@@ -33,9 +33,6 @@ def check_perimeter(members, name: str, processed_dir: Path) -> tuple[str, list[
     return slug, listed, territories_csv_line(slug, name, members)
 
 
-DEFAULT_NAME = "Périmètre à la demande"  # the notebook's name for a perimeter given without one
-
-
 def compute_ahead(members: str, name: str, processed_dir: str) -> None:
     """The perimeter's indicators computed in a child process (the other core) while this one loads the report's
     modules, then offered to the notebook's own call (same function, same arguments). On any failure the notebook
@@ -47,6 +44,8 @@ def compute_ahead(members: str, name: str, processed_dir: str) -> None:
     from diagnostics.pipeline.worker import import_report_modules
     from diagnostics.reporting.perimeter import offer_perimeter, perimeter_tables
 
+    if "fork" not in multiprocessing.get_all_start_methods():  # the child must start with this process's imports
+        return
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
         ahead = pool.submit(perimeter_tables, members, name, processed_dir)
         notebook_shell.shell()
@@ -73,7 +72,7 @@ def run_perimeter(args: argparse.Namespace) -> int:
     from diagnostics.reporting.notebook_page import notebook_page
 
     members = " ".join(communes)
-    compute_ahead(members, name or DEFAULT_NAME, str(args.processed))
+    compute_ahead(members, name, str(args.processed))
     worker = ReportWorker(str(config.REPORT_NOTEBOOK))
     try:
         nb = worker.execute(

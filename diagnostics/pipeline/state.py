@@ -3,7 +3,7 @@ the raw files by content, the code that reads them, the options) and the reports
 (``<reports>/.etat-construction.json``: one fingerprint per report, the overview and the index).
 
 Everything here is plain files and hashes: deciding that nothing needs rebuilding loads neither pandas
-nor a kernel."""
+nor IPython."""
 
 from __future__ import annotations
 
@@ -28,7 +28,16 @@ PROCESSING_CODE = (
     "indicators",
     "pipeline/processing.py",
 )
-REPORT_CODE = ("config.py", "formatting.py", "methods", "territories", "indicators", "reporting", "pipeline/worker.py")
+REPORT_CODE = (
+    "config.py",
+    "formatting.py",
+    "methods",
+    "territories",
+    "indicators",
+    "reporting",
+    "pipeline/worker.py",
+    "pipeline/notebook_shell.py",
+)
 CODE_SUFFIXES = (".py", ".yaml", ".csv", ".md")
 
 
@@ -133,7 +142,7 @@ def current_build(raw_dir: Path, processed_dir: Path, options: dict) -> dict | N
 
 def output_fingerprint(record: dict, notebook: Path, *extra: str) -> str:
     """What a report (or the overview) depends on besides its territory's code: the processed tables, the
-    notebook, the HTML templates and the code the kernel runs."""
+    notebook, the HTML templates and the code the notebook runs."""
     tables = json.dumps(record["tables"], sort_keys=True)
     return digest_of([Path(notebook), *sorted(config.TEMPLATES_DIR.rglob("*")), *_files(REPORT_CODE)], tables, *extra)
 

@@ -102,7 +102,7 @@ class ReportWorker:
 
 def notebook_csv(nb) -> tuple[str, str]:
     """(CSV text, report title) of the territory, as the notebook displayed them: the HTML and the CSV
-    come from the same load of its rows in the kernel."""
+    come from the same load of its rows by the notebook."""
     from diagnostics.reporting.report import CSV_MIMETYPE
 
     for cell in nb["cells"]:
@@ -220,6 +220,6 @@ def describe_error(exc: Exception) -> str:
             r"In \[\d+\], line (\d+)|In\[\d+\], line (\d+)", re.sub(r"\x1b\[[0-9;]*m", "", exc.traceback or "")
         )
         line = f", ligne {found.group(1) or found.group(2)}" if found else ""
-        # numbered as in the kept executed notebook (with papermill's injected parameters cell)
+        # numbered as in the kept executed notebook (with the injected parameters cell)
         return f"cellule {number}{line} du notebook (« {opening} ») : {exc.ename} : {exc.evalue}"
     return f"{type(exc).__name__} : {exc}" + ("" if str(exc) else "\n" + traceback.format_exc(limit=3))

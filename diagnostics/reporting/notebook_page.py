@@ -16,11 +16,12 @@ from urllib.parse import quote
 
 import mistune
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from diagnostics import config
 
 ANCHOR_SAFE = "?/:@!$&'()*+,;="  # nbconvert's: what a URL fragment may hold as is
+MARKDOWN_PLUGINS = ["strikethrough", "table", "url", "task_lists", "def_list"]  # nbconvert's markdown, as in JupyterLab
 
 
 def heading_id(text: str) -> str:
@@ -30,13 +31,13 @@ def heading_id(text: str) -> str:
 
 class _Renderer(mistune.HTMLRenderer):
     def heading(self, text: str, level: int, **attrs) -> str:
-        anchor = heading_id(html.unescape(re.sub(r"<[^>]+>", "", text)))  # the heading's text, as nbconvert reads it
+        anchor = escape(heading_id(html.unescape(re.sub(r"<[^>]+>", "", text))))  # its text, as nbconvert reads it
         return f'<h{level} id="{anchor}">{text}<a class="anchor-link" href="#{anchor}">¶</a></h{level}>\n'
 
 
 @lru_cache(maxsize=1)
 def _markdown():
-    return mistune.create_markdown(escape=False, renderer=_Renderer(escape=False), plugins=["strikethrough", "table"])
+    return mistune.create_markdown(escape=False, renderer=_Renderer(escape=False), plugins=MARKDOWN_PLUGINS)
 
 
 def markdown_html(source: str) -> Markup:

@@ -94,12 +94,17 @@ def offer_perimeter(perimeter: Perimeter, members, name: str, processed_dir=None
     the report's modules): the notebook's :func:`perimeter_tables` with the same arguments and unchanged tables
     then takes it, once."""
     _PREPARED.clear()
-    _PREPARED[_prepared_key(members, name, processed_dir)] = perimeter
+    _PREPARED[_prepared_key(members, name or DEFAULT_NAME, processed_dir)] = perimeter
 
 
-def perimeter_tables(members, name: str, processed_dir=None, tables: dict | None = None) -> Perimeter:
+DEFAULT_NAME = "Périmètre à la demande"  # a perimeter given without a name
+
+
+def perimeter_tables(members, name: str | None, processed_dir=None, tables: dict | None = None) -> Perimeter:
     """The processed tables with one more reported territory, the perimeter (its indicator rows checked for
-    disclosure by difference). Raises :class:`~diagnostics.territories.perimeter.PerimeterError` on a bad list."""
+    disclosure by difference; ``name`` empty or None: « Périmètre à la demande »). Raises
+    :class:`~diagnostics.territories.perimeter.PerimeterError` on a bad list."""
+    name = name or DEFAULT_NAME
     if tables is None and _PREPARED:
         prepared = _PREPARED.pop(_prepared_key(members, name, processed_dir), None)
         _PREPARED.clear()

@@ -9,6 +9,7 @@ from diagnostics.reporting.report import html_table
 from diagnostics.reporting.social_section import (
     GRADIENTS,
     gradient_chart,
+    gradient_rows_by_area,
     gradient_sentence,
     gradient_table,
     inequality_row,
@@ -51,7 +52,8 @@ def regional_gradient_html(tables) -> str:
     sentences = [s for base in GRADIENTS if (s := gradient_sentence(ind, regions + deps, base))]
     table = gradient_table(ind, regions + deps + others)
     threshold = int(tables["sources"]["disclosure_threshold"].iloc[0])
-    missing = [text for code, name in deps + others if (text := _why_not(ind, code, name, threshold))]
+    by_area = gradient_rows_by_area(ind, [code for code, _ in deps + others])
+    missing = [text for code, name in deps + others if (text := _why_not(by_area[code], code, name, threshold))]
     note = (
         render(
             "note.html.j2",

@@ -460,11 +460,24 @@ def gradient_reading(sii, base: str = "mortality_icm") -> str:
     return "pas de gradient significatif"
 
 
+def gradient_rows_by_area(indicators: pd.DataFrame, codes) -> dict[str, pd.DataFrame]:
+    """The gradient rows (by quintile, SII, RII, FDep) of each area: the overview asks for them area by area, and a
+    scan of every row of a région of 1 250 territories at each question made it quadratic."""
+    wanted = indicators["indicator"].str.endswith(("_by_deprivation", "_sii", "_rii")) | (
+        indicators["indicator"] == "deprivation_fdep"
+    )
+    d = indicators[wanted & indicators["territory_code"].isin(list(codes))]
+    empty = d.iloc[:0]
+    groups = dict(tuple(d.groupby("territory_code", sort=False)))
+    return {code: groups.get(code, empty) for code in codes}
+
+
 def gradient_table(indicators: pd.DataFrame, areas: list[tuple[str, str]]) -> pd.DataFrame:
     lines = []
+    by_area = gradient_rows_by_area(indicators, [code for code, _ in areas])
     for code, name in areas:
         for base, label in GRADIENTS.items():
-            sii, rii = (inequality_row(indicators, code, base, n) for n in ("sii", "rii"))
+            sii, rii = (inequality_row(by_area[code], code, base, n) for n in ("sii", "rii"))
             if sii is None:
                 continue
             lines.append(
