@@ -6,6 +6,7 @@ notebook, the HTML and the CSV cannot show a masked count or a rate computed on 
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -116,13 +117,8 @@ class Territory:
     def region_rows(self, indicator: str, sex: str = ENSEMBLE, category: str = TOTAL) -> pd.DataFrame:
         """The rows (every period) of one indicator for every reported territory of the région."""
 
-        def grouped():  # once per report: a report asks for ≈ 20 indicators' peers
-            terr = self.tables["territories"].drop_duplicates("territory_code")
-            codes = terr.loc[terr["reported"] & (terr["region_code"] == self.region_code), "territory_code"]
-            d = self.all_indicators[self.all_indicators.territory_code.isin(codes)]
-            return dict(tuple(d.groupby(["indicator", "sex", "category"], sort=False)))
-
-        return self.memo("region_rows", grouped).get((indicator, sex, category), self.all_indicators.iloc[:0])
+        groups = _region_groups(self.all_indicators, self.tables["territories"], self.region_code)
+        return groups.get((indicator, sex, category), self.all_indicators.iloc[:0])
 
     def memo(self, key: str, compute):
         """``compute()``, once per report: several sections ask for the same derived table (callers must not
@@ -131,6 +127,26 @@ class Territory:
         if key not in cache:
             cache[key] = compute()
         return cache[key]
+
+
+_REGION_GROUPS: dict[tuple[int, str], tuple] = {}
+
+
+def _region_groups(indicators: pd.DataFrame, territories: pd.DataFrame, region_code: str) -> dict:
+    """The reported territories' rows of a région by (indicator, sex, category), grouped once per process for the
+    tables a worker reads once (a report asks for ≈ 20 indicators' peers; grouping the rows of 1 250 territories at
+    each report made the batch quadratic). Keyed by the frame's identity, checked through a weak reference."""
+    key = (id(indicators), region_code)
+    cached = _REGION_GROUPS.get(key)
+    if cached is not None and cached[0]() is indicators:
+        return cached[1]
+    terr = territories.drop_duplicates("territory_code")
+    codes = terr.loc[terr["reported"] & (terr["region_code"] == region_code), "territory_code"]
+    d = indicators[indicators.territory_code.isin(codes)]
+    groups = dict(tuple(d.groupby(["indicator", "sex", "category"], sort=False)))
+    _REGION_GROUPS.clear()  # one set of tables at a time
+    _REGION_GROUPS[key] = (weakref.ref(indicators), groups)
+    return groups
 
 
 def area_names(tables) -> dict[str, str]:
