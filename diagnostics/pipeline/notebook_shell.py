@@ -194,10 +194,6 @@ class NotebookShell(InteractiveShell):
     display_pub_class = _Publisher
     displayhook_class = _ResultHook
 
-    def init_instance_attrs(self) -> None:
-        super().init_instance_attrs()
-        self.recorder = _Recorder()
-
     def _showtraceback(self, etype, evalue, stb) -> None:
         self.recorder.add(
             output("error", ename=getattr(etype, "__name__", str(etype)), evalue=str(evalue), traceback=list(stb))

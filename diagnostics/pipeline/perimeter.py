@@ -68,14 +68,13 @@ def run_perimeter(args: argparse.Namespace) -> int:
     except (PerimeterError, FileNotFoundError, OutputError) as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 2
-    from diagnostics.pipeline.worker import ReportWorker, notebook_csv, write_report
-    from diagnostics.reporting.notebook_page import notebook_page
+    from diagnostics.pipeline.worker import ReportWorker, write_report
 
     members = " ".join(communes)
     compute_ahead(members, name, str(args.processed))
     worker = ReportWorker(str(config.REPORT_NOTEBOOK))
     try:
-        nb = worker.execute(
+        body, csv_text = worker.report(
             {
                 "communes": members,
                 "nom": name,
@@ -83,8 +82,6 @@ def run_perimeter(args: argparse.Namespace) -> int:
                 "generated": dt.date.today().strftime("%d/%m/%Y"),
             }
         )
-        csv_text, title = notebook_csv(nb)
-        body = notebook_page(nb, title)
     except Exception as exc:  # noqa: BLE001 - the notebook's error, said in one line
         print(f"ÉCHEC du rapport du périmètre : {type(exc).__name__} : {str(exc).splitlines()[-1:]}", file=sys.stderr)
         return 1

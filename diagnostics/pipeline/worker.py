@@ -92,11 +92,14 @@ class ReportWorker:
 
     def build(self, code: str, processed_dir: str, generated: str) -> tuple[str, str]:
         """(HTML, CSV text) of one territory's report."""
-        nb = self.execute({"territory": code, "processed_dir": str(processed_dir), "generated": generated})
+        return self.report({"territory": code, "processed_dir": str(processed_dir), "generated": generated})
+
+    def report(self, parameters: dict) -> tuple[str, str]:
+        """(HTML, CSV text) of the report notebook run with ``parameters`` (a territory, or a perimeter's communes)."""
         from diagnostics.reporting.notebook_page import notebook_page
 
+        nb = self.last_notebook = self.execute(parameters)
         csv_text, title = notebook_csv(nb)
-        self.last_notebook = nb
         return notebook_page(nb, title), csv_text
 
 

@@ -102,25 +102,26 @@ class Territory:
     ) -> pd.Series | None:
         """The row of one indicator (the latest period unless ``period``), or None."""
         code = code or self.code
-        rows = self.__dict__.setdefault("_rows", {})
-        if code not in rows:  # one pass per area asked for, not a scan of every row at each call
+
+        def by_key() -> dict:  # one pass per area asked for, not a scan of every row at each call
             d = self.all_indicators[self.all_indicators.territory_code == code].sort_values("period", kind="stable")
-            by_key = rows[code] = {}
+            grouped = {}
             # records, not frame rows: a row of a frame of mixed types costs ≈ 0,7 ms to take, a Series of a dict 0,05
             for record in d.to_dict("records"):
-                by_key.setdefault((record["indicator"], record["sex"], record["category"]), []).append(record)
-        records = rows[code].get((indicator, sex, category))
+                grouped.setdefault((record["indicator"], record["sex"], record["category"]), []).append(record)
+            return grouped
+
+        records = self.memo(("rows", code), by_key).get((indicator, sex, category))
         if records and period is not None:
             records = [r for r in records if r["period"] == period]
         return pd.Series(records[-1], name=None) if records else None
 
     def region_rows(self, indicator: str, sex: str = ENSEMBLE, category: str = TOTAL) -> pd.DataFrame:
         """The rows (every period) of one indicator for every reported territory of the région."""
-
         groups = _region_groups(self.all_indicators, self.tables["territories"], self.region_code)
         return groups.get((indicator, sex, category), self.all_indicators.iloc[:0])
 
-    def memo(self, key: str, compute):
+    def memo(self, key, compute):
         """``compute()``, once per report: several sections ask for the same derived table (callers must not
         modify it)."""
         cache = self.__dict__.setdefault("_memo", {})
