@@ -40,6 +40,24 @@ def test_perimeter_equal_to_a_built_territory_has_identical_figures(tables, code
     assert icm.value == pytest.approx(same.value)
 
 
+def test_families_computed_in_two_parts_give_the_perimeter_of_one_pass(demo_processed, tables):
+    from diagnostics.indicators.compute import FAMILIES, MORTALITY_FAMILIES, OTHER_FAMILIES, indicator_frames
+    from diagnostics.reporting.perimeter import perimeter_frames
+
+    assert sorted(MORTALITY_FAMILIES + OTHER_FAMILIES) == sorted(FAMILIES)
+    members = "EPCI:200096003,96301"
+    whole = perimeter_tables(members, "Deux parts", tables=tables)
+    mortality = perimeter_frames(members, "Deux parts", demo_processed, MORTALITY_FAMILIES)
+    others = perimeter_frames(members, "Deux parts", demo_processed, OTHER_FAMILIES)
+    assert {"mortality_icm", "life_expectancy_0"} <= set(pd.concat(mortality)["indicator"])
+    assert "mortality_icm" not in set(pd.concat(others)["indicator"])
+    parts = perimeter_tables(members, "Deux parts", tables=tables, frames=others + mortality)  # any order
+    pd.testing.assert_frame_equal(parts.tables["indicators"], whole.tables["indicators"])
+    assert len(_rows(parts.tables["indicators"], parts.code)) > 100
+    with pytest.raises(ValueError, match="familles d'indicateurs inconnues : mortalite"):
+        indicator_frames(tables, families=("mortalite",))
+
+
 def test_a_perimeter_offered_ahead_is_taken_once_and_only_for_unchanged_tables(demo_processed, tmp_path):
     import shutil
 

@@ -14,7 +14,14 @@ from .declared import declarations, declared_indicator
 from .life_expectancy import life_expectancy_indicators, life_table_inputs  # issue 17
 from .medico_social import equipment_indicators
 from .metadata import indicator_metadata
-from .mortality import mortality_indicators, mortality_period, period_label, pooled, yearly_counts
+from .mortality import (
+    mortality_indicators,
+    mortality_period,
+    period_label,
+    pooled,
+    standard_population,
+    yearly_counts,
+)
 from .population import population_indicators
 from .precarity import css_rate
 from .primary_care import primary_care_indicators
@@ -32,28 +39,46 @@ def _care_spending(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     )
 
 
-def compute_indicators(
+MORTALITY_FAMILIES = ("mortality", "health_status")  # mortality, life expectancy, causes of death
+OTHER_FAMILIES = ("population", "precarity", "care_spending", "equipment", "primary_care", "social", "declared")
+FAMILIES = MORTALITY_FAMILIES + OTHER_FAMILIES
+
+
+def indicator_frames(
     tables: dict[str, pd.DataFrame],
     standard: str = "france",
     threshold: int = DISCLOSURE_THRESHOLD,
     period_years: int = MORTALITY_PERIOD_YEARS,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``indicators.parquet`` rows and the standard population used for direct standardisation."""
+    families: tuple[str, ...] = FAMILIES,
+) -> list[pd.DataFrame]:
+    """The rows of each family of ``families`` for every area, before comparators and trends: the families are
+    independent, so that two processes may compute two sets of them (an ad hoc perimeter on both cores)."""
+    unknown = set(families) - set(FAMILIES)
+    if unknown:
+        raise ValueError(f"familles d'indicateurs inconnues : {', '.join(sorted(unknown))}")
     t = tables
-    mortality, standard_pop = mortality_indicators(
-        t["deaths"], t["population"], t["france_reference"], t["territories"], standard, period_years
-    )
-    frames = [
-        population_indicators(t["population"], t["france_reference"], t["territories"]),
-        mortality,
-        css_rate(t["css"], t["population"], t["france_reference"], t["territories"], t["communes"]),
-        _care_spending(t),
-        equipment_indicators(
-            t["finess_places"], t["france_places"], t["population"], t["france_reference"], t["territories"]
-        ),
-        primary_care_indicators(t),  # offre de soins de premier recours (issue 18)
-    ]
-    if "deprivation" in t:  # social context and health inequalities (issue 19)
+    frames = []
+    if "population" in families:
+        frames.append(population_indicators(t["population"], t["france_reference"], t["territories"]))
+    if "mortality" in families:
+        frames.append(
+            mortality_indicators(
+                t["deaths"], t["population"], t["france_reference"], t["territories"], standard, period_years
+            )[0]
+        )
+    if "precarity" in families:
+        frames.append(css_rate(t["css"], t["population"], t["france_reference"], t["territories"], t["communes"]))
+    if "care_spending" in families:
+        frames.append(_care_spending(t))
+    if "equipment" in families:
+        frames.append(
+            equipment_indicators(
+                t["finess_places"], t["france_places"], t["population"], t["france_reference"], t["territories"]
+            )
+        )
+    if "primary_care" in families:
+        frames.append(primary_care_indicators(t))  # offre de soins de premier recours (issue 18)
+    if "social" in families and "deprivation" in t:  # social context and health inequalities (issue 19)
         frames.append(social_indicators(t))
         frames.append(
             gradient_indicators(
@@ -66,19 +91,18 @@ def compute_indicators(
                 threshold,
             )
         )
-    declared_counts = t.get("declared_counts")
-    for d in declarations():
-        if declared_counts is not None and (declared_counts["indicator"] == d.id).any():
-            frames.append(
-                declared_indicator(
-                    d,
-                    declared_counts[declared_counts["indicator"] == d.id],
-                    t["population"],
-                    t["france_reference"],
-                    t["territories"],
-                )
-            )
-    frames += _health_status(t, standard_pop, period_years)  # issue 17
+    if "declared" in families:
+        frames += _declared(t)
+    if "health_status" in families:
+        frames += _health_status(t, _standard_population(t, standard, period_years), period_years)  # issue 17
+    return frames
+
+
+def finished_indicators(
+    frames: list[pd.DataFrame], territories: pd.DataFrame, threshold: int = DISCLOSURE_THRESHOLD
+) -> pd.DataFrame:
+    """The families' rows with their comparators (département, région, France), significance, secret
+    statistique and trend markers: ``indicators.parquet``."""
     meta = indicator_metadata()
     indicators = pd.concat(frames, ignore_index=True)
     indicators["reason"] = indicators["reason"].fillna("") if "reason" in indicators else ""
@@ -87,11 +111,45 @@ def compute_indicators(
         raise ValueError(f"indicateur(s) sans métadonnées dans metadata.yaml : {', '.join(sorted(unknown))}")
     tested = {k: bool(v["tested"]) for k, v in meta.items()}
     count_based = {k for k, v in meta.items() if v["count_based"]}
-    out = add_comparators(indicators, area_list(t["territories"]), tested, threshold, count_based)
+    out = add_comparators(indicators, area_list(territories), tested, threshold, count_based)
     out = add_trends(out, meta)  # issue 17
-    return out.sort_values(
-        ["territory_code", "indicator", "sex", "category", "period"], ignore_index=True
-    ), standard_pop
+    return out.sort_values(["territory_code", "indicator", "sex", "category", "period"], ignore_index=True)
+
+
+def compute_indicators(
+    tables: dict[str, pd.DataFrame],
+    standard: str = "france",
+    threshold: int = DISCLOSURE_THRESHOLD,
+    period_years: int = MORTALITY_PERIOD_YEARS,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``indicators.parquet`` rows and the standard population used for direct standardisation."""
+    frames = indicator_frames(tables, standard, threshold, period_years)
+    return (
+        finished_indicators(frames, tables["territories"], threshold),
+        _standard_population(tables, standard, period_years),
+    )
+
+
+def _standard_population(t: dict[str, pd.DataFrame], standard: str, period_years: int) -> pd.DataFrame:
+    years = mortality_period(t["deaths"], t["population"], period_years)
+    return standard_population(standard, t["france_reference"], years[-1])
+
+
+def _declared(t: dict[str, pd.DataFrame]) -> list[pd.DataFrame]:
+    declared_counts = t.get("declared_counts")
+    if declared_counts is None:
+        return []
+    return [
+        declared_indicator(
+            d,
+            declared_counts[declared_counts["indicator"] == d.id],
+            t["population"],
+            t["france_reference"],
+            t["territories"],
+        )
+        for d in declarations()
+        if (declared_counts["indicator"] == d.id).any()
+    ]
 
 
 # --- health status (issue 17) ----------------------------------------------------------------------------

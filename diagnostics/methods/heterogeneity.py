@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats as _sps
+
+from diagnostics.methods.chi_square import chi2_upper_tail
 
 
 def _by_group_statistic(o: np.ndarray, e: np.ndarray, group: np.ndarray, n_groups: int):
@@ -30,7 +31,7 @@ def _by_group_statistic(o: np.ndarray, e: np.ndarray, group: np.ndarray, n_group
     df = k - 1
     # No event at all, or a single unit: nothing to compare.
     statistic = np.where((o_tot > 0) & (df > 0), statistic, np.nan)
-    return statistic, df, _sps.chi2.sf(statistic, np.maximum(df, 1))
+    return statistic, df, chi2_upper_tail(statistic, np.maximum(df, 1))
 
 
 def _validated(observed, expected) -> tuple[np.ndarray, np.ndarray]:

@@ -28,6 +28,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from diagnostics.methods.chi_square import chi2_quantile, chi2_upper_tail
+
 POINTS = 5
 CONFIDENCE = 0.998
 CI95_WIDTH_IN_SE = 3.92  # Fingertips' constant for (U − L) / SE of a 95 % interval
@@ -100,8 +102,6 @@ def recent_trend(
     d'évolution significative », « non calculable »), ``slope`` (per period; on the logit scale
     for proportions), ``chi2``, ``p_value``, ``points`` (periods used) and ``reason``.
     """
-    from scipy import stats as _sps  # here: the report modules that import the trend labels need no scipy
-
     proportion = numerator_col is not None and denominator_col is not None
     cols = [value_col, numerator_col, denominator_col] if proportion else [value_col, ci_low_col, ci_high_col]
     if None in cols:
@@ -129,13 +129,13 @@ def recent_trend(
     slope = np.where(ok, slopes[:, 0], np.nan)
     chi2 = np.where(ok, chi2, np.nan)
     same_sign = np.abs(np.where(slopes < 0, -1, 1).sum(axis=1)) == points + 1
-    significant = ok & same_sign & (chi2 > _sps.chi2.ppf(confidence, 1))
+    significant = ok & same_sign & (chi2 > chi2_quantile(confidence, 1))
     out = keys.copy()
     direction = np.where(slope > 0, TREND_UP, TREND_DOWN)
     out["trend"] = np.where(~ok, TREND_NA, np.where(significant, direction, TREND_FLAT))
     out["slope"] = slope
     out["chi2"] = chi2
-    out["p_value"] = _sps.chi2.sf(chi2, 1)
+    out["p_value"] = chi2_upper_tail(chi2, 1)
     out["points"] = np.where(ok, points, np.minimum(n_periods, points))
     out["reason"] = reason
     return out

@@ -34,24 +34,32 @@ def check_perimeter(members, name: str, processed_dir: Path) -> tuple[str, list[
 
 
 def compute_ahead(members: str, name: str, processed_dir: str) -> None:
-    """The perimeter's indicators computed in a child process (the other core) while this one loads the report's
-    modules, then offered to the notebook's own call (same function, same arguments). On any failure the notebook
-    computes them itself, and says why if it cannot."""
+    """The perimeter's indicators computed in two child processes (mortality and health status in one, the other
+    families in the other: both cores) while this one loads the report's modules, then finished (comparators,
+    trends, secret statistique) and offered to the notebook's own call (same function, same arguments). On any
+    failure the notebook computes them itself, and says why if it cannot."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    from diagnostics.indicators.compute import MORTALITY_FAMILIES, OTHER_FAMILIES
     from diagnostics.pipeline import notebook_shell
     from diagnostics.pipeline.worker import import_report_modules
-    from diagnostics.reporting.perimeter import offer_perimeter, perimeter_tables
+    from diagnostics.reporting.perimeter import all_tables, offer_perimeter, perimeter_frames, perimeter_tables
 
-    if "fork" not in multiprocessing.get_all_start_methods():  # the child must start with this process's imports
+    if "fork" not in multiprocessing.get_all_start_methods():  # the children must start with this process's imports
         return
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-        ahead = pool.submit(perimeter_tables, members, name, processed_dir)
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+        parts = [
+            pool.submit(perimeter_frames, members, name, processed_dir, families)
+            for families in (MORTALITY_FAMILIES, OTHER_FAMILIES)
+        ]
         notebook_shell.shell()
         import_report_modules()
         try:
-            offer_perimeter(ahead.result(), members, name, processed_dir)
+            tables = all_tables(processed_dir)
+            frames = [frame for part in parts for frame in part.result()]
+            perimeter = perimeter_tables(members, name, processed_dir, tables=tables, frames=frames)
+            offer_perimeter(perimeter, members, name, processed_dir)
         except Exception:  # noqa: BLE001 - the notebook's own call reports it
             pass
 

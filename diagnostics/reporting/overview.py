@@ -9,6 +9,7 @@ import pandas as pd
 
 from diagnostics.config import FRANCE_CODE, TOTAL
 from diagnostics.indicators.common import ENSEMBLE
+from diagnostics.methods.chi_square import chi2_quantile
 from diagnostics.territories.areas import KIND_DEPARTEMENT, KIND_REGION
 
 FUNNEL_LEVELS = (0.95, 0.998)  # two and three standard deviations, as in Spiegelhalter's funnel plots
@@ -61,12 +62,10 @@ def funnel_limits(expected, confidence: float) -> tuple[np.ndarray, np.ndarray]:
     """Control limits of an indirectly standardised ratio (×100) for a territory with ``expected``
     deaths that has the national rates: exact Poisson quantiles (chi-square form) around ``expected``.
     A point outside is a territory whose difference is not explained by its size."""
-    from scipy import stats as scipy_stats  # here: the index page imports this module and needs no scipy
-
     e = np.asarray(expected, dtype=float)
     alpha = 1 - confidence
-    low = scipy_stats.chi2.ppf(alpha / 2, 2 * e) / 2
-    high = scipy_stats.chi2.ppf(1 - alpha / 2, 2 * (e + 1)) / 2
+    low = chi2_quantile(alpha / 2, 2 * e) / 2
+    high = chi2_quantile(1 - alpha / 2, 2 * (e + 1)) / 2
     return low / e * 100, high / e * 100
 
 

@@ -1,10 +1,10 @@
 """An ad hoc perimeter's report data, computed for it alone from the current processed tables.
 
-The perimeter becomes one more reported area; :func:`diagnostics.indicators.compute.compute_indicators` (the build's
-own function, nothing duplicated) runs on it and on the areas its figures depend on (comparators, bassins de
-vie, zones d'emploi), not on the other reported territories. Its rows then join the built rows, so that the
-report has the same comparators, intervals, significance and secret statistique as a built territory, plus
-the disclosure-by-difference check against the published territories nested with it.
+The perimeter becomes one more reported area; the build's own functions (:mod:`diagnostics.indicators.compute`,
+nothing duplicated) run on it and on the areas its figures depend on (comparators, bassins de vie, zones d'emploi),
+not on the other reported territories. Its rows then join the built rows, so that the report has the same
+comparators, intervals, significance and secret statistique as a built territory, plus the disclosure-by-difference
+check against the published territories nested with it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pandas as pd
 
 from diagnostics.config import PROCESSED_DIR
 from diagnostics.formatting import fr_number
-from diagnostics.indicators.compute import compute_indicators
+from diagnostics.indicators.compute import finished_indicators, indicator_frames
 from diagnostics.indicators.metadata import indicator_metadata
 from diagnostics.indicators.mortality import STANDARDS
 from diagnostics.methods.differencing import differencing_suppression, nested_territories
@@ -57,9 +57,9 @@ def _period_years(indicators: pd.DataFrame) -> int:
     return int(last) - int(first) + 1 if last else 1
 
 
-def perimeter_indicators(tables: dict, definition: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(territory rows, indicator rows) of one new perimeter (``definition``: territory_code,
-    territory_name, kind, commune), from the processed tables of a build."""
+def _comparison_subset(tables: dict, definition: pd.DataFrame) -> tuple[pd.DataFrame, dict, dict]:
+    """(the new areas' territory rows, the tables restricted to them and the areas their figures depend on,
+    the build's options) for :func:`~diagnostics.indicators.compute.indicator_frames`."""
     terr = tables["territories"]
     rows = build_territories(definition, tables["communes"], tables["population"])
     rows = rows[rows["territory_code"].isin(definition["territory_code"])]
@@ -71,13 +71,42 @@ def perimeter_indicators(tables: dict, definition: pd.DataFrame) -> tuple[pd.Dat
     subset.pop("life_table_inputs", None)  # per area: recomputed for these areas
     subset.pop("indicators", None)
     standard = tables["standard_population"]["standard"].iloc[0]
-    indicators, _ = compute_indicators(
-        subset,
-        standard=standard if standard in STANDARDS else "france",
-        threshold=build_threshold(tables),
-        period_years=_period_years(tables["indicators"]),
-    )
+    options = {
+        "standard": standard if standard in STANDARDS else "france",
+        "threshold": build_threshold(tables),
+        "period_years": _period_years(tables["indicators"]),
+    }
+    return rows, subset, options
+
+
+def perimeter_indicators(
+    tables: dict, definition: pd.DataFrame, frames: list[pd.DataFrame] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(territory rows, indicator rows) of new perimeters (``definition``: territory_code, territory_name, kind,
+    commune), from the processed tables of a build; ``frames``: their families' rows when already computed
+    (:func:`perimeter_frames`, in other processes)."""
+    rows, subset, options = _comparison_subset(tables, definition)
+    if frames is None:
+        frames = indicator_frames(subset, **options)
+    indicators = finished_indicators(frames, subset["territories"], options["threshold"])
     return rows, indicators[indicators["territory_code"].isin(definition["territory_code"])]
+
+
+def perimeter_frames(members, name: str | None, processed_dir, families: tuple[str, ...]) -> list[pd.DataFrame]:
+    """The rows of some families of indicators (``indicator_frames``) for the perimeter that
+    :func:`perimeter_tables` would build from the same arguments: a share of its work, for another process."""
+    tables = all_tables(processed_dir)
+    _, subset, options = _comparison_subset(tables, _definition(members, name or DEFAULT_NAME, tables))
+    return indicator_frames(subset, **options, families=families)
+
+
+def _definition(members, name: str, tables: dict) -> pd.DataFrame:
+    terr = tables["territories"]
+    communes = perimeter_communes(members, tables["communes"], build_region(terr))
+    code = perimeter_slug(name, set(terr["territory_code"]))
+    return pd.DataFrame(
+        {"territory_code": code, "territory_name": " ".join(str(name).split()), "kind": ADHOC_KIND, "commune": communes}
+    )
 
 
 _PREPARED: dict[tuple, Perimeter] = {}  # computed ahead, taken once by perimeter_tables
@@ -100,10 +129,13 @@ def offer_perimeter(perimeter: Perimeter, members, name: str, processed_dir=None
 DEFAULT_NAME = "Périmètre à la demande"  # a perimeter given without a name
 
 
-def perimeter_tables(members, name: str | None, processed_dir=None, tables: dict | None = None) -> Perimeter:
+def perimeter_tables(
+    members, name: str | None, processed_dir=None, tables: dict | None = None, frames: list | None = None
+) -> Perimeter:
     """The processed tables with one more reported territory, the perimeter (its indicator rows checked for
     disclosure by difference; ``name`` empty or None: « Périmètre à la demande »). Raises
-    :class:`~diagnostics.territories.perimeter.PerimeterError` on a bad list."""
+    :class:`~diagnostics.territories.perimeter.PerimeterError` on a bad list. ``frames``: its families' rows
+    computed ahead by :func:`perimeter_frames` from the same arguments."""
     name = name or DEFAULT_NAME
     if tables is None and _PREPARED:
         prepared = _PREPARED.pop(_prepared_key(members, name, processed_dir), None)
@@ -112,12 +144,9 @@ def perimeter_tables(members, name: str | None, processed_dir=None, tables: dict
             return prepared
     tables = dict(tables or all_tables(processed_dir))
     terr = tables["territories"]
-    communes = perimeter_communes(members, tables["communes"], build_region(terr))
-    code = perimeter_slug(name, set(terr["territory_code"]))
-    definition = pd.DataFrame(
-        {"territory_code": code, "territory_name": " ".join(str(name).split()), "kind": ADHOC_KIND, "commune": communes}
-    )
-    rows, indicators = perimeter_indicators(tables, definition)
+    definition = _definition(members, name, tables)
+    code, communes = definition["territory_code"].iloc[0], list(definition["commune"])
+    rows, indicators = perimeter_indicators(tables, definition, frames)
     indicators, notices = _mask_differences(indicators, set(communes), tables)
     tables["territories"] = pd.concat([terr, rows], ignore_index=True)
     tables["indicators"] = pd.concat([tables["indicators"], indicators], ignore_index=True)
