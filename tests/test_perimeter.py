@@ -5,10 +5,11 @@ import pandas as pd
 import pytest
 
 from diagnostics.formatting import spreadsheet_safe
+from diagnostics.indicators.icm_power import icm_power_table
 from diagnostics.methods.differencing import differencing_suppression, nested_territories
 from diagnostics.reporting import report
 from diagnostics.reporting.perimeter import all_tables, perimeter_tables, perimeter_territory
-from diagnostics.reporting.power_note import icm_power, power_sentence, power_table
+from diagnostics.reporting.power_note import icm_power, power_sentence
 from diagnostics.territories.perimeter import (
     PerimeterError,
     perimeter_communes,
@@ -255,10 +256,21 @@ def test_power_sentence_by_hand():
 
 
 def test_power_table_of_the_build(tables):
-    pt = power_table(tables["indicators"][tables["indicators"]["territory_code"].isin(["CLS-BRUMES", "CLS-VALLONS"])])
+    pt = icm_power_table(
+        tables["indicators"][tables["indicators"]["territory_code"].isin(["CLS-BRUMES", "CLS-VALLONS"])]
+    )
     assert pt["territory_code"].tolist() == ["CLS-BRUMES", "CLS-VALLONS"]
     assert (pt["excess"] > 0).all() and np.isfinite(pt.loc[0, "deficit"])
     assert pt.loc[1, "excess"] > pt.loc[0, "excess"]  # the 158-inhabitant CLS sees only a larger gap
+    # the build's table holds the same numbers for every area with an ICM, the report's sentence among them
+    built = tables["icm_power"].set_index("territory_code")
+    for row in pt.itertuples():
+        assert built.loc[row.territory_code, "excess"] == row.excess and built.loc[row.territory_code, "years"] == 5
+        by_hand = icm_power(row.expected, 5)
+        assert by_hand["years_excess"] == built.loc[row.territory_code, "years_excess"] or np.isnan(
+            by_hand["years_excess"]
+        )
+    assert set(tables["territories"]["territory_code"]) <= set(built.index) | {"FRANCE"}
 
 
 @pytest.mark.parametrize("members", [[""], ["96301,99999"], ["96301,96301"]])
@@ -316,3 +328,26 @@ def test_overview_lists_the_territories_too_small_for_20_percent(tables):
     html = underpowered_html(tables)
     assert "C&#39;est le cas de 1 territoire(s) : CLS des Hauts-Vallons (10 décès attendus" in html
     assert "CLS du Pays des Hautes-Brumes" not in html
+
+
+def test_a_report_reads_its_power_and_loads_no_scipy(demo_processed):
+    """The power sentence comes from the build's icm_power table: the report process never imports scipy
+    (≈ 0,13 s of a one-territory report), and the sentence is the one computed from E by hand."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from diagnostics.pipeline.worker import import_report_modules\n"
+        "import diagnostics.reporting.perimeter\n"
+        "import_report_modules()\n"
+        "from diagnostics.reporting.territory import load_territory\n"
+        "from diagnostics.reporting.power_note import power_html\n"
+        f"t = load_territory('CLS-BRUMES', {str(demo_processed)!r})\n"
+        "print(power_html(t))\n"
+        "print('scipy' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.rstrip().endswith("False")
+    expected = all_tables(demo_processed)["icm_power"].set_index("territory_code").loc["CLS-BRUMES", "expected"]
+    assert power_sentence(expected, 5).replace("'", "&#39;") in out

@@ -32,7 +32,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit, logit
 
 from diagnostics.methods.rates import z_value
 
@@ -42,8 +41,22 @@ _BLOCK_DRAWS = 10_000_000  # areas × repetitions simulated at once (80 MB per a
 _CHUNK_DRAWS = 4_000_000  # areas × repetitions × quantiles drawn at once for the non-linear cases
 
 VALUE_TYPES = ("normal", "rate", "proportion")
-_TO_SCALE = {"normal": lambda v: v, "rate": np.log, "proportion": logit}
-_FROM_SCALE = {"normal": lambda v: v, "rate": np.exp, "proportion": expit}
+
+
+def _logit(v):
+    from scipy.special import logit  # here: the reports import the gradient's constants, not the simulation
+
+    return logit(v)
+
+
+def _expit(v):
+    from scipy.special import expit
+
+    return expit(v)
+
+
+_TO_SCALE = {"normal": lambda v: v, "rate": np.log, "proportion": _logit}
+_FROM_SCALE = {"normal": lambda v: v, "rate": np.exp, "proportion": _expit}
 
 REASON_MISSING_QUANTILE = "quantile manquant"
 REASON_POPULATION = "population nulle, négative ou manquante"

@@ -22,7 +22,6 @@ for large E) decreases with E; adjacent values of E need not.
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
 
 from diagnostics.methods.rates import poisson_limits
 
@@ -69,6 +68,8 @@ def detection_power(expected, icm, confidence: float = 0.95, side: str = SIDE_EX
     excess (``side="excess"``) or deficit (``side="deficit"``). NaN where E is missing or not positive."""
     _check_side(side)
     e, r = np.broadcast_arrays(np.asarray(expected, dtype=float), np.asarray(icm, dtype=float))
+    from scipy import special  # here: the reports read the power computed with the indicators (icm_power)
+
     o_high, o_low = critical_counts(e, confidence)
     mu = e * r / 100
     with np.errstate(invalid="ignore"):
@@ -92,6 +93,8 @@ def minimum_detectable_icm(
     _check_side(side)
     if not 0 < power < 1:
         raise ValueError(f"power doit être strictement entre 0 et 1 : reçu {power}")
+    from scipy import special
+
     e = np.asarray(expected, dtype=float)
     o_high, o_low = critical_counts(e, confidence)
     with np.errstate(invalid="ignore", divide="ignore"):

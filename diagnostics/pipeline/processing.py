@@ -9,6 +9,7 @@ import pandas as pd
 from diagnostics.config import DISCLOSURE_THRESHOLD, MORTALITY_PERIOD_YEARS
 from diagnostics.indicators.compute import compute_indicators, health_life_table_inputs
 from diagnostics.indicators.declared import declarations
+from diagnostics.indicators.icm_power import icm_power_table
 from diagnostics.indicators.metadata import indicator_metadata
 from diagnostics.indicators.primary_care import commune_gp_accessibility
 from diagnostics.methods.disclosure import THRESHOLD_COLUMN
@@ -80,7 +81,7 @@ def build_processed(raw_dir: Path, processed_dir: Path, options: dict | None = N
 
 def published_names(tables: dict) -> list[str]:
     """The tables a build writes: the project's, and those of the sources no step transforms (saved as read)."""
-    core = PUBLISHED_TABLES + ["indicators", "standard_population"]
+    core = PUBLISHED_TABLES + ["indicators", "standard_population", "icm_power"]
     return core + [name for name in kept_as_read_names() if name in tables and name not in core]
 
 
@@ -112,6 +113,7 @@ def processed_tables(raw_dir: Path, results: dict, options: dict) -> dict[str, p
     )
     tables["indicators"] = indicators
     tables["standard_population"] = standard_pop
+    tables["icm_power"] = icm_power_table(indicators)  # issue 20; read by the reports, which then need no scipy
     tables["contracts"], tables["targets"] = contracts_and_targets(results, tables["territories"], indicators)
     for key, result in results.items():
         table = BY_KEY[key].tables[0] if len(BY_KEY[key].tables) == 1 else None

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from diagnostics.formatting import fr_interval, fr_number, fr_value
+from diagnostics.indicators.icm_power import icm_power_table
 from diagnostics.indicators.metadata import indicator_metadata
 from diagnostics.indicators.mortality import STANDARDS, mortality_indicators
 from diagnostics.methods.disclosure import build_threshold, publishable_indicators
@@ -17,7 +18,6 @@ from diagnostics.methods.heterogeneity import group_small_units, icm_heterogenei
 from diagnostics.territories.perimeter import ADHOC_KIND, PerimeterError, perimeter_communes, perimeter_slug
 
 from .perimeter import _mask_differences, _period_years, build_region, perimeter_indicators
-from .power_note import power_table
 
 HEADLINE = ["mortality_icm", "premature_mortality_icm", "css_rate", "life_expectancy_birth"]
 MIN_CANDIDATES, MAX_CANDIDATES = 2, 6
@@ -122,7 +122,7 @@ def comparison(candidates, tables: dict) -> dict:
         masked.append(part)
     published = publishable_indicators(pd.concat(masked, ignore_index=True))
     meta = indicator_metadata()
-    power = power_table(indicators).set_index("territory_code")
+    power = icm_power_table(indicators).set_index("territory_code")
     het = heterogeneity(definitions, commune_icm(tables, sorted(set(definitions["commune"])))).set_index(
         "territory_code"
     )

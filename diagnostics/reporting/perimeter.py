@@ -17,6 +17,7 @@ import pandas as pd
 from diagnostics.config import PROCESSED_DIR
 from diagnostics.formatting import fr_number
 from diagnostics.indicators.compute import finished_indicators, indicator_frames
+from diagnostics.indicators.icm_power import icm_power_table
 from diagnostics.indicators.metadata import indicator_metadata
 from diagnostics.indicators.mortality import STANDARDS
 from diagnostics.methods.differencing import differencing_suppression, nested_territories
@@ -154,6 +155,7 @@ def perimeter_tables(
         tables["territory_shapes"] = pd.concat(
             [tables["territory_shapes"], territory_outlines(tables["geometry"], rows)], ignore_index=True
         )
+    tables["icm_power"] = pd.concat([tables["icm_power"], icm_power_table(indicators)], ignore_index=True)
     tables["published"] = publishable_indicators(tables["indicators"])
     return Perimeter(code, definition["territory_name"].iloc[0], communes, tables, notices)
 

@@ -1,8 +1,7 @@
 """Statistical power of a territory's ICM in words (« Pour quel périmètre ? », issue 20).
 
-From the expected deaths E of the pooled period (the ICM's denominator), :mod:`diagnostics.methods.power`
-gives the smallest excess and deficit shown as significant with 80 % power at 5 % (exact Poisson / Byar's
-limits, the test of the report), and the pooled years needed to show ±10 %.
+The numbers (:mod:`diagnostics.indicators.icm_power`) are computed with the indicators, in the table
+``icm_power``; this module writes them as the report's sentence and the overview's list.
 """
 
 from __future__ import annotations
@@ -10,46 +9,17 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 
 from diagnostics.formatting import fr_number
-from diagnostics.methods.disclosure import period_years
-from diagnostics.methods.power import SIDE_DEFICIT, minimum_detectable_icm, years_needed
 
 from .html import render
 
-POWER, CONFIDENCE = 0.8, 0.95
-
 
 def icm_power(expected: float, years: int) -> dict:
-    """excess, deficit (in % of the French level, rounded up: « au moins »), years for +10 % and −10 %."""
-    e = float(expected)
-    excess = float(minimum_detectable_icm(e, POWER, CONFIDENCE)) - 100
-    deficit = 100 - float(minimum_detectable_icm(e, POWER, CONFIDENCE, side=SIDE_DEFICIT))
-    per_year = e / max(years, 1)
-    return {
-        "expected": e,
-        "excess": excess,
-        "deficit": deficit,
-        "years_excess": float(years_needed(per_year, 0.10, POWER, CONFIDENCE)),
-        "years_deficit": float(years_needed(per_year, 0.10, POWER, CONFIDENCE, side=SIDE_DEFICIT)),
-    }
+    """excess, deficit (in % of the French level), years for +10 % and −10 %, of one expected count E."""
+    from diagnostics.indicators.icm_power import icm_power_values  # scipy: only where nothing was computed ahead
 
-
-def power_table(indicators: pd.DataFrame) -> pd.DataFrame:
-    """One row per territory of ``indicators``: its expected deaths and minimum detectable excess and deficit
-    (whole-period ICM, both sexes); vectorised over the territories (the overview's list)."""
-    rows = indicators[(indicators["indicator"] == "mortality_icm") & (indicators["sex"] == "ensemble")]
-    rows = rows.sort_values("period").drop_duplicates("territory_code", keep="last")
-    e = rows["denominator"].to_numpy(dtype=float)
-    return pd.DataFrame(
-        {
-            "territory_code": rows["territory_code"].to_numpy(),
-            "expected": e,
-            "excess": minimum_detectable_icm(e, POWER, CONFIDENCE) - 100,
-            "deficit": 100 - minimum_detectable_icm(e, POWER, CONFIDENCE, side=SIDE_DEFICIT),
-        }
-    )
+    return {k: float(v) for k, v in icm_power_values(float(expected), years).items()}
 
 
 def _pct(x: float) -> str:
@@ -57,7 +27,11 @@ def _pct(x: float) -> str:
 
 
 def power_sentence(expected: float, years: int) -> str:
-    p = icm_power(expected, years)
+    return power_sentence_of(icm_power(expected, years), years)
+
+
+def power_sentence_of(p, years: int) -> str:
+    """The sentence of a row of the ``icm_power`` table (or the dict of :func:`icm_power`)."""
     if not np.isfinite(p["excess"]):
         return "Sur ce périmètre, trop peu de décès sont attendus pour mettre en évidence un écart de mortalité."
     text = (
@@ -87,15 +61,16 @@ def power_sentence(expected: float, years: int) -> str:
 
 
 def power_html(t) -> str:
-    """The sentence for a report (``t``: a :class:`~diagnostics.reporting.territory.Territory`)."""
-    row = t.value_row("mortality_icm")
-    if row is None or pd.isna(row.denominator) or row.denominator <= 0:
+    """The sentence for a report (``t``: a :class:`~diagnostics.reporting.territory.Territory`), from the
+    territory's row of the ``icm_power`` table."""
+    rows = t.tables["icm_power"]
+    row = rows[rows["territory_code"] == t.code]
+    if row.empty or not row["expected"].iloc[0] > 0:
         return render(
             "note.html.j2", paragraphs=["Puissance statistique non calculable (pas de décès attendus)."], warning=False
         )
-    return render(
-        "note.html.j2", paragraphs=[power_sentence(row.denominator, len(period_years(row.period)))], warning=False
-    )
+    p = row.iloc[0]
+    return render("note.html.j2", paragraphs=[power_sentence_of(p, int(p["years"]))], warning=False)
 
 
 METHOD_TEXT = (
@@ -119,7 +94,7 @@ def underpowered_html(tables: dict, gap: float = 20) -> str:
     terr = tables["territories"]
     reported = terr[terr["reported"]].drop_duplicates("territory_code")
     names = dict(zip(reported["territory_code"], reported["territory_name"]))
-    pt = power_table(tables["indicators"][tables["indicators"]["territory_code"].isin(names)])
+    pt = tables["icm_power"][tables["icm_power"]["territory_code"].isin(names)]
     small = pt[(pt["excess"] > gap) | ~(pt["deficit"] <= gap)].sort_values("expected")
     intro = (
         f"Puissance statistique : un territoire trop petit ne peut pas montrer un écart de mortalité de "

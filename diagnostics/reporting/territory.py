@@ -29,6 +29,7 @@ TABLES = [
     "france_reference",
     "finess_places",
     "standard_population",
+    "icm_power",  # statistical power of the ICM (issue 20)
     "sources",
     "territory_shapes",
     "contracts",
