@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from diagnostics.config import FRANCE_CODE
 from diagnostics.methods.disclosure import period_years
 from diagnostics.methods.power import SIDE_DEFICIT, minimum_detectable_icm, years_needed
 
@@ -35,12 +36,13 @@ def icm_power_values(expected, years) -> dict[str, np.ndarray]:
 
 
 def icm_power_table(indicators: pd.DataFrame) -> pd.DataFrame:
-    """One row per area of ``indicators`` with an ICM (both sexes, latest period, as the report shows it):
-    :data:`COLUMNS`."""
+    """One row per area of ``indicators`` with an ICM (both sexes, latest period, as the report shows it), France
+    excepted: :data:`COLUMNS`."""
     rows = indicators[
         (indicators["indicator"] == "mortality_icm")
         & (indicators["sex"] == ENSEMBLE)
         & (indicators["category"] == TOTAL)
+        & (indicators["territory_code"] != FRANCE_CODE)  # the reference (ICM 100 by construction)
     ]
     rows = rows.sort_values("period", kind="stable").drop_duplicates("territory_code", keep="last")
     years = np.array([len(period_years(p)) for p in rows["period"]], dtype=int)
