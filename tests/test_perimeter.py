@@ -42,14 +42,14 @@ def test_perimeter_equal_to_a_built_territory_has_identical_figures(tables, code
 
 
 def test_families_computed_in_two_parts_give_the_perimeter_of_one_pass(demo_processed, tables):
-    from diagnostics.indicators.compute import FAMILIES, MORTALITY_FAMILIES, OTHER_FAMILIES, indicator_frames
+    from diagnostics.indicators.compute import FAMILIES, HALVES, indicator_frames
     from diagnostics.reporting.perimeter import perimeter_frames
 
-    assert sorted(MORTALITY_FAMILIES + OTHER_FAMILIES) == sorted(FAMILIES)
+    assert sorted(HALVES[0] + HALVES[1]) == sorted(FAMILIES) and len(set(FAMILIES)) == 9
     members = "EPCI:200096003,96301"
     whole = perimeter_tables(members, "Deux parts", tables=tables)
-    mortality = perimeter_frames(members, "Deux parts", demo_processed, MORTALITY_FAMILIES)
-    others = perimeter_frames(members, "Deux parts", demo_processed, OTHER_FAMILIES)
+    mortality = perimeter_frames(members, "Deux parts", demo_processed, HALVES[0])
+    others = perimeter_frames(members, "Deux parts", demo_processed, HALVES[1])
     assert {"mortality_icm", "life_expectancy_0"} <= set(pd.concat(mortality)["indicator"])
     assert "mortality_icm" not in set(pd.concat(others)["indicator"])
     parts = perimeter_tables(members, "Deux parts", tables=tables, frames=others + mortality)  # any order

@@ -39,9 +39,18 @@ def _care_spending(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     )
 
 
-MORTALITY_FAMILIES = ("mortality", "health_status")  # mortality, life expectancy, causes of death
-OTHER_FAMILIES = ("population", "precarity", "care_spending", "equipment", "primary_care", "social", "declared")
-FAMILIES = MORTALITY_FAMILIES + OTHER_FAMILIES
+# two shares of about the same cost for a handful of areas (an ad hoc perimeter computed on both cores)
+HALVES = (
+    (
+        "mortality",
+        "health_status",
+        "population",
+        "precarity",
+        "care_spending",
+    ),  # health status: life expectancy, causes
+    ("social", "primary_care", "equipment", "declared"),  # social: context, deprivation and the social gradient
+)
+FAMILIES = HALVES[0] + HALVES[1]
 
 
 def indicator_frames(

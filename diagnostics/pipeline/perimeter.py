@@ -34,14 +34,14 @@ def check_perimeter(members, name: str, processed_dir: Path) -> tuple[str, list[
 
 
 def compute_ahead(members: str, name: str, processed_dir: str) -> None:
-    """The perimeter's indicators computed in two child processes (mortality and health status in one, the other
-    families in the other: both cores) while this one loads the report's modules, then finished (comparators,
-    trends, secret statistique) and offered to the notebook's own call (same function, same arguments). On any
-    failure the notebook computes them itself, and says why if it cannot."""
+    """The perimeter's indicators computed in two child processes (half of the families each: both cores) while
+    this one loads the report's modules, then finished (comparators, trends, secret statistique, power) and offered
+    to the notebook's own call (same function, same arguments). On any failure the notebook computes them itself,
+    and says why if it cannot."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from diagnostics.indicators.compute import MORTALITY_FAMILIES, OTHER_FAMILIES
+    from diagnostics.indicators.compute import HALVES
     from diagnostics.pipeline import notebook_shell
     from diagnostics.pipeline.worker import import_report_modules
     from diagnostics.reporting.perimeter import all_tables, offer_perimeter, perimeter_frames, perimeter_tables
@@ -49,12 +49,11 @@ def compute_ahead(members: str, name: str, processed_dir: str) -> None:
     if "fork" not in multiprocessing.get_all_start_methods():  # the children must start with this process's imports
         return
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
-        parts = [
-            pool.submit(perimeter_frames, members, name, processed_dir, families)
-            for families in (MORTALITY_FAMILIES, OTHER_FAMILIES)
-        ]
+        parts = [pool.submit(perimeter_frames, members, name, processed_dir, families) for families in HALVES]
         notebook_shell.shell()
         import_report_modules()
+        import scipy.special  # noqa: F401 - the trend tests and the power that follow: loaded while the children work
+
         try:
             tables = all_tables(processed_dir)
             frames = [frame for part in parts for frame in part.result()]
