@@ -216,3 +216,33 @@ def test_territory_repr_leaves_the_frames_out(nord):
     text = repr(nord)
     assert "TS-NORD" in text and "threshold=11" in text and "DataFrame" not in text and "indicators=" not in text
     assert isinstance(nord, Territory)
+
+
+def test_read_table_is_read_parquet_with_columns_in_one_piece(demo_processed, tmp_path):
+    from diagnostics.reporting.territory import read_table
+
+    for path in sorted(demo_processed.glob("*.parquet")):
+        expected = pd.read_parquet(path)
+        got = read_table(path)
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+        assert list(got.dtypes) == list(expected.dtypes)
+    # 300 000 rows: the reader gives the columns in pieces of 131 072 rows; read_table in one
+    big = pd.DataFrame({"territory_code": [f"T{i % 1250:04d}" for i in range(300_000)], "value": np.arange(300_000.0)})
+    big.to_parquet(tmp_path / "big.parquet", index=False)
+    pieces = pd.read_parquet(tmp_path / "big.parquet")["territory_code"].array
+    whole = read_table(tmp_path / "big.parquet")["territory_code"].array
+    assert pieces._pa_array.num_chunks > 1 and whole._pa_array.num_chunks == 1
+
+
+def test_area_rows_are_the_rows_of_one_area_in_table_order(demo_tables):
+    from diagnostics.reporting.territory import area_rows, derived
+
+    ind = published_indicators(demo_tables)
+    for code in ("CLS-BRUMES", "DEP-961", "FRANCE"):
+        pd.testing.assert_frame_equal(area_rows(ind, code), ind[ind["territory_code"] == code])
+    assert area_rows(ind, "INCONNU").empty and list(area_rows(ind, "INCONNU").columns) == list(ind.columns)
+    calls = []
+    assert derived(ind, "n", lambda: calls.append(1) or len(ind)) == len(ind)
+    assert derived(ind, "n", lambda: calls.append(1) or 0) == len(ind) and calls == [1]  # once per frame
+    other = ind.copy()
+    assert derived(other, "n", lambda: -1) == -1  # another frame (tables read again): derived anew

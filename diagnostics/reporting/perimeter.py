@@ -27,7 +27,7 @@ from diagnostics.territories.perimeter import ADHOC_KIND, perimeter_communes, pe
 from diagnostics.territories.shapes import territory_outlines
 
 from .html import render
-from .territory import load_territory
+from .territory import load_territory, read_table
 
 
 @dataclass
@@ -43,7 +43,7 @@ def all_tables(processed_dir: Path | str | None = None) -> dict[str, pd.DataFram
     folder = Path(processed_dir or PROCESSED_DIR)
     if not (folder / "indicators.parquet").exists():
         raise FileNotFoundError(f"{folder} : tables produites absentes ; lancez d'abord « python run_all.py »")
-    return {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
+    return {p.stem: read_table(p) for p in sorted(folder.glob("*.parquet"))}
 
 
 def build_region(territories: pd.DataFrame) -> str | None:

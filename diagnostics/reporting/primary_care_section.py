@@ -19,7 +19,7 @@ from diagnostics.indicators.primary_care import BASSIN_PREFIX, DENSITIES, LOW_DE
 from diagnostics.reporting import charts, svg
 from diagnostics.reporting.html import render
 from diagnostics.reporting.report import comparison_table, departemental_values_note, html_table
-from diagnostics.reporting.territory import Territory, published_indicators
+from diagnostics.reporting.territory import Territory, derived, published_indicators
 from diagnostics.territories.areas import KIND_DEPARTEMENT
 from diagnostics.territories.shapes import shapes
 
@@ -59,7 +59,12 @@ def access_indicator(t: Territory) -> str | None:
 
 
 def bassins(tables: dict, indicators: pd.DataFrame) -> pd.DataFrame:
-    """territory_code, name, density, france, fragile, population of every bassin de vie with a GP density."""
+    """territory_code, name, density, france, fragile, population of every bassin de vie with a GP density
+    (derived once per set of tables: callers must not modify it)."""
+    return derived(indicators, "bassins", lambda: _bassins(tables, indicators))
+
+
+def _bassins(tables: dict, indicators: pd.DataFrame) -> pd.DataFrame:
     d = _latest(indicators, GP_DENSITY)
     d = d[d.territory_code.str.startswith(BASSIN_PREFIX)]
     names = tables["territories"].drop_duplicates("territory_code").set_index("territory_code")["territory_name"]
