@@ -5,6 +5,8 @@
 Figures (wall seconds, this machine, whatever else it is doing — run it idle):
   1. naive: one territory with the papermill CLI then the nbconvert CLI (the baseline of every ratio);
   2. ``run_all.py TERRITOIRE --force`` with the processed tables current (Python start-up included);
+  1 and 2 are run ``--repeat`` times each, alternately (a slow moment of a shared machine falls on both), and
+  their medians compared;
   3. the report notebook « Run All » on a started kernel, then again after changing ``territory``;
   4. the demo (13 reports, index, regional overview) from current processed tables (``--force``);
   5. a rebuild when nothing changed (and what it says);
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -92,9 +95,14 @@ def notebook_loop(processed: Path) -> tuple[float, float]:
         km.shutdown_kernel(now=True)
 
 
+def _listed(values: list[float]) -> str:
+    return ", ".join(f"{v:.2f}" for v in values)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--skip-raw", action="store_true", help="ne pas mesurer la construction depuis les fichiers bruts")
+    p.add_argument("--repeat", type=int, default=3, help="passages de 1 et 2 (médianes comparées ; 3 par défaut)")
     args = p.parse_args()
     print(versions())
     python = sys.executable
@@ -102,13 +110,20 @@ def main() -> None:
         tmp = Path(tmp)
         processed, out = tmp / "processed", tmp / "reports"
         timed([python, "run_all.py", "--processed", processed, "--output", out])  # tables and reports current
-        baseline = naive(processed, tmp)
-        print(f"1. naïf (papermill puis nbconvert, {TERRITORY}) : {baseline:.2f} s — référence des rapports")
-
-        one, _ = timed([python, "run_all.py", TERRITORY, "--force", "--processed", processed, "--output", out])
+        naives, ones = [], []
+        for _ in range(max(args.repeat, 1)):
+            naives.append(naive(processed, tmp))
+            ones.append(
+                timed([python, "run_all.py", TERRITORY, "--force", "--processed", processed, "--output", out])[0]
+            )
+        baseline, one = statistics.median(naives), statistics.median(ones)
         print(
-            f"2. run_all.py {TERRITORY} --force, tables à jour : {one:.2f} s ({baseline / one:.1f}× plus rapide que "
-            "le naïf)"
+            f"1. naïf (papermill puis nbconvert, {TERRITORY}) : {baseline:.2f} s (médiane de {_listed(naives)}) — "
+            "référence des rapports"
+        )
+        print(
+            f"2. run_all.py {TERRITORY} --force, tables à jour : {one:.2f} s (médiane de {_listed(ones)} ; "
+            f"{baseline / one:.1f}× plus rapide que le naïf)"
         )
 
         first, changed = notebook_loop(processed)

@@ -5,11 +5,11 @@ import pandas as pd
 import pytest
 
 from diagnostics.formatting import spreadsheet_safe
-from diagnostics.indicators.icm_power import icm_power_table
+from diagnostics.indicators.icm_power import icm_power_table, icm_power_values
 from diagnostics.methods.differencing import differencing_suppression, nested_territories
 from diagnostics.reporting import report
 from diagnostics.reporting.perimeter import all_tables, perimeter_tables, perimeter_territory
-from diagnostics.reporting.power_note import icm_power, power_sentence
+from diagnostics.reporting.power_note import power_sentence_of
 from diagnostics.territories.perimeter import (
     PerimeterError,
     perimeter_communes,
@@ -95,6 +95,29 @@ def test_other_territories_are_not_recomputed_and_tables_are_not_modified(tables
         "96302",
         "96303",
     ]
+    # its power row added to the build's (the report's sentence), from its own expected deaths
+    power = p.tables["icm_power"]
+    assert len(power) == len(tables["icm_power"]) + 1
+    row = power[power["territory_code"] == "trois-communes"].iloc[0]
+    icm = added[(added["indicator"] == "mortality_icm") & (added["sex"] == "ensemble")].iloc[-1]
+    assert row["expected"] == icm["denominator"] and row["years"] == 5
+    assert row["excess"] == icm_power(icm["denominator"], 5)["excess"]
+
+
+def test_a_folder_built_before_the_power_table_is_said_before_anything_runs(demo_processed, tmp_path, capsys):
+    import shutil
+
+    from diagnostics.pipeline.cli import main
+
+    folder = tmp_path / "processed"
+    shutil.copytree(demo_processed, folder)
+    (folder / "icm_power.parquet").unlink()
+    out = tmp_path / "reports"
+    assert main(["--processed", str(folder), "-o", str(out), "--communes", "96301,96302", "--nom", "X"]) == 2
+    assert "table(s) icm_power absente(s) ; lancez d'abord « python run_all.py »" in capsys.readouterr().err
+    assert not out.exists() or not any(out.iterdir())
+    with pytest.raises(FileNotFoundError, match="icm_power"):
+        perimeter_tables("96301,96302", "X", folder)
 
 
 def test_perimeter_one_commune_short_of_a_published_territory_is_masked_by_difference(tables):
@@ -232,6 +255,14 @@ def test_hostile_name_is_escaped_in_html_and_neutralised_in_csv(tables):
 def test_every_csv_cell_of_a_report_is_spreadsheet_safe():
     table = pd.DataFrame({"a": ["=x", "y"], "@b": [1.5, -2.0]})
     assert report.csv_text(table).splitlines() == ["a;'@b", "'=x;1,5", "y;-2,0"]
+
+
+def icm_power(expected: float, years: int) -> dict:
+    return {k: float(v) for k, v in icm_power_values(expected, years).items()}
+
+
+def power_sentence(expected: float, years: int) -> str:
+    return power_sentence_of(icm_power(expected, years), years)
 
 
 def test_power_sentence_by_hand():

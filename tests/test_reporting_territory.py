@@ -246,3 +246,11 @@ def test_area_rows_are_the_rows_of_one_area_in_table_order(demo_tables):
     assert derived(ind, "n", lambda: calls.append(1) or 0) == len(ind) and calls == [1]  # once per frame
     other = ind.copy()
     assert derived(other, "n", lambda: -1) == -1  # another frame (tables read again): derived anew
+    assert derived(ind, "n", lambda: 0) == len(ind)  # the first frame's kept while it lives
+    from diagnostics.reporting import territory
+
+    del other
+    derived(ind, "m", lambda: 1)
+    assert {name for _, name in territory._DERIVED} >= {"n", "m"} and len(territory._DERIVED) == len(
+        {k for k in territory._DERIVED if territory._DERIVED[k][0]() is not None}
+    )  # nothing derived from a frame that is gone

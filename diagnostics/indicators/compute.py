@@ -40,15 +40,9 @@ def _care_spending(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 # two shares of about the same cost for a handful of areas (an ad hoc perimeter computed on both cores)
-HALVES = (
-    (
-        "mortality",
-        "health_status",
-        "population",
-        "precarity",
-        "care_spending",
-    ),  # health status: life expectancy, causes
-    ("social", "primary_care", "equipment", "declared"),  # social: context, deprivation and the social gradient
+HALVES = (  # health status: life expectancy, causes of death; social: context, deprivation, the social gradient
+    ("mortality", "health_status", "population", "precarity", "care_spending"),
+    ("social", "primary_care", "equipment", "declared"),
 )
 FAMILIES = HALVES[0] + HALVES[1]
 
@@ -62,6 +56,11 @@ def indicator_frames(
 ) -> list[pd.DataFrame]:
     """The rows of each family of ``families`` for every area, before comparators and trends: the families are
     independent, so that two processes may compute two sets of them (an ad hoc perimeter on both cores)."""
+    return _family_frames(tables, standard, threshold, period_years, families)[0]
+
+
+def _family_frames(tables, standard, threshold, period_years, families) -> tuple[list[pd.DataFrame], pd.DataFrame]:
+    """(the families' rows, the standard population of direct standardisation, None without mortality)."""
     unknown = set(families) - set(FAMILIES)
     if unknown:
         raise ValueError(f"familles d'indicateurs inconnues : {', '.join(sorted(unknown))}")
@@ -69,12 +68,12 @@ def indicator_frames(
     frames = []
     if "population" in families:
         frames.append(population_indicators(t["population"], t["france_reference"], t["territories"]))
+    standard_pop = None
     if "mortality" in families:
-        frames.append(
-            mortality_indicators(
-                t["deaths"], t["population"], t["france_reference"], t["territories"], standard, period_years
-            )[0]
+        mortality, standard_pop = mortality_indicators(
+            t["deaths"], t["population"], t["france_reference"], t["territories"], standard, period_years
         )
+        frames.append(mortality)
     if "precarity" in families:
         frames.append(css_rate(t["css"], t["population"], t["france_reference"], t["territories"], t["communes"]))
     if "care_spending" in families:
@@ -103,8 +102,10 @@ def indicator_frames(
     if "declared" in families:
         frames += _declared(t)
     if "health_status" in families:
-        frames += _health_status(t, _standard_population(t, standard, period_years), period_years)  # issue 17
-    return frames
+        if standard_pop is None:
+            standard_pop = _standard_population(t, standard, period_years)
+        frames += _health_status(t, standard_pop, period_years)  # issue 17
+    return frames, standard_pop
 
 
 def finished_indicators(
@@ -132,11 +133,8 @@ def compute_indicators(
     period_years: int = MORTALITY_PERIOD_YEARS,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``indicators.parquet`` rows and the standard population used for direct standardisation."""
-    frames = indicator_frames(tables, standard, threshold, period_years)
-    return (
-        finished_indicators(frames, tables["territories"], threshold),
-        _standard_population(tables, standard, period_years),
-    )
+    frames, standard_pop = _family_frames(tables, standard, threshold, period_years, FAMILIES)
+    return finished_indicators(frames, tables["territories"], threshold), standard_pop
 
 
 def _standard_population(t: dict[str, pd.DataFrame], standard: str, period_years: int) -> pd.DataFrame:

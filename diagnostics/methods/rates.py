@@ -59,7 +59,7 @@ def exact_poisson_limits(count, confidence: float = 0.95) -> tuple[np.ndarray, n
     o = np.asarray(count, dtype=float)
     a = _alpha(confidence)
     with np.errstate(invalid="ignore"):
-        # chi-square quantiles as scipy.stats.chi2.ppf computes them (inverse of the complemented distribution);
+        # chi-square quantiles from the upper tail, as scipy.stats.chi2.isf computes them;
         # scipy imported here: a report, which only reads computed rows, never loads it (≈ 1 s)
         from scipy import special as _special
 

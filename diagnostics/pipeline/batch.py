@@ -19,6 +19,7 @@ from pathlib import Path
 
 from diagnostics import config
 from diagnostics.formatting import fr_number
+from diagnostics.pipeline.collection import resume_collection
 from diagnostics.pipeline.io import OutputError, ensure_writable, is_disk_fault, output_error, write_text
 from diagnostics.pipeline.state import INDEX, STATE_FILE, current_build, output_fingerprint, read_state, up_to_date
 from diagnostics.pipeline.worker import OVERVIEW, Outcome, build_overview, build_report, report_filename
@@ -64,6 +65,7 @@ def processed_tables_for(args: argparse.Namespace, options: dict) -> dict:
         return build
     from diagnostics.pipeline.processing import build_processed
 
+    resume_collection()
     print(f"Lecture et validation des fichiers bruts : {args.raw}", file=sys.stderr)
     build_processed(args.raw, args.processed, options)
     release_unused_memory()  # the workers fork from this process: they need none of the raw-derived tables
@@ -79,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
     if args.check:
         from diagnostics.pipeline.check import check_raw_folder
 
+        resume_collection()
         return check_raw_folder(args.raw, options)
     started = time.perf_counter()
     try:
@@ -144,6 +147,7 @@ def run(args: argparse.Namespace) -> int:
         if todo and args.scheduler:
             from diagnostics.pipeline.cluster import build_on_cluster
 
+            resume_collection()
             print(f"Production sur la grappe Dask {args.scheduler}", file=sys.stderr)
             build_on_cluster(
                 args.scheduler,
@@ -267,6 +271,7 @@ def _run_pool(jobs: list[tuple], workers: int, done, show_progress: bool = False
     ``done``; the names of the jobs lost because a worker died."""
     from concurrent.futures.process import BrokenProcessPool
 
+    resume_collection()  # before the workers fork: they start with it running
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_setup)
     crashed = set()
     try:

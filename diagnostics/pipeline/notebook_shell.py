@@ -34,6 +34,8 @@ from IPython.core.displayhook import DisplayHook
 from IPython.core.displaypub import DisplayPublisher
 from IPython.core.interactiveshell import InteractiveShell
 
+from diagnostics.pipeline.collection import resume_collection
+
 # what a kernel has: figures drawn by a notebook (plt.show() or a figure left open) shown inline, as PNG
 os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 
@@ -301,6 +303,7 @@ def run_cell(ip: NotebookShell, source: str, timeout: float | None = None) -> tu
 def execute(nb, cwd: str | None = None, timeout: float | None = None):
     """Execute ``nb`` (its code cells, top to bottom, in an emptied namespace) and fill in its outputs; raises
     :class:`CellError` at the first failing cell, with the notebook attached."""
+    resume_collection()  # paused by run_all.py while it started
     with _TURN:
         ip = shell()
         here, main = os.getcwd(), sys.modules["__main__"]

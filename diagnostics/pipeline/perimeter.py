@@ -18,14 +18,14 @@ def check_perimeter(members, name: str, processed_dir: Path) -> tuple[str, list[
     """(slug, communes, line for territoires.csv), or PerimeterError/FileNotFoundError before anything runs."""
     import pandas as pd
 
-    from diagnostics.reporting.perimeter import build_region
+    from diagnostics.reporting.perimeter import PERIMETER_TABLES, build_region
     from diagnostics.territories.perimeter import perimeter_communes, perimeter_slug, territories_csv_line
 
-    for table in ("communes", "territories", "indicators"):
-        if not (processed_dir / f"{table}.parquet").exists():
-            raise FileNotFoundError(
-                f"{processed_dir} : tables produites absentes ; lancez d'abord « python run_all.py »"
-            )
+    missing = [t for t in PERIMETER_TABLES if not (processed_dir / f"{t}.parquet").exists()]
+    if missing:
+        raise FileNotFoundError(
+            f"{processed_dir} : table(s) {', '.join(missing)} absente(s) ; lancez d'abord « python run_all.py »"
+        )
     communes = pd.read_parquet(processed_dir / "communes.parquet")
     territories = pd.read_parquet(processed_dir / "territories.parquet")
     listed = perimeter_communes(members, communes, build_region(territories))

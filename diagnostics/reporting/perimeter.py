@@ -39,10 +39,18 @@ class Perimeter:
     notices: list[str] = field(default_factory=list)  # disclosure by difference, in French
 
 
+# what a perimeter's figures need beyond the tables of a built territory's report (a folder built by an older version
+# lacks icm_power: said before anything is computed)
+PERIMETER_TABLES = ("communes", "territories", "indicators", "icm_power")
+
+
 def all_tables(processed_dir: Path | str | None = None) -> dict[str, pd.DataFrame]:
     folder = Path(processed_dir or PROCESSED_DIR)
-    if not (folder / "indicators.parquet").exists():
-        raise FileNotFoundError(f"{folder} : tables produites absentes ; lancez d'abord « python run_all.py »")
+    missing = [t for t in PERIMETER_TABLES if not (folder / f"{t}.parquet").exists()]
+    if missing:
+        raise FileNotFoundError(
+            f"{folder} : table(s) {', '.join(missing)} absente(s) ; lancez d'abord « python run_all.py »"
+        )
     return {p.stem: read_table(p) for p in sorted(folder.glob("*.parquet"))}
 
 
@@ -120,9 +128,9 @@ def _prepared_key(members, name: str, processed_dir) -> tuple:
 
 
 def offer_perimeter(perimeter: Perimeter, members, name: str, processed_dir=None) -> None:
-    """A perimeter computed ahead (``run_all.py --communes`` computes it in a child process while this one loads
-    the report's modules): the notebook's :func:`perimeter_tables` with the same arguments and unchanged tables
-    then takes it, once."""
+    """A perimeter computed ahead (``run_all.py --communes`` computes its families in two child processes while this
+    one loads the report's modules, then finishes it): the notebook's :func:`perimeter_tables` with the same
+    arguments and unchanged tables then takes it, once."""
     _PREPARED.clear()
     _PREPARED[_prepared_key(members, name or DEFAULT_NAME, processed_dir)] = perimeter
 

@@ -15,19 +15,8 @@ from diagnostics.formatting import fr_number
 from .html import render
 
 
-def icm_power(expected: float, years: int) -> dict:
-    """excess, deficit (in % of the French level), years for +10 % and −10 %, of one expected count E."""
-    from diagnostics.indicators.icm_power import icm_power_values  # scipy: only where nothing was computed ahead
-
-    return {k: float(v) for k, v in icm_power_values(float(expected), years).items()}
-
-
 def _pct(x: float) -> str:
     return f"{fr_number(math.ceil(x))}\u00a0%"
-
-
-def power_sentence(expected: float, years: int) -> str:
-    return power_sentence_of(icm_power(expected, years), years)
 
 
 def power_sentence_of(p, years: int) -> str:

@@ -60,7 +60,7 @@ def access_indicator(t: Territory) -> str | None:
 
 def bassins(tables: dict, indicators: pd.DataFrame) -> pd.DataFrame:
     """territory_code, name, density, france, fragile, population of every bassin de vie with a GP density
-    (derived once per set of tables: callers must not modify it)."""
+    (derived once per indicators frame, with the tables read with it: callers must not modify it)."""
     return derived(indicators, "bassins", lambda: _bassins(tables, indicators))
 
 

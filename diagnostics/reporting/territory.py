@@ -148,14 +148,15 @@ _NO_ROWS = np.array([], dtype=np.intp)
 def derived(frame: pd.DataFrame, name, compute):
     """``compute()``, once per ``frame`` and ``name``: what every report of a worker derives from the same tables
     (read once per process), derived once — a scan of the indicators of 1 250 territories at each report made the
-    batch quadratic. Keyed by the frame's identity, checked through a weak reference; one frame at a time."""
+    batch quadratic. Keyed by the frame's identity, checked through a weak reference; what was derived from a frame
+    no longer alive is dropped."""
     key = (id(frame), name)
     cached = _DERIVED.get(key)
     if cached is not None and cached[0]() is frame:
         return cached[1]
     value = compute()
-    for other in [k for k, (ref, _) in _DERIVED.items() if ref() is not frame]:
-        del _DERIVED[other]
+    for gone in [k for k, (ref, _) in _DERIVED.items() if ref() is None]:
+        del _DERIVED[gone]
     _DERIVED[key] = (weakref.ref(frame), value)
     return value
 
