@@ -118,6 +118,9 @@ def test_a_folder_built_before_the_power_table_is_said_before_anything_runs(demo
     assert not out.exists() or not any(out.iterdir())
     with pytest.raises(FileNotFoundError, match="icm_power"):
         perimeter_tables("96301,96302", "X", folder)
+    comparer = ["--processed", str(folder), "-o", str(out), "--comparer", "A=96301,96302", "B=96303,96304"]
+    assert main(comparer) == 2
+    assert "table(s) icm_power absente(s)" in capsys.readouterr().err
 
 
 def test_perimeter_one_commune_short_of_a_published_territory_is_masked_by_difference(tables):

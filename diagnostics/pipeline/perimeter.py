@@ -19,13 +19,10 @@ def check_perimeter(members, name: str, processed_dir: Path) -> tuple[str, list[
     import pandas as pd
 
     from diagnostics.reporting.perimeter import PERIMETER_TABLES, build_region
+    from diagnostics.reporting.territory import require_tables
     from diagnostics.territories.perimeter import perimeter_communes, perimeter_slug, territories_csv_line
 
-    missing = [t for t in PERIMETER_TABLES if not (processed_dir / f"{t}.parquet").exists()]
-    if missing:
-        raise FileNotFoundError(
-            f"{processed_dir} : table(s) {', '.join(missing)} absente(s) ; lancez d'abord « python run_all.py »"
-        )
+    require_tables(processed_dir, PERIMETER_TABLES)
     communes = pd.read_parquet(processed_dir / "communes.parquet")
     territories = pd.read_parquet(processed_dir / "territories.parquet")
     listed = perimeter_communes(members, communes, build_region(territories))
@@ -110,6 +107,8 @@ def run_comparison(args: argparse.Namespace) -> int:
 
     from diagnostics.pipeline.io import write_text
     from diagnostics.reporting.comparison import candidate_definitions, parse_candidates
+    from diagnostics.reporting.perimeter import PERIMETER_TABLES
+    from diagnostics.reporting.territory import require_tables
     from diagnostics.territories.perimeter import PerimeterError
 
     started = time.perf_counter()
@@ -117,8 +116,7 @@ def run_comparison(args: argparse.Namespace) -> int:
     try:
         ensure_writable(args.output)
         candidates = parse_candidates(args.comparer)
-        if not (processed / "territories.parquet").exists():
-            raise FileNotFoundError(f"{processed} : tables produites absentes ; lancez d'abord « python run_all.py »")
+        require_tables(processed, PERIMETER_TABLES)  # the candidates are perimeters (all_tables)
         tables = {t: pd.read_parquet(processed / f"{t}.parquet") for t in ("communes", "territories")}
         slugs = candidate_definitions(candidates, tables)["territory_code"].unique()
     except (PerimeterError, FileNotFoundError, OutputError) as exc:

@@ -27,7 +27,7 @@ from diagnostics.territories.perimeter import ADHOC_KIND, perimeter_communes, pe
 from diagnostics.territories.shapes import territory_outlines
 
 from .html import render
-from .territory import load_territory, read_table
+from .territory import load_territory, read_table, require_tables
 
 
 @dataclass
@@ -46,11 +46,7 @@ PERIMETER_TABLES = ("communes", "territories", "indicators", "icm_power")
 
 def all_tables(processed_dir: Path | str | None = None) -> dict[str, pd.DataFrame]:
     folder = Path(processed_dir or PROCESSED_DIR)
-    missing = [t for t in PERIMETER_TABLES if not (folder / f"{t}.parquet").exists()]
-    if missing:
-        raise FileNotFoundError(
-            f"{folder} : table(s) {', '.join(missing)} absente(s) ; lancez d'abord « python run_all.py »"
-        )
+    require_tables(folder, PERIMETER_TABLES)
     return {p.stem: read_table(p) for p in sorted(folder.glob("*.parquet"))}
 
 

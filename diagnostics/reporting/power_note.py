@@ -20,7 +20,8 @@ def _pct(x: float) -> str:
 
 
 def power_sentence_of(p, years: int) -> str:
-    """The sentence of a row of the ``icm_power`` table (or the dict of :func:`icm_power`)."""
+    """The sentence of a row of the ``icm_power`` table (or of the values
+    :func:`~diagnostics.indicators.icm_power.icm_power_values` gives for one E)."""
     if not np.isfinite(p["excess"]):
         return "Sur ce périmètre, trop peu de décès sont attendus pour mettre en évidence un écart de mortalité."
     text = (

@@ -48,13 +48,19 @@ def load_tables(processed_dir: Path | str | None = None) -> dict[str, pd.DataFra
     """The processed tables a report needs (read once per process while the files are unchanged: a
     worker building hundreds of reports reads them once; callers must not modify the frames)."""
     processed_dir = Path(processed_dir or PROCESSED_DIR)
-    missing = [t for t in TABLES if not (processed_dir / f"{t}.parquet").exists()]
-    if missing:
-        raise FileNotFoundError(
-            f"{processed_dir} : table(s) {', '.join(missing)} absente(s) ; lancez d'abord « python run_all.py »"
-        )
+    require_tables(processed_dir, TABLES)
     files = tuple((t, (processed_dir / f"{t}.parquet").stat()) for t in TABLES)
     return dict(_read_tables(str(processed_dir.resolve()), tuple((t, st.st_mtime_ns, st.st_size) for t, st in files)))
+
+
+def require_tables(folder: Path, names) -> None:
+    """FileNotFoundError naming the tables of ``names`` missing from the processed folder (never built, or built
+    by a version that did not write them)."""
+    missing = [t for t in names if not (Path(folder) / f"{t}.parquet").exists()]
+    if missing:
+        raise FileNotFoundError(
+            f"{folder} : table(s) {', '.join(missing)} absente(s) ; lancez d'abord « python run_all.py »"
+        )
 
 
 def published_indicators(tables: dict) -> pd.DataFrame:
